@@ -1,0 +1,63 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/**
+ * The app's own settings, read from the environment once at start. Probot reads its own
+ * variables (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, PORT, LOG_LEVEL, GHE_HOST, …).
+ */
+const positiveInt = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+
+const EnvSchema = z.object({
+  HAMSTER_DATA_DIR: z.string().min(1).default("./data"),
+  HAMSTER_CONCURRENCY: positiveInt(2, 64),
+  HAMSTER_MODEL: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, "must be a model id such as claude-sonnet-5-5")
+    .default("claude-sonnet-5-5"),
+  HAMSTER_MAX_TURNS: positiveInt(60, 1000),
+  HAMSTER_MAX_OUTPUT_TOKENS: positiveInt(16_000, 128_000),
+  HAMSTER_COMMAND_TIMEOUT_SECONDS: positiveInt(600, 86_400),
+  HAMSTER_GIT_AUTHOR_NAME: z.string().min(1).default("Hamster Deliver"),
+  HAMSTER_GIT_AUTHOR_EMAIL: z.string().email().default("hamster-deliver[bot]@users.noreply.github.com"),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.string().url().optional(),
+});
+
+export interface AppSettings {
+  readonly dataDir: string;
+  readonly concurrency: number;
+  readonly defaultModel: string;
+  readonly maxTurns: number;
+  readonly maxOutputTokens: number;
+  readonly commandTimeoutMs: number;
+  readonly gitAuthor: { readonly name: string; readonly email: string };
+  readonly anthropicApiKey: string | undefined;
+  readonly anthropicBaseUrl: string | undefined;
+}
+
+export class SettingsError extends Error {
+  override readonly name = "SettingsError";
+}
+
+/** Parses the environment; every problem is reported at once. */
+export function parseSettings(env: NodeJS.ProcessEnv): AppSettings {
+  // An empty variable means "not set", as in most shells' `VAR=` idiom.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const result = EnvSchema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `- ${issue.path.join(".")}: ${issue.message}`);
+    throw new SettingsError(`Invalid configuration in the environment:\n${problems.join("\n")}`);
+  }
+  const e = result.data;
+  return {
+    dataDir: resolve(e.HAMSTER_DATA_DIR),
+    concurrency: e.HAMSTER_CONCURRENCY,
+    defaultModel: e.HAMSTER_MODEL,
+    maxTurns: e.HAMSTER_MAX_TURNS,
+    maxOutputTokens: e.HAMSTER_MAX_OUTPUT_TOKENS,
+    commandTimeoutMs: e.HAMSTER_COMMAND_TIMEOUT_SECONDS * 1000,
+    gitAuthor: { name: e.HAMSTER_GIT_AUTHOR_NAME, email: e.HAMSTER_GIT_AUTHOR_EMAIL },
+    anthropicApiKey: e.ANTHROPIC_API_KEY,
+    anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
+  };
+}

@@ -1,0 +1,45 @@
+import type { GitHubClient, RepoRef } from "./client.js";
+
+export interface PullRequestRef {
+  readonly number: number;
+  readonly nodeId: string;
+  readonly htmlUrl: string;
+  readonly headSha: string;
+  readonly draft: boolean;
+}
+
+function toRef(data: { number: number; node_id: string; html_url: string; head: { sha: string }; draft?: boolean }): PullRequestRef {
+  return { number: data.number, nodeId: data.node_id, htmlUrl: data.html_url, headSha: data.head.sha, draft: data.draft ?? false };
+}
+
+/** The open PR from `branch`, if any: a retried run reuses it instead of opening a duplicate. */
+export async function findOpenPullRequest(octokit: GitHubClient, repo: RepoRef, branch: string): Promise<PullRequestRef | null> {
+  const { data } = await octokit.rest.pulls.list({ ...repo, state: "open", head: `${repo.owner}:${branch}`, per_page: 1 });
+  const first = data[0];
+  return first ? toRef(first) : null;
+}
+
+export async function createDraftPullRequest(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  input: { head: string; base: string; title: string; body: string },
+): Promise<PullRequestRef> {
+  const { data } = await octokit.rest.pulls.create({ ...repo, ...input, draft: true, maintainer_can_modify: true });
+  return toRef(data);
+}
+
+export async function updatePullRequestBody(octokit: GitHubClient, repo: RepoRef, pullNumber: number, body: string) {
+  await octokit.rest.pulls.update({ ...repo, pull_number: pullNumber, body });
+}
+
+export async function closePullRequest(octokit: GitHubClient, repo: RepoRef, pullNumber: number) {
+  await octokit.rest.pulls.update({ ...repo, pull_number: pullNumber, state: "closed" });
+}
+
+/** REST cannot take a PR out of draft; only the GraphQL mutation can. */
+export async function markPullRequestReady(octokit: GitHubClient, nodeId: string): Promise<void> {
+  await octokit.graphql(
+    `mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }`,
+    { id: nodeId },
+  );
+}

@@ -1,0 +1,122 @@
+import type { ApplicationFunction, Context, Probot } from "probot";
+import { createClaudeAgent } from "./agent/claude-agent.js";
+import type { AgentProvider } from "./agent/provider.js";
+import type { AppSettings } from "./config/env.js";
+import type { GitHubClient } from "./github/client.js";
+import { admitTrigger } from "./intake/admit-trigger.js";
+import { parseCommentEvent, parseLabeledEvent, type CommentPayload, type LabeledPayload, type ParsedEvent } from "./intake/trigger-event.js";
+import { openDatabase, type SqliteDatabase } from "./store/database.js";
+import { createDeliveryStore } from "./store/delivery-store.js";
+import { createRunStore, type RunStore } from "./store/run-store.js";
+import { executeRun } from "./worker/execute-run.js";
+import { recoverRuns } from "./worker/recover-runs.js";
+import { createWorker, type Worker } from "./worker/worker.js";
+
+export interface HamsterAppOptions {
+  readonly settings: AppSettings;
+  /** Agent providers by name; defaults to the built-in Claude loop. */
+  readonly agents?: Record<string, AgentProvider>;
+}
+
+export interface HamsterApp {
+  readonly appFn: ApplicationFunction;
+  /** Resolves when no trigger is being admitted and no run is executing. */
+  idle(): Promise<void>;
+  /** Stops the worker and closes the database. */
+  close(): Promise<void>;
+  /** The run store, once the app function has been loaded. */
+  readonly runs: RunStore;
+}
+
+export function createDefaultAgents(settings: AppSettings): Record<string, AgentProvider> {
+  return {
+    claude: createClaudeAgent({
+      ...(settings.anthropicApiKey ? { apiKey: settings.anthropicApiKey } : {}),
+      ...(settings.anthropicBaseUrl ? { baseURL: settings.anthropicBaseUrl } : {}),
+      maxTurns: settings.maxTurns,
+      maxTokens: settings.maxOutputTokens,
+      commandTimeoutMs: settings.commandTimeoutMs,
+    }),
+  };
+}
+
+/** Wires webhooks to intake and starts the worker; the logic lives in the modules it calls. */
+export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
+  const { settings } = options;
+  const agents = options.agents ?? createDefaultAgents(settings);
+  const admissions = new Set<Promise<unknown>>();
+  let db: SqliteDatabase | undefined;
+  let runs: RunStore | undefined;
+  let worker: Worker | undefined;
+
+  const appFn: ApplicationFunction = (app: Probot) => {
+    db = openDatabase(settings.dataDir);
+    const runStore = createRunStore(db);
+    runs = runStore;
+    const deliveries = createDeliveryStore(db);
+    const getOctokit = (installationId: number) => app.auth(installationId) as Promise<GitHubClient>;
+    const activeWorker = createWorker({
+      concurrency: settings.concurrency,
+      log: app.log,
+      execute: (runId, signal) =>
+        executeRun(
+          {
+            runs: runStore,
+            settings,
+            log: app.log,
+            getOctokit,
+            getGitToken: async (octokit) => ((await octokit.auth({ type: "installation" })) as { token: string }).token,
+            getAgent: (name) => agents[name],
+          },
+          runId,
+          signal,
+        ),
+    });
+    worker = activeWorker;
+    const admitDeps = { runs: runStore, settings, log: app.log, knownAgents: Object.keys(agents), enqueue: activeWorker.enqueue };
+
+    /** Records the delivery and hands the trigger to admission without waiting for it. */
+    const receive = (context: Context, parsed: ParsedEvent) => {
+      if (parsed.kind === "ignore") return;
+      if (!deliveries.recordDelivery(context.id, context.name)) {
+        context.log.info({ delivery: context.id }, "redelivered webhook ignored");
+        return;
+      }
+      const admission = admitTrigger(admitDeps, context.octokit as GitHubClient, parsed.event)
+        .catch((error: unknown) => context.log.error({ err: error, delivery: context.id }, "could not admit the trigger"))
+        .finally(() => admissions.delete(admission));
+      admissions.add(admission);
+    };
+
+    app.on("issues.labeled", (context) => receive(context, parseLabeledEvent(context.id, context.payload as LabeledPayload)));
+    app.on("issue_comment.created", (context) =>
+      receive(context, parseCommentEvent(context.id, context.payload as CommentPayload)),
+    );
+
+    void recoverRuns({ runs: runStore, log: app.log, getOctokit, enqueue: activeWorker.enqueue }).catch((error: unknown) =>
+      app.log.error({ err: error }, "recovering runs failed"),
+    );
+  };
+
+  async function idle(): Promise<void> {
+    // An admission may enqueue a run; a run never admits, so two passes settle it. Bounded anyway.
+    for (let round = 0; round < 100; round++) {
+      await Promise.allSettled([...admissions]);
+      await worker?.idle();
+      if (admissions.size === 0) return;
+    }
+  }
+
+  return {
+    appFn,
+    idle,
+    async close() {
+      await worker?.stop();
+      db?.close();
+    },
+    get runs() {
+      if (!runs) throw new Error("The app function has not been loaded yet");
+      return runs;
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import type { Run } from "../store/run.js";
+import { inlineCode } from "../reporter/format.js";
+import { renderDeliverUsage } from "./deliver-command.js";
+
+export function renderPermissionDenied(login: string, role: string): string {
+  return `@${login} Only people with write access to this repository can start Hamster runs (your access: ${role}). Ask a maintainer to add the \`hamster:deliver\` label or comment \`/deliver\`.`;
+}
+
+export function renderInvalidCommand(login: string, errors: readonly string[]): string {
+  return [
+    `@${login} I couldn't start a run: the \`/deliver\` command has ${errors.length === 1 ? "a problem" : "problems"}.`,
+    "",
+    ...errors.map((e) => `- ${e}`),
+    "",
+    renderDeliverUsage(),
+  ].join("\n");
+}
+
+export function renderMissingBranch(login: string, branch: string, repoFullName: string, which: "branch" | "target"): string {
+  return `@${login} I couldn't start a run: the ${which === "branch" ? "base branch" : "target branch"} ${inlineCode(branch)} does not exist in ${repoFullName}. Check the name (it is case-sensitive) and comment \`/deliver ${which}=<existing-branch>\` again.`;
+}
+
+export function renderActiveRunExists(login: string, active: Run, statusUrl?: string): string {
+  const where = statusUrl ? ` ([status](${statusUrl}))` : "";
+  return `@${login} Run #${active.id} is already ${active.state} for this task${where}. Only one run per task can be active: wait for it to finish, then trigger again.`;
+}
+
+export function renderUnsupported(login: string, message: string): string {
+  return `@${login} ${message}`;
+}

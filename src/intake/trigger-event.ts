@@ -1,0 +1,94 @@
+import type { RunRequest } from "../store/run.js";
+
+export const DELIVER_LABEL = "hamster:deliver";
+
+/** A webhook event that might start a run, parsed once into the values intake needs. */
+export interface TriggerEvent {
+  readonly kind: "label" | "comment";
+  readonly deliveryId: string;
+  readonly installationId: number;
+  readonly sender: { readonly login: string; readonly isBot: boolean };
+  readonly repo: RunRequest["repo"];
+  readonly issue: RunRequest["issue"] & { readonly isPullRequest: boolean };
+  /** The comment, for `/deliver`. */
+  readonly comment?: { readonly id: number; readonly body: string };
+}
+
+export type ParsedEvent = { readonly kind: "trigger"; readonly event: TriggerEvent } | { readonly kind: "ignore"; readonly why: string };
+
+interface Account {
+  login: string;
+  type?: string;
+}
+interface IssueLike {
+  number: number;
+  title: string;
+  body?: string | null;
+  html_url: string;
+  user: Account | null;
+  pull_request?: unknown;
+}
+interface RepositoryLike {
+  id: number;
+  name: string;
+  owner: Account;
+  clone_url: string;
+  default_branch: string;
+  html_url: string;
+}
+export interface LabeledPayload {
+  action: string;
+  label?: { name: string };
+  issue: IssueLike;
+  repository: RepositoryLike;
+  sender: Account;
+  installation?: { id: number };
+}
+export interface CommentPayload {
+  action: string;
+  comment: { id: number; body: string };
+  issue: IssueLike;
+  repository: RepositoryLike;
+  sender: Account;
+  installation?: { id: number };
+}
+
+function parseCommon(deliveryId: string, payload: LabeledPayload | CommentPayload) {
+  return {
+    deliveryId,
+    installationId: payload.installation?.id ?? 0,
+    sender: { login: payload.sender.login, isBot: payload.sender.type === "Bot" },
+    repo: {
+      id: payload.repository.id,
+      owner: payload.repository.owner.login,
+      name: payload.repository.name,
+      cloneUrl: payload.repository.clone_url,
+      defaultBranch: payload.repository.default_branch,
+      htmlUrl: payload.repository.html_url,
+    },
+    issue: {
+      number: payload.issue.number,
+      title: payload.issue.title,
+      body: payload.issue.body ?? null,
+      author: payload.issue.user?.login ?? "ghost",
+      htmlUrl: payload.issue.html_url,
+      isPullRequest: payload.issue.pull_request !== undefined && payload.issue.pull_request !== null,
+    },
+  };
+}
+
+export function parseLabeledEvent(deliveryId: string, payload: LabeledPayload): ParsedEvent {
+  if (payload.label?.name !== DELIVER_LABEL) return { kind: "ignore", why: `label ${payload.label?.name ?? "(none)"} is not ours` };
+  if (!payload.installation) return { kind: "ignore", why: "event without an installation" };
+  return { kind: "trigger", event: { kind: "label", ...parseCommon(deliveryId, payload) } };
+}
+
+export function parseCommentEvent(deliveryId: string, payload: CommentPayload): ParsedEvent {
+  // Cheap pre-check before any parsing: most comments are not commands.
+  if (!payload.comment.body.includes("/deliver")) return { kind: "ignore", why: "no /deliver in the comment" };
+  if (!payload.installation) return { kind: "ignore", why: "event without an installation" };
+  return {
+    kind: "trigger",
+    event: { kind: "comment", comment: { id: payload.comment.id, body: payload.comment.body }, ...parseCommon(deliveryId, payload) },
+  };
+}

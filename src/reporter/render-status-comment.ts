@@ -1,0 +1,41 @@
+import { isFinalState } from "../store/run-state.js";
+import { inlineCode } from "./format.js";
+import { truncateForGitHub } from "./limits.js";
+import { renderMarker } from "./marker.js";
+import { renderUsageLine } from "./render-check-run.js";
+import type { RunView } from "./run-view.js";
+import { buildStageTimeline, renderStageIcon, renderStageName } from "./stage-timeline.js";
+import { formatDuration } from "./format.js";
+
+const HEADLINES: Record<string, string> = {
+  queued: "queued",
+  succeeded: "delivered ✅",
+  failed: "failed ❌",
+  cancelled: "cancelled",
+  timed_out: "timed out ⏱️",
+};
+
+/** The status comment on the issue: one per run, found again by its hidden marker. */
+export function renderStatusComment(view: RunView): string {
+  const { run } = view;
+  const headline = HEADLINES[run.state] ?? `${run.state}…`;
+  const request = run.request;
+  const lines = [
+    renderMarker("status", run.id),
+    `### 🐹 Hamster run #${run.id} — ${headline}`,
+    "",
+    `Requested by @${run.requestedBy} (${run.trigger === "label" ? "label" : "/deliver"}) · base ${inlineCode(request.baseBranch)} → target ${inlineCode(request.targetBranch)} · agent ${inlineCode(request.agent)} · model ${inlineCode(request.model)}`,
+    "",
+    buildStageTimeline(view.transitions, view.now)
+      .map((s) => `${renderStageIcon(s.status)} ${renderStageName(s.stage)}${s.durationMs !== null && s.status !== "running" ? ` (${formatDuration(s.durationMs)})` : ""}`)
+      .join(" → "),
+  ];
+  const links: string[] = [];
+  if (view.links?.pullRequest) links.push(`Pull request: ${view.links.pullRequest}`);
+  if (view.links?.checkRun) links.push(`Check run: [${"Hamster"}](${view.links.checkRun})`);
+  if (links.length > 0) lines.push("", links.join(" · "));
+  if (run.state === "failed" && run.reason) lines.push("", `**Why:** ${run.reason}`);
+  if (isFinalState(run.state)) lines.push("", renderUsageLine(view));
+  if (run.state === "queued") lines.push("", "The run will start as soon as a worker is free.");
+  return truncateForGitHub(lines.join("\n"));
+}

@@ -1,0 +1,58 @@
+/**
+ * Numbered schema migrations, applied in order at start. A migration is never edited
+ * once released: add a new one instead. `PRAGMA user_version` records how far a file got.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: runs, their transitions, and webhook deliveries.
+  `
+  CREATE TABLE runs (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    installation_id   INTEGER NOT NULL,
+    repo_id           INTEGER NOT NULL,
+    repo_owner        TEXT    NOT NULL,
+    repo_name         TEXT    NOT NULL,
+    issue_number      INTEGER NOT NULL,
+    state             TEXT    NOT NULL,
+    trigger           TEXT    NOT NULL,
+    requested_by      TEXT    NOT NULL,
+    delivery_id       TEXT,
+    request           TEXT    NOT NULL,
+    work_branch       TEXT,
+    pr_number         INTEGER,
+    pr_node_id        TEXT,
+    check_run_id      INTEGER,
+    status_comment_id INTEGER,
+    head_sha          TEXT,
+    reason            TEXT,
+    summary           TEXT,
+    input_tokens      INTEGER NOT NULL DEFAULT 0,
+    output_tokens     INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+    cost_usd          REAL    NOT NULL DEFAULT 0,
+    created_at        TEXT    NOT NULL,
+    updated_at        TEXT    NOT NULL,
+    finished_at       TEXT
+  );
+  -- The rule "one active run per task" lives here, not in code: two triggers racing
+  -- each other cannot both insert.
+  CREATE UNIQUE INDEX runs_one_active_per_task ON runs (repo_id, issue_number)
+    WHERE state IN ('queued', 'preparing', 'planning', 'implementing', 'verifying', 'delivering');
+  CREATE INDEX runs_by_state ON runs (state);
+
+  CREATE TABLE run_transitions (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id  INTEGER NOT NULL REFERENCES runs (id),
+    state   TEXT    NOT NULL,
+    at      TEXT    NOT NULL,
+    detail  TEXT
+  );
+  CREATE INDEX run_transitions_by_run ON run_transitions (run_id, id);
+
+  CREATE TABLE deliveries (
+    id          TEXT PRIMARY KEY,
+    event       TEXT NOT NULL,
+    received_at TEXT NOT NULL
+  );
+  `,
+];

@@ -1,0 +1,243 @@
+import { SqliteError } from "better-sqlite3";
+import type { TokenUsage } from "../agent/provider.js";
+import type { SqliteDatabase } from "./database.js";
+import type { Run, RunRequest, RunTransition, TriggerKind } from "./run.js";
+import { isFinalState, parseRunState, type RunState } from "./run-state.js";
+
+export interface NewRun {
+  readonly installationId: number;
+  readonly trigger: TriggerKind;
+  readonly requestedBy: string;
+  readonly deliveryId: string | null;
+  readonly request: RunRequest;
+}
+
+/** What can be written on a run besides its state. */
+export interface RunPatch {
+  readonly workBranch?: string;
+  readonly prNumber?: number;
+  readonly prNodeId?: string;
+  readonly checkRunId?: number;
+  readonly statusCommentId?: number;
+  readonly headSha?: string;
+  readonly summary?: string;
+  readonly usage?: TokenUsage;
+  readonly costUsd?: number;
+}
+
+/** The task already has an active run; the database refused a second one. */
+export class ActiveRunExistsError extends Error {
+  override readonly name = "ActiveRunExistsError";
+  constructor(readonly activeRun: Run) {
+    super(`Run #${activeRun.id} is already active for this task (${activeRun.state}).`);
+  }
+}
+
+interface RunRow {
+  id: number;
+  installation_id: number;
+  repo_id: number;
+  repo_owner: string;
+  repo_name: string;
+  issue_number: number;
+  state: string;
+  trigger: string;
+  requested_by: string;
+  delivery_id: string | null;
+  request: string;
+  work_branch: string | null;
+  pr_number: number | null;
+  pr_node_id: string | null;
+  check_run_id: number | null;
+  status_comment_id: number | null;
+  head_sha: string | null;
+  reason: string | null;
+  summary: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  cost_usd: number;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+function toRun(row: RunRow): Run {
+  return {
+    id: row.id,
+    installationId: row.installation_id,
+    repoId: row.repo_id,
+    repoOwner: row.repo_owner,
+    repoName: row.repo_name,
+    issueNumber: row.issue_number,
+    state: parseRunState(row.state),
+    trigger: row.trigger as TriggerKind,
+    requestedBy: row.requested_by,
+    deliveryId: row.delivery_id,
+    request: JSON.parse(row.request) as RunRequest,
+    workBranch: row.work_branch,
+    prNumber: row.pr_number,
+    prNodeId: row.pr_node_id,
+    checkRunId: row.check_run_id,
+    statusCommentId: row.status_comment_id,
+    headSha: row.head_sha,
+    reason: row.reason,
+    summary: row.summary,
+    usage: {
+      inputTokens: row.input_tokens,
+      outputTokens: row.output_tokens,
+      cacheReadTokens: row.cache_read_tokens,
+      cacheWriteTokens: row.cache_write_tokens,
+    },
+    costUsd: row.cost_usd,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export type RunStore = ReturnType<typeof createRunStore>;
+
+/** The only SQL about runs. Statements are prepared once, here. */
+export function createRunStore(db: SqliteDatabase, now: () => Date = () => new Date()) {
+  const insertRunStatement = db.prepare(`
+    INSERT INTO runs (installation_id, repo_id, repo_owner, repo_name, issue_number, state, trigger,
+                      requested_by, delivery_id, request, created_at, updated_at)
+    VALUES (@installationId, @repoId, @repoOwner, @repoName, @issueNumber, 'queued', @trigger,
+            @requestedBy, @deliveryId, @request, @at, @at)`);
+  const insertTransitionStatement = db.prepare(
+    `INSERT INTO run_transitions (run_id, state, at, detail) VALUES (?, ?, ?, ?)`,
+  );
+  const getRunStatement = db.prepare<[number], RunRow>(`SELECT * FROM runs WHERE id = ?`);
+  const findActiveStatement = db.prepare<[number, number], RunRow>(`
+    SELECT * FROM runs WHERE repo_id = ? AND issue_number = ?
+      AND state IN ('queued', 'preparing', 'planning', 'implementing', 'verifying', 'delivering')`);
+  const listTransitionsStatement = db.prepare<[number], { state: string; at: string; detail: string | null }>(
+    `SELECT state, at, detail FROM run_transitions WHERE run_id = ? ORDER BY id`,
+  );
+  const updateStateStatement = db.prepare(`
+    UPDATE runs SET state = @state, updated_at = @at,
+      reason = COALESCE(@reason, reason),
+      finished_at = CASE WHEN @final THEN @at ELSE finished_at END
+    WHERE id = @id`);
+  const listByStateStatement = db.prepare<[string], RunRow>(`SELECT * FROM runs WHERE state = ? ORDER BY id`);
+  const listForTaskStatement = db.prepare<[number, number], RunRow>(
+    `SELECT * FROM runs WHERE repo_id = ? AND issue_number = ? ORDER BY id`,
+  );
+  const patchStatement = db.prepare(`
+    UPDATE runs SET
+      work_branch = COALESCE(@workBranch, work_branch),
+      pr_number = COALESCE(@prNumber, pr_number),
+      pr_node_id = COALESCE(@prNodeId, pr_node_id),
+      check_run_id = COALESCE(@checkRunId, check_run_id),
+      status_comment_id = COALESCE(@statusCommentId, status_comment_id),
+      head_sha = COALESCE(@headSha, head_sha),
+      summary = COALESCE(@summary, summary),
+      input_tokens = COALESCE(@inputTokens, input_tokens),
+      output_tokens = COALESCE(@outputTokens, output_tokens),
+      cache_read_tokens = COALESCE(@cacheReadTokens, cache_read_tokens),
+      cache_write_tokens = COALESCE(@cacheWriteTokens, cache_write_tokens),
+      cost_usd = COALESCE(@costUsd, cost_usd),
+      updated_at = @at
+    WHERE id = @id`);
+
+  const stamp = () => now().toISOString();
+
+  function getRun(id: number): Run {
+    const row = getRunStatement.get(id);
+    if (!row) throw new Error(`Run #${id} does not exist`);
+    return toRun(row);
+  }
+
+  function findActiveRun(repoId: number, issueNumber: number): Run | undefined {
+    const row = findActiveStatement.get(repoId, issueNumber);
+    return row ? toRun(row) : undefined;
+  }
+
+  const insertQueuedRun = db.transaction((input: NewRun): number => {
+    const at = stamp();
+    const info = insertRunStatement.run({
+      installationId: input.installationId,
+      repoId: input.request.repo.id,
+      repoOwner: input.request.repo.owner,
+      repoName: input.request.repo.name,
+      issueNumber: input.request.issue.number,
+      trigger: input.trigger,
+      requestedBy: input.requestedBy,
+      deliveryId: input.deliveryId,
+      request: JSON.stringify(input.request),
+      at,
+    });
+    const id = Number(info.lastInsertRowid);
+    insertTransitionStatement.run(id, "queued", at, `requested by @${input.requestedBy} (${input.trigger})`);
+    return id;
+  });
+
+  /** Records a queued run; throws ActiveRunExistsError when the task already has an active one. */
+  function createRun(input: NewRun): Run {
+    try {
+      return getRun(insertQueuedRun(input));
+    } catch (error) {
+      if (error instanceof SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE") {
+        const active = findActiveRun(input.request.repo.id, input.request.issue.number);
+        if (active) throw new ActiveRunExistsError(active);
+      }
+      throw error;
+    }
+  }
+
+  const transition = db.transaction((id: number, state: RunState, detail: string | null, reason: string | null) => {
+    const at = stamp();
+    updateStateStatement.run({ id, state, at, reason, final: isFinalState(state) ? 1 : 0 });
+    insertTransitionStatement.run(id, state, at, detail);
+  });
+
+  /** Moves a run to `state`, recording the transition. A final state is never left. */
+  function transitionRun(id: number, state: RunState, options: { detail?: string; reason?: string } = {}): Run {
+    const current = getRun(id);
+    if (isFinalState(current.state)) {
+      throw new Error(`Run #${id} already ended (${current.state}); it cannot become ${state}`);
+    }
+    transition(id, state, options.detail ?? null, options.reason ?? null);
+    return getRun(id);
+  }
+
+  function updateRun(id: number, patch: RunPatch): Run {
+    patchStatement.run({
+      id,
+      at: stamp(),
+      workBranch: patch.workBranch ?? null,
+      prNumber: patch.prNumber ?? null,
+      prNodeId: patch.prNodeId ?? null,
+      checkRunId: patch.checkRunId ?? null,
+      statusCommentId: patch.statusCommentId ?? null,
+      headSha: patch.headSha ?? null,
+      summary: patch.summary ?? null,
+      inputTokens: patch.usage?.inputTokens ?? null,
+      outputTokens: patch.usage?.outputTokens ?? null,
+      cacheReadTokens: patch.usage?.cacheReadTokens ?? null,
+      cacheWriteTokens: patch.usage?.cacheWriteTokens ?? null,
+      costUsd: patch.costUsd ?? null,
+    });
+    return getRun(id);
+  }
+
+  function listTransitions(id: number): RunTransition[] {
+    return listTransitionsStatement.all(id).map((row) => ({
+      state: parseRunState(row.state),
+      at: row.at,
+      detail: row.detail,
+    }));
+  }
+
+  function listRunsInState(state: RunState): Run[] {
+    return listByStateStatement.all(state).map(toRun);
+  }
+
+  function listRunsForTask(repoId: number, issueNumber: number): Run[] {
+    return listForTaskStatement.all(repoId, issueNumber).map(toRun);
+  }
+
+  return { createRun, getRun, findActiveRun, transitionRun, updateRun, listTransitions, listRunsInState, listRunsForTask };
+}

@@ -1,0 +1,273 @@
+import { readFileSync } from "node:fs";
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTestApp, disableNetwork, loadExample, type TestApp } from "../helpers/app.js";
+import { mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
+import { fakeGitHub } from "../helpers/github.js";
+import { createBareRemote, getRemoteLog, listRemoteBranches, readRemoteFile } from "../helpers/git.js";
+
+const OWNER = "Codertocat";
+const REPO = "Hello-World";
+const TASK_BODY = readFileSync(new URL("../../fixtures/task-issue.md", import.meta.url), "utf8");
+const WORK_BRANCH = "hamster/1-spelling-error-in-the-readme-file";
+
+type Remote = Awaited<ReturnType<typeof createBareRemote>>;
+
+let remote: Remote;
+let app: TestApp;
+let github: ReturnType<typeof fakeGitHub>;
+
+function issuePayload(payload: Record<string, any>): Record<string, any> {
+  payload.installation = { id: 1 };
+  payload.repository.clone_url = remote.url;
+  payload.repository.default_branch = "main";
+  payload.issue.body = TASK_BODY;
+  return payload;
+}
+
+function labeledPayload(): Record<string, any> {
+  const payload = issuePayload(loadExample("issues", "labeled"));
+  payload.label.name = "hamster:deliver";
+  return payload;
+}
+
+function commentPayload(body: string, sender = OWNER, senderType = "User"): Record<string, any> {
+  const payload = issuePayload(loadExample("issue_comment", "created"));
+  payload.comment.body = body;
+  payload.sender.login = sender;
+  payload.sender.type = senderType;
+  return payload;
+}
+
+/** A model that creates hello.txt, runs the repository's tests, and ends its turn. */
+function scriptHappyModel() {
+  return mockAnthropic([
+    reply([text("I'll create the file."), toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
+    reply([toolUse("toolu_2", "bash", { command: "npm test" })], "tool_use"),
+    reply([text("Added `hello.txt` containing `hello`; `npm test` passes.")], "end_turn"),
+  ]);
+}
+
+function runRows() {
+  return app.hamster.runs.listRunsForTask(1296269, 1);
+}
+
+beforeEach(async () => {
+  disableNetwork();
+  remote = await createBareRemote();
+  github = fakeGitHub({ owner: OWNER, repo: REPO, installationId: 1, roles: { Codertocat: "admin", reader: "read", writer: "write" }, branches: ["main", "develop"] });
+  app = await createTestApp();
+});
+
+afterEach(async () => {
+  await app.close();
+  await remote.cleanup();
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+describe("a labeled issue", () => {
+  it("pushes the agent's work, opens a draft PR, marks it ready and reports through check runs and a status comment", async () => {
+    const model = scriptHappyModel();
+    const payload = labeledPayload();
+    const repoId = payload.repository.id as number;
+
+    await app.receive("issues", payload);
+    await app.hamster.idle();
+
+    // The branch holds the start commit and the agent's work, on top of main.
+    expect(await listRemoteBranches(remote.dir)).toContain(WORK_BRANCH);
+    expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("hello\n");
+    const subjects = await getRemoteLog(remote.dir, WORK_BRANCH);
+    expect(subjects.slice(0, 2)).toEqual(["Spelling error in the README file", "Start: Spelling error in the README file"]);
+
+    // 👀 on the issue (the label has no comment).
+    expect(github.reactions).toEqual([{ target: "/issues/1/reactions", content: "eyes" }]);
+
+    // A draft PR from the work branch into main, linked to the issue, then marked ready.
+    expect(github.pulls).toHaveLength(1);
+    const pull = github.pulls[0]!;
+    expect(github.callsTo("POST", /^\/pulls$/)[0]!.body).toMatchObject({ head: WORK_BRANCH, base: "main", draft: true, title: "Spelling error in the README file" });
+    expect(pull.draft).toBe(false);
+    expect(pull.body).toContain("Closes #1");
+    expect(pull.body).toContain("Added `hello.txt` containing `hello`");
+    expect(pull.body).toContain("- `hello.txt`");
+
+    // Two check runs: the first on the start commit, the final one completed on the new head.
+    expect(github.checkRuns).toHaveLength(2);
+    const [first, final] = github.checkRuns;
+    expect(first!.status).toBe("completed");
+    expect(first!.conclusion).toBe("success");
+    expect(github.callsTo("POST", /^\/check-runs$/)[0]!.body).toMatchObject({ name: "Hamster", status: "in_progress" });
+    expect(final!.name).toBe("Hamster");
+    expect(final!.status).toBe("completed");
+    expect(final!.conclusion).toBe("success");
+    const [run] = runRows();
+    expect(final!.headSha).toBe(run!.headSha);
+    expect(first!.headSha).not.toBe(final!.headSha);
+    expect(final!.output.title).toBe("Delivered: 1 file changed");
+    expect(final!.output.summary).toMatch(/✅ Preparing \| done \| \d/);
+    expect(final!.output.summary).toMatch(/✅ Implementing \| done \| \d/);
+    expect(final!.output.summary).toMatch(/✅ Delivering \| done \| \d/);
+    expect(final!.output.text).toContain("Added `hello.txt` containing `hello`");
+    expect(final!.output.text).toContain("- `hello.txt`");
+
+    // One status comment, edited in place, ending with links to the PR and the check run.
+    expect(github.comments).toHaveLength(1);
+    const status = github.comments[0]!;
+    expect(status.body).toContain(`<!-- hamster:status run=${run!.id} -->`);
+    expect(status.edits[0]).toContain("queued");
+    expect(status.body).toContain("delivered ✅");
+    expect(status.body).toContain(`https://github.com/${OWNER}/${REPO}/pull/${pull.number}`);
+    expect(status.body).toContain(`https://github.com/${OWNER}/${REPO}/runs/${final!.id}`);
+
+    // The run's rows: every transition with its timestamp, usage recorded.
+    expect(run).toMatchObject({ state: "succeeded", trigger: "label", requestedBy: OWNER, workBranch: WORK_BRANCH, prNumber: pull.number, checkRunId: final!.id, repoId });
+    expect(run!.finishedAt).not.toBeNull();
+    expect(run!.usage.inputTokens).toBeGreaterThan(0);
+    const transitions = app.hamster.runs.listTransitions(run!.id);
+    expect(transitions.map((t) => t.state)).toEqual(["queued", "preparing", "implementing", "delivering", "succeeded"]);
+    for (const t of transitions) expect(Number.isNaN(Date.parse(t.at))).toBe(false);
+
+    // The model saw the task and its acceptance criteria, never the hidden comment, and got the test output back.
+    const firstPrompt = JSON.stringify(model.requests[0]);
+    expect(firstPrompt).toContain("Spelling error in the README file");
+    expect(firstPrompt).toContain("`npm test` still passes");
+    expect(firstPrompt).not.toContain("HIDDEN-COMMENT-TEXT");
+    expect(JSON.stringify(model.requests[0].tools)).toContain("text_editor_20250728");
+    expect(JSON.stringify(model.requests[2].messages)).toContain("tests pass");
+    expect(nock.pendingMocks().filter((m) => m.includes("anthropic"))).toEqual([]);
+  });
+});
+
+describe("a /deliver comment", () => {
+  it("uses branch, target and instructions, and reacts on the comment", async () => {
+    const model = scriptHappyModel();
+    const payload = commentPayload("Looks good.\n\n/deliver branch=main target=develop Please keep the file to one line.");
+    await app.receive("issue_comment", payload);
+    await app.hamster.idle();
+
+    expect(github.reactions).toEqual([{ target: `/issues/comments/${payload.comment.id}/reactions`, content: "eyes" }]);
+    expect(github.callsTo("POST", /^\/pulls$/)[0]!.body).toMatchObject({ head: WORK_BRANCH, base: "develop", draft: true });
+    expect(JSON.stringify(model.requests[0])).toContain("Please keep the file to one line.");
+    const [run] = runRows();
+    expect(run).toMatchObject({ state: "succeeded", trigger: "comment" });
+    expect(run!.request).toMatchObject({ baseBranch: "main", targetBranch: "develop", instructions: "Please keep the file to one line." });
+    expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("hello\n");
+  });
+});
+
+describe("refused triggers", () => {
+  it("answers a read-only sender and starts nothing", async () => {
+    await app.receive("issue_comment", commentPayload("/deliver", "reader"));
+    await app.hamster.idle();
+    expect(github.comments).toHaveLength(1);
+    expect(github.comments[0]!.body).toContain("@reader Only people with write access");
+    expect(github.comments[0]!.body).toContain("your access: read");
+    expect(runRows()).toEqual([]);
+    expect(github.pulls).toEqual([]);
+  });
+
+  it("answers someone who is not a collaborator at all", async () => {
+    await app.receive("issue_comment", commentPayload("/deliver", "stranger"));
+    await app.hamster.idle();
+    expect(github.comments[0]!.body).toContain("your access: none");
+    expect(runRows()).toEqual([]);
+  });
+
+  it("ignores bots, the app itself included, without a single API call", async () => {
+    await app.receive("issue_comment", commentPayload("/deliver", "hamster-deliver[bot]", "Bot"));
+    const labeled = labeledPayload();
+    labeled.sender.type = "Bot";
+    await app.receive("issues", labeled);
+    await app.hamster.idle();
+    expect(github.calls).toEqual([]);
+    expect(runRows()).toEqual([]);
+  });
+
+  it("shows the syntax for a malformed command", async () => {
+    await app.receive("issue_comment", commentPayload("/deliver brnch=main"));
+    await app.hamster.idle();
+    expect(github.comments).toHaveLength(1);
+    expect(github.comments[0]!.body).toContain("brnch");
+    expect(github.comments[0]!.body).toContain("/deliver");
+    expect(github.comments[0]!.body).toContain("branch=");
+    expect(runRows()).toEqual([]);
+  });
+
+  it("refuses a branch that does not exist", async () => {
+    await app.receive("issue_comment", commentPayload("/deliver branch=nope"));
+    await app.hamster.idle();
+    expect(github.comments[0]!.body).toContain("`nope` does not exist");
+    expect(runRows()).toEqual([]);
+  });
+
+  it("ignores /deliver inside a code block or a quote", async () => {
+    await app.receive("issue_comment", commentPayload("```\n/deliver\n```\n> /deliver"));
+    await app.hamster.idle();
+    expect(github.calls).toEqual([]);
+    expect(runRows()).toEqual([]);
+  });
+});
+
+describe("one run per task", () => {
+  it("starts one run when a label and a comment arrive together, and names the active run to the second", async () => {
+    scriptHappyModel();
+    await Promise.all([app.receive("issues", labeledPayload()), app.receive("issue_comment", commentPayload("/deliver", "writer"))]);
+    await app.hamster.idle();
+    const runs = runRows();
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.state).toBe("succeeded");
+    const replies = github.comments.filter((c) => !c.body.includes("hamster:status"));
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.body).toContain(`Run #${runs[0]!.id} is already`);
+    expect(github.pulls).toHaveLength(1);
+  });
+
+  it("starts nothing for a redelivered webhook", async () => {
+    scriptHappyModel();
+    const payload = labeledPayload();
+    await app.receive("issues", payload, "delivery-1");
+    await app.receive("issues", payload, "delivery-1");
+    await app.hamster.idle();
+    expect(runRows()).toHaveLength(1);
+    expect(github.comments).toHaveLength(1);
+    expect(github.pulls).toHaveLength(1);
+  });
+});
+
+describe("failing runs", () => {
+  it("fails with an actionable reason on a model API error, closes the empty PR and deletes its branch", async () => {
+    mockAnthropic([{ status: 401, body: { type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } } }]);
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+
+    const [run] = runRows();
+    expect(run!.state).toBe("failed");
+    expect(run!.reason).toContain("401");
+    expect(run!.reason).not.toContain("sk-ant-test-key");
+    expect(github.checkRuns).toHaveLength(1);
+    expect(github.checkRuns[0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(github.checkRuns[0]!.output.summary).toContain("ANTHROPIC_API_KEY");
+    expect(github.pulls[0]!.state).toBe("closed");
+    expect(github.deletedRefs).toEqual([`heads/${WORK_BRANCH}`]);
+    expect(github.comments[0]!.body).toContain("failed ❌");
+    expect(github.comments[0]!.body).toContain("401");
+    expect(app.hamster.runs.listTransitions(run!.id).map((t) => t.state)).toEqual(["queued", "preparing", "implementing", "failed"]);
+  });
+
+  it("fails when the agent changes nothing, and says what to do", async () => {
+    mockAnthropic([reply([text("Everything already looks right to me.")], "end_turn")]);
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+
+    const [run] = runRows();
+    expect(run!.state).toBe("failed");
+    expect(run!.reason).toContain("without changing any file");
+    expect(github.checkRuns[0]).toMatchObject({ conclusion: "failure" });
+    expect(github.checkRuns[0]!.output.title).toContain("without changing any file");
+    expect(github.pulls[0]!.state).toBe("closed");
+    expect(github.deletedRefs).toEqual([`heads/${WORK_BRANCH}`]);
+    expect(github.comments[0]!.body).toContain("without changing any file");
+  });
+});

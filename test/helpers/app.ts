@@ -1,0 +1,84 @@
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+import nock from "nock";
+import { Probot, ProbotOctokit } from "probot";
+import pino from "pino";
+import { parseSettings, type AppSettings } from "../../src/config/env.js";
+import { createHamsterApp, type HamsterApp, type HamsterAppOptions } from "../../src/index.js";
+
+/** Generated per test process: no key is ever committed. */
+let cachedKey: string | undefined;
+export function generatePrivateKey(): string {
+  cachedKey ??= generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  }).privateKey;
+  return cachedKey;
+}
+
+/** Octokit with retries and throttling off, in the function form Probot does not override. */
+export const TestOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+  ...options,
+  retry: { enabled: false },
+  throttle: { ...(options.throttle as object), enabled: false },
+}));
+
+export function disableNetwork(): void {
+  nock.disableNetConnect();
+  nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
+}
+
+export interface TestApp {
+  probot: Probot;
+  hamster: HamsterApp;
+  settings: AppSettings;
+  dataDir: string;
+  /** Log lines the app wrote, as parsed JSON. */
+  logs: Record<string, unknown>[];
+  receive(name: string, payload: object, id?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(options: { env?: Record<string, string>; agents?: HamsterAppOptions["agents"]; dataDir?: string } = {}): Promise<TestApp> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "hamster-data-"));
+  const settings = parseSettings({
+    HAMSTER_DATA_DIR: dataDir,
+    ANTHROPIC_API_KEY: "sk-ant-test-key",
+    HAMSTER_MODEL: "claude-sonnet-5-5",
+    ...options.env,
+  });
+  const logs: Record<string, unknown>[] = [];
+  const log = pino({ level: "debug" }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+  const probot = new Probot({ appId: 1, privateKey: generatePrivateKey(), secret: "test-secret", Octokit: TestOctokit, log });
+  const hamster = createHamsterApp({ settings, ...(options.agents ? { agents: options.agents } : {}) });
+  await probot.load(hamster.appFn);
+  return {
+    probot,
+    hamster,
+    settings,
+    dataDir,
+    logs,
+    async receive(name, payload, id = randomUUID()) {
+      await probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]);
+    },
+    async close() {
+      await hamster.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const require = createRequire(import.meta.url);
+type Example = { name: string; examples: Record<string, any>[] };
+const examples = require("@octokit/webhooks-examples") as Example[];
+
+/** A real payload from @octokit/webhooks-examples, deep-copied so a test can adjust it. */
+export function loadExample(event: string, action: string): Record<string, any> {
+  const found = examples.find((e) => e.name === event)?.examples.find((x) => x.action === action);
+  if (!found) throw new Error(`No ${event}.${action} example in @octokit/webhooks-examples`);
+  return structuredClone(found);
+}

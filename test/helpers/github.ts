@@ -1,0 +1,215 @@
+import nock from "nock";
+
+/**
+ * A small fake of the GitHub REST and GraphQL APIs, behind nock, keeping the state the
+ * app creates (comments, check runs, pull requests) so tests can assert on the outcome
+ * as a user would see it, and on every call made.
+ */
+export interface FakeComment {
+  id: number;
+  issueNumber: number;
+  body: string;
+  edits: string[];
+}
+export interface FakeCheckRun {
+  id: number;
+  name: string;
+  headSha: string;
+  status: string;
+  conclusion: string | null;
+  output: { title: string; summary: string; text?: string };
+  externalId: string;
+  updates: number;
+}
+export interface FakePull {
+  number: number;
+  nodeId: string;
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+  draft: boolean;
+  state: "open" | "closed";
+}
+export interface FakeCall {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+export interface FakeGitHubOptions {
+  owner: string;
+  repo: string;
+  installationId: number;
+  /** Role of each user (`role_name`); anyone not listed is not a collaborator (404). */
+  roles?: Record<string, string>;
+  /** Branches `GET /branches/:name` reports as existing. */
+  branches?: string[];
+  baseUrl?: string;
+  /** Make the model of GitHub refuse something, e.g. `{ "POST /pulls": 422 }`. */
+  failures?: Record<string, number>;
+}
+
+export function fakeGitHub(options: FakeGitHubOptions) {
+  const baseUrl = options.baseUrl ?? "https://api.github.com";
+  const repoPath = `/repos/${options.owner}/${options.repo}`;
+  const state = {
+    calls: [] as FakeCall[],
+    comments: [] as FakeComment[],
+    reactions: [] as { target: string; content: string }[],
+    checkRuns: [] as FakeCheckRun[],
+    pulls: [] as FakePull[],
+    deletedRefs: [] as string[],
+  };
+  let nextId = 1000;
+  const html = `https://github.com/${options.owner}/${options.repo}`;
+  const scope = nock(baseUrl).persist();
+
+  const record = (method: string, path: string, body: unknown) => {
+    state.calls.push({ method, path: decodeURIComponent(path.split("?")[0] ?? path), body });
+  };
+  const failure = (key: string) => options.failures?.[key];
+
+  scope.post(`/app/installations/${options.installationId}/access_tokens`).reply(201, (path, body) => {
+    record("POST", path, body);
+    return {
+      token: `ghs_${"T".repeat(36)}`,
+      expires_at: new Date(Date.now() + 3600_000).toISOString(),
+      permissions: { contents: "write", pull_requests: "write", issues: "write", checks: "write", metadata: "read" },
+      repository_selection: "all",
+    };
+  });
+
+  scope.get(new RegExp(`^${repoPath}/collaborators/[^/]+/permission$`)).reply((path) => {
+    record("GET", path, null);
+    const user = decodeURIComponent(path.split("/").at(-2) ?? "");
+    const role = options.roles?.[user];
+    if (!role) return [404, { message: "Not Found" }];
+    const permission = role === "maintain" ? "write" : role === "triage" ? "read" : role;
+    return [200, { permission, role_name: role, user: { login: user } }];
+  });
+
+  scope.get(new RegExp(`^${repoPath}/branches/.+$`)).reply((path) => {
+    record("GET", path, null);
+    const branch = decodeURIComponent(path.slice(`${repoPath}/branches/`.length));
+    return (options.branches ?? []).includes(branch)
+      ? [200, { name: branch, commit: { sha: "0".repeat(40) } }]
+      : [404, { message: "Branch not found" }];
+  });
+
+  scope.post(new RegExp(`^${repoPath}/issues/(comments/)?\\d+/reactions$`)).reply((path, body) => {
+    record("POST", path, body);
+    state.reactions.push({ target: path.slice(repoPath.length), content: (body as { content: string }).content });
+    return [201, { id: nextId++, content: (body as { content: string }).content }];
+  });
+
+  scope.post(new RegExp(`^${repoPath}/issues/\\d+/comments$`)).reply((path, body) => {
+    record("POST", path, body);
+    const issueNumber = Number(path.split("/").at(-2));
+    const comment: FakeComment = { id: nextId++, issueNumber, body: (body as { body: string }).body, edits: [] };
+    state.comments.push(comment);
+    return [201, { id: comment.id, body: comment.body, html_url: `${html}/issues/${issueNumber}#issuecomment-${comment.id}` }];
+  });
+
+  scope.patch(new RegExp(`^${repoPath}/issues/comments/\\d+$`)).reply((path, body) => {
+    record("PATCH", path, body);
+    const comment = state.comments.find((c) => c.id === Number(path.split("/").at(-1)));
+    if (!comment) return [404, { message: "Not Found" }];
+    comment.edits.push(comment.body);
+    comment.body = (body as { body: string }).body;
+    return [200, { id: comment.id, body: comment.body, html_url: `${html}/issues/${comment.issueNumber}#issuecomment-${comment.id}` }];
+  });
+
+  scope.get(new RegExp(`^${repoPath}/pulls\\?`)).reply((path) => {
+    record("GET", path, null);
+    const head = new URL(path, baseUrl).searchParams.get("head") ?? "";
+    const branch = head.slice(head.indexOf(":") + 1);
+    return [200, state.pulls.filter((p) => p.state === "open" && p.head === branch).map(toPullJson)];
+  });
+
+  const toPullJson = (p: FakePull) => ({
+    number: p.number,
+    node_id: p.nodeId,
+    html_url: `${html}/pull/${p.number}`,
+    head: { ref: p.head, sha: "f".repeat(40) },
+    base: { ref: p.base },
+    title: p.title,
+    body: p.body,
+    draft: p.draft,
+    state: p.state,
+  });
+
+  scope.post(`${repoPath}/pulls`).reply((path, body) => {
+    record("POST", path, body);
+    const status = failure("POST /pulls");
+    if (status) return [status, { message: "Validation Failed" }];
+    const b = body as { head: string; base: string; title: string; body: string; draft: boolean };
+    const pull: FakePull = { number: nextId++, nodeId: `PR_node${nextId}`, head: b.head, base: b.base, title: b.title, body: b.body, draft: b.draft, state: "open" };
+    state.pulls.push(pull);
+    return [201, toPullJson(pull)];
+  });
+
+  scope.patch(new RegExp(`^${repoPath}/pulls/\\d+$`)).reply((path, body) => {
+    record("PATCH", path, body);
+    const pull = state.pulls.find((p) => p.number === Number(path.split("/").at(-1)));
+    if (!pull) return [404, { message: "Not Found" }];
+    const b = body as { body?: string; state?: "open" | "closed" };
+    if (b.body !== undefined) pull.body = b.body;
+    if (b.state !== undefined) pull.state = b.state;
+    return [200, toPullJson(pull)];
+  });
+
+  scope.post("/graphql").reply((path, body) => {
+    record("POST", path, body);
+    const b = body as { query: string; variables: { id: string } };
+    const pull = state.pulls.find((p) => p.nodeId === b.variables.id);
+    if (!b.query.includes("markPullRequestReadyForReview") || !pull) {
+      return [200, { data: null, errors: [{ message: "Could not resolve to a node" }] }];
+    }
+    pull.draft = false;
+    return [200, { data: { markPullRequestReadyForReview: { pullRequest: { isDraft: false } } } }];
+  });
+
+  scope.post(`${repoPath}/check-runs`).reply((path, body) => {
+    record("POST", path, body);
+    const b = body as { name: string; head_sha: string; status: string; conclusion?: string; output: FakeCheckRun["output"]; external_id: string };
+    const check: FakeCheckRun = {
+      id: nextId++,
+      name: b.name,
+      headSha: b.head_sha,
+      status: b.status,
+      conclusion: b.conclusion ?? null,
+      output: b.output,
+      externalId: b.external_id,
+      updates: 0,
+    };
+    state.checkRuns.push(check);
+    return [201, { id: check.id, html_url: `${html}/runs/${check.id}` }];
+  });
+
+  scope.patch(new RegExp(`^${repoPath}/check-runs/\\d+$`)).reply((path, body) => {
+    record("PATCH", path, body);
+    const check = state.checkRuns.find((c) => c.id === Number(path.split("/").at(-1)));
+    if (!check) return [404, { message: "Not Found" }];
+    const b = body as { status?: string; conclusion?: string; output?: FakeCheckRun["output"] };
+    if (b.status) check.status = b.status;
+    if (b.conclusion) check.conclusion = b.conclusion;
+    if (b.output) check.output = b.output;
+    check.updates++;
+    return [200, { id: check.id, html_url: `${html}/runs/${check.id}` }];
+  });
+
+  scope.delete(new RegExp(`^${repoPath}/git/refs/.+$`)).reply((path) => {
+    record("DELETE", path, null);
+    state.deletedRefs.push(decodeURIComponent(path.slice(`${repoPath}/git/refs/`.length)));
+    return [204, ""];
+  });
+
+  return {
+    ...state,
+    /** Calls whose path (without the repo prefix) and method match. */
+    callsTo(method: string, pathPattern: RegExp): FakeCall[] {
+      return state.calls.filter((c) => c.method === method && pathPattern.test(c.path.replace(repoPath, "")));
+    },
+  };
+}
