@@ -1,0 +1,14 @@
+/** What a tool execution hands back to the model: text, and whether it is a failure. */
+export interface ToolOutcome {
+  readonly content: string;
+  /** True when the tool could not do what was asked; sent as `is_error` on the tool_result. */
+  readonly isError: boolean;
+}
+
+export function toolError(content: string): ToolOutcome {
+  return { content, isError: true };
+}
+
+export function toolOk(content: string): ToolOutcome {
+  return { content, isError: false };
+}

@@ -1,0 +1,209 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { OutputCollector, RESTART_MESSAGE, buildCommandEnv, executeBash, type BashContext } from "../../../src/agent/tools/bash.js";
+
+let workdir: string;
+let home: string;
+
+beforeEach(() => {
+  workdir = realpathSync(mkdtempSync(path.join(tmpdir(), "hamster-bash-")));
+  home = realpathSync(mkdtempSync(path.join(tmpdir(), "hamster-bash-home-")));
+});
+
+afterEach(() => {
+  rmSync(workdir, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+  delete process.env["HAMSTER_TEST_CANARY"];
+});
+
+function context(overrides: Partial<BashContext> = {}): BashContext {
+  return {
+    workdir,
+    timeoutMs: 10_000,
+    maxOutputChars: 10_000,
+    signal: new AbortController().signal,
+    env: buildCommandEnv({ HOME: home }),
+    ...overrides,
+  };
+}
+
+/**
+ * True while a live (non-zombie) process of the group exists. Killed background children
+ * are reparented and may stay zombies until their new parent reaps them, which signal 0
+ * cannot tell from running, so read /proc where there is one.
+ */
+function groupAlive(pgid: number): boolean {
+  if (!existsSync("/proc/self/stat")) {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the parenthesised command name: state, ppid, pgrp, ...
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid && fields[0] !== "Z") return true;
+  }
+  return false;
+}
+
+describe("executeBash", () => {
+  it("runs in the workdir and returns stdout and stderr in arrival order", async () => {
+    const result = await executeBash({ command: "pwd; echo out; sleep 0.05; echo err >&2; sleep 0.05; echo out2" }, context());
+    expect(result).toEqual({ isError: false, content: `${workdir}\nout\nerr\nout2\n` });
+  });
+
+  it("appends a non-zero exit code", async () => {
+    const result = await executeBash({ command: "echo failing; exit 3" }, context());
+    expect(result.isError).toBe(false);
+    expect(result.content).toBe("failing\n\n[exit code: 3]");
+  });
+
+  it("says so when a command prints nothing", async () => {
+    expect(await executeBash({ command: "true" }, context())).toEqual({ isError: false, content: "(no output)" });
+  });
+
+  it("does not keep state between commands, and restart only answers", async () => {
+    await executeBash({ command: "cd /; export FOO=1" }, context());
+    expect((await executeBash({ command: 'pwd; echo "foo=$FOO"' }, context())).content).toBe(`${workdir}\nfoo=\n`);
+    expect(await executeBash({ restart: true }, context())).toEqual({ isError: false, content: RESTART_MESSAGE });
+  });
+
+  it("closes stdin so a command waiting for input ends", async () => {
+    const result = await executeBash({ command: "cat; echo done" }, context({ timeoutMs: 5_000 }));
+    expect(result).toEqual({ isError: false, content: "done\n" });
+  });
+
+  it("kills the whole process group on timeout", async () => {
+    const started = Date.now();
+    const result = await executeBash({ command: "echo $$ > pgid; echo started; sleep 30 & sleep 30" }, context({ timeoutMs: 500 }));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(result.isError).toBe(true);
+    expect(result.content).toContain("started");
+    expect(result.content).toContain("Command timed out after 0.5 s");
+    const pgid = Number(realReadFile(path.join(workdir, "pgid")));
+    expect(pgid).toBeGreaterThan(1);
+    await waitFor(() => !groupAlive(pgid), 2_000);
+  });
+
+  it("returns when the shell exits, ending processes it left in the background", async () => {
+    const started = Date.now();
+    const result = await executeBash({ command: "echo $$ > pgid; sleep 30 & echo left" }, context({ timeoutMs: 20_000 }));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(result).toEqual({ isError: false, content: "left\n" });
+    const pgid = Number(realReadFile(path.join(workdir, "pgid")));
+    expect(pgid).toBeGreaterThan(1);
+    await waitFor(() => !groupAlive(pgid), 2_000);
+  });
+
+  it("keeps the head and the tail of long output", async () => {
+    const result = await executeBash(
+      { command: "echo HEAD-START; seq 1 100000; echo TAIL-END" },
+      context({ maxOutputChars: 1_000 }),
+    );
+    expect(result.isError).toBe(false);
+    expect(result.content.startsWith("HEAD-START\n1\n2\n")).toBe(true);
+    expect(result.content.endsWith("99999\n100000\nTAIL-END\n")).toBe(true);
+    const elided = /\[\.\.\. (\d+) characters elided \.\.\.\]/.exec(result.content);
+    expect(elided).not.toBeNull();
+    const total = "HEAD-START\n".length + "TAIL-END\n".length + Array.from({ length: 100000 }, (_, i) => `${i + 1}\n`).join("").length;
+    expect(Number(elided?.[1])).toBe(total - 1_000);
+    expect(result.content.length).toBeLessThan(1_100);
+  });
+
+  it("resolves promptly when aborted, and kills the command", async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 300);
+    const result = await executeBash({ command: "echo $$ > pgid; sleep 30" }, context({ signal: controller.signal, timeoutMs: 20_000 }));
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(result.isError).toBe(true);
+    expect(result.content).toMatch(/cancelled/);
+    const pgid = Number(realReadFile(path.join(workdir, "pgid")));
+    expect(pgid).toBeGreaterThan(1);
+    await waitFor(() => !groupAlive(pgid), 2_000);
+  });
+
+  it("does not start when already aborted", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const result = await executeBash({ command: "touch ran" }, context({ signal: controller.signal }));
+    expect(result.isError).toBe(true);
+    expect(result.content).toMatch(/cancelled/);
+    expect(realExists(path.join(workdir, "ran"))).toBe(false);
+  });
+
+  it("rejects bad input as a tool error", async () => {
+    expect((await executeBash({}, context())).isError).toBe(true);
+    expect((await executeBash({ command: 42 }, context())).content).toMatch(/command must be a string/);
+    expect((await executeBash("ls", context())).isError).toBe(true);
+  });
+});
+
+describe("buildCommandEnv", () => {
+  it("gives commands no variable of this process except PATH", async () => {
+    process.env["HAMSTER_TEST_CANARY"] = "canary-value-123";
+    const result = await executeBash({ command: "env" }, context());
+    expect(result.isError).toBe(false);
+    expect(result.content).not.toContain("canary-value-123");
+    const names = result.content
+      .trim()
+      .split("\n")
+      .map((line) => line.slice(0, line.indexOf("=")));
+    // bash itself adds PWD, SHLVL and _.
+    const allowed = new Set(["PATH", "HOME", "LANG", "TERM", "CI", "GIT_TERMINAL_PROMPT", "PWD", "SHLVL", "_", "OLDPWD"]);
+    expect(names.filter((name) => !allowed.has(name))).toEqual([]);
+    expect(result.content).toContain(`HOME=${home}\n`);
+    expect(result.content).toContain(`PATH=${process.env["PATH"]}\n`);
+  });
+
+  it("builds the fixed set, with extra winning", () => {
+    expect(buildCommandEnv({ HOME: "/h", EXTRA: "1" })).toEqual({
+      PATH: process.env["PATH"],
+      HOME: "/h",
+      LANG: "C.UTF-8",
+      TERM: "dumb",
+      CI: "true",
+      GIT_TERMINAL_PROMPT: "0",
+      EXTRA: "1",
+    });
+  });
+});
+
+describe("OutputCollector", () => {
+  it("keeps everything under the cap and head+tail over it, across many small chunks", () => {
+    const small = new OutputCollector(10);
+    small.append("abc");
+    small.append("def");
+    expect(small.render()).toBe("abcdef");
+
+    const big = new OutputCollector(10);
+    for (const ch of "abcdefghijklmnopqrstuvwxyz") big.append(ch);
+    expect(big.render()).toBe("abcde\n[... 16 characters elided ...]\nvwxyz");
+  });
+});
+
+function realReadFile(p: string): string {
+  return readFileSync(p, "utf8").trim();
+}
+function realExists(p: string): boolean {
+  return existsSync(p);
+}
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
