@@ -40,7 +40,11 @@ interface RunProgress {
   startSha?: string;
   branchCreated: boolean;
   agentStarted: boolean;
+  /** The agent's work, committed locally. */
+  localWorkSha?: string;
   workPushed: boolean;
+  /** Set when work could not be pushed: the checkout is the only copy left. */
+  keepWorkspace: boolean;
 }
 
 export function renderCommitMessage(title: string, issueNumber: number, runId: number): string {
@@ -58,6 +62,7 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
     branchCreated: false,
     agentStarted: false,
     workPushed: false,
+    keepWorkspace: false,
   };
   const repo = { owner: run.repoOwner, repo: run.repoName };
   const request = run.request;
@@ -109,6 +114,7 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
 
     await enter("delivering");
     const commit = await commitAll(progress.workdir, renderCommitMessage(request.issue.title, request.issue.number, runId), settings.gitAuthor);
+    if (commit) progress.localWorkSha = commit.sha;
     if (!commit) {
       throw new RunFailure(
         "The agent finished without changing any file, so there is nothing to deliver. Make the task more specific (what to change, where, and how to check it) and trigger it again.",
@@ -132,7 +138,7 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
   } catch (error) {
     await concludeFailedRun({ deps, octokit, reporter, runId, progress, error });
   } finally {
-    await removeCheckout(progress.workdir).catch((error: unknown) => log.warn({ runId, error }, "could not remove checkout"));
+    if (!progress.keepWorkspace) await removeCheckout(progress.workdir).catch((error: unknown) => log.warn({ runId, err: error }, "could not remove checkout"));
   }
 }
 
@@ -163,20 +169,29 @@ async function concludeFailedRun(input: {
     }
   };
 
-  // Work the agent did before the failure is kept on the branch.
+  // Work the agent did before the failure is kept: pushed to the branch when possible,
+  // otherwise left in the run's workspace on the server rather than deleted.
+  let reasonWithWork = reason;
   if (progress.agentStarted && !progress.workPushed && run.workBranch && existsSync(progress.workdir)) {
-    await tidy("push partial work", async () => {
+    await tidy("save partial work", async () => {
       const commit = await commitAll(progress.workdir, `WIP: partial work from Hamster run #${runId}\n\n${reason}`, settings.gitAuthor);
-      if (!commit) return;
-      const token = await deps.getGitToken(octokit);
-      await pushBranch({ dir: progress.workdir, remoteUrl: run.request.repo.cloneUrl, token, workBranch: run.workBranch! });
-      progress.workPushed = true;
-      runs.updateRun(runId, { headSha: commit.sha });
+      if (commit) progress.localWorkSha = commit.sha;
+      if (!progress.localWorkSha) return;
+      try {
+        const token = await deps.getGitToken(octokit);
+        await pushBranch({ dir: progress.workdir, remoteUrl: run.request.repo.cloneUrl, token, workBranch: run.workBranch! });
+        progress.workPushed = true;
+        runs.updateRun(runId, { headSha: progress.localWorkSha });
+      } catch (pushError) {
+        progress.keepWorkspace = true;
+        reasonWithWork = `${reason}\n\nThe agent's work could not be pushed; it is kept on the Hamster server in the workspace of run #${runId} (\`workspaces/run-${runId}\` under the data directory) for an admin to recover.`;
+        log.warn({ runId, err: pushError }, "partial work kept in the workspace");
+      }
     });
   }
 
   try {
-    runs.transitionRun(runId, "failed", { reason, detail: reason });
+    runs.transitionRun(runId, "failed", { reason: reasonWithWork, detail: reason });
   } catch (transitionError) {
     log.error({ runId, err: transitionError }, "could not record the failure");
     return;

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, disableNetwork, loadExample, type TestApp } from "../helpers/app.js";
@@ -10,6 +11,7 @@ const OWNER = "Codertocat";
 const REPO = "Hello-World";
 const TASK_BODY = readFileSync(new URL("../../fixtures/task-issue.md", import.meta.url), "utf8");
 const WORK_BRANCH = "hamster/1-spelling-error-in-the-readme-file";
+const REPO_ID = 186853002;
 
 type Remote = Awaited<ReturnType<typeof createBareRemote>>;
 
@@ -19,6 +21,7 @@ let github: ReturnType<typeof fakeGitHub>;
 
 function issuePayload(payload: Record<string, any>): Record<string, any> {
   payload.installation = { id: 1 };
+  payload.repository.id = REPO_ID;
   payload.repository.clone_url = remote.url;
   payload.repository.default_branch = "main";
   payload.issue.body = TASK_BODY;
@@ -49,7 +52,7 @@ function scriptHappyModel() {
 }
 
 function runRows() {
-  return app.hamster.runs.listRunsForTask(1296269, 1);
+  return app.hamster.runs.listRunsForTask(REPO_ID, 1);
 }
 
 beforeEach(async () => {
@@ -135,7 +138,11 @@ describe("a labeled issue", () => {
     expect(firstPrompt).toContain("`npm test` still passes");
     expect(firstPrompt).not.toContain("HIDDEN-COMMENT-TEXT");
     expect(JSON.stringify(model.requests[0].tools)).toContain("text_editor_20250728");
-    expect(JSON.stringify(model.requests[2].messages)).toContain("tests pass");
+    // `npm test` really ran in the checkout: its script line and the test's output came back as the tool result.
+    const toolResult = model.requests[2].messages.at(-1).content[0];
+    expect(toolResult).toMatchObject({ type: "tool_result", tool_use_id: "toolu_2" });
+    expect(toolResult.content).toContain("> node test.js");
+    expect(toolResult.content.trim().split("\n").at(-1)).toBe("ok");
     expect(nock.pendingMocks().filter((m) => m.includes("anthropic"))).toEqual([]);
   });
 });
@@ -269,5 +276,52 @@ describe("failing runs", () => {
     expect(github.pulls[0]!.state).toBe("closed");
     expect(github.deletedRefs).toEqual([`heads/${WORK_BRANCH}`]);
     expect(github.comments[0]!.body).toContain("without changing any file");
+  });
+});
+
+describe("a rejected push", () => {
+  it("fails with git's reason, and keeps the agent's work on the server instead of deleting it", async () => {
+    // The remote accepts the app's start commit but declines anything else, as branch protection would.
+    const hook = join(remote.dir, "hooks", "pre-receive");
+    writeFileSync(
+      hook,
+      '#!/bin/sh\nwhile read old new ref; do\n  git log -1 --format=%s "$new" | grep -q "^Start:" || { echo "protected branch: pushes declined"; exit 1; }\ndone\n',
+    );
+    chmodSync(hook, 0o755);
+    scriptHappyModel();
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+
+    const [run] = runRows();
+    expect(run!.state).toBe("failed");
+    expect(run!.reason).toContain("protected branch: pushes declined");
+    expect(run!.reason).toContain(`workspace of run #${run!.id}`);
+    expect(github.checkRuns[0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(github.pulls[0]!.state).toBe("closed");
+    const kept = join(app.dataDir, "workspaces", `run-${run!.id}`);
+    expect(existsSync(join(kept, "hello.txt"))).toBe(true);
+    expect(readFileSync(join(kept, "hello.txt"), "utf8")).toBe("hello\n");
+  });
+});
+
+describe("GitHub Enterprise Server", () => {
+  it("sends every API call to GHE_HOST", async () => {
+    await app.close();
+    nock.cleanAll();
+    disableNetwork();
+    github = fakeGitHub({ owner: OWNER, repo: REPO, installationId: 1, roles: { Codertocat: "admin" }, branches: ["main"], baseUrl: "https://ghe.example.com/api/v3" });
+    app = await createTestApp({ probotEnv: { GHE_HOST: "ghe.example.com", GHE_PROTOCOL: "https" } });
+    scriptHappyModel();
+    const payload = labeledPayload();
+    payload.repository.html_url = `https://ghe.example.com/${OWNER}/${REPO}`;
+    await app.receive("issues", payload);
+    await app.hamster.idle();
+
+    const [run] = runRows();
+    expect(run!.state).toBe("succeeded");
+    expect(github.calls.length).toBeGreaterThan(8);
+    expect(github.calls.every((c) => c.path.startsWith("/api/"))).toBe(true);
+    expect(github.pulls[0]!.draft).toBe(false);
+    expect(github.comments[0]!.body).toContain(`https://ghe.example.com/${OWNER}/${REPO}/pull/`);
   });
 });

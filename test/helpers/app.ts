@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import nock from "nock";
-import { Probot, ProbotOctokit } from "probot";
+import { createProbot, Probot, ProbotOctokit } from "probot";
 import pino from "pino";
 import { parseSettings, type AppSettings } from "../../src/config/env.js";
 import { createHamsterApp, type HamsterApp, type HamsterAppOptions } from "../../src/index.js";
@@ -43,7 +43,15 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(options: { env?: Record<string, string>; agents?: HamsterAppOptions["agents"]; dataDir?: string } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: {
+    env?: Record<string, string>;
+    /** Probot's own variables (GHE_HOST, GHE_PROTOCOL, …), read the way `npm start` reads them. */
+    probotEnv?: Record<string, string>;
+    agents?: HamsterAppOptions["agents"];
+    dataDir?: string;
+  } = {},
+): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "hamster-data-"));
   const settings = parseSettings({
     HAMSTER_DATA_DIR: dataDir,
@@ -53,7 +61,10 @@ export async function createTestApp(options: { env?: Record<string, string>; age
   });
   const logs: Record<string, unknown>[] = [];
   const log = pino({ level: "debug" }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const probot = new Probot({ appId: 1, privateKey: generatePrivateKey(), secret: "test-secret", Octokit: TestOctokit, log });
+  const probot = createProbot({
+    env: { APP_ID: "1", PRIVATE_KEY: generatePrivateKey(), WEBHOOK_SECRET: "test-secret", ...options.probotEnv },
+    overrides: { Octokit: TestOctokit, log },
+  });
   const hamster = createHamsterApp({ settings, ...(options.agents ? { agents: options.agents } : {}) });
   await probot.load(hamster.appFn);
   return {

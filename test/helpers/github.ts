@@ -51,8 +51,11 @@ export interface FakeGitHubOptions {
 }
 
 export function fakeGitHub(options: FakeGitHubOptions) {
-  const baseUrl = options.baseUrl ?? "https://api.github.com";
-  const repoPath = `/repos/${options.owner}/${options.repo}`;
+  const baseUrl = new URL(options.baseUrl ?? "https://api.github.com");
+  // GitHub Enterprise Server serves REST under /api/v3 and GraphQL at /api/graphql.
+  const prefix = baseUrl.pathname.replace(/\/$/, "");
+  const graphqlPath = prefix === "" ? "/graphql" : prefix.replace(/\/v3$/, "/graphql");
+  const repoPath = `${prefix}/repos/${options.owner}/${options.repo}`;
   const state = {
     calls: [] as FakeCall[],
     comments: [] as FakeComment[],
@@ -62,15 +65,15 @@ export function fakeGitHub(options: FakeGitHubOptions) {
     deletedRefs: [] as string[],
   };
   let nextId = 1000;
-  const html = `https://github.com/${options.owner}/${options.repo}`;
-  const scope = nock(baseUrl).persist();
+  const html = `${prefix === "" ? "https://github.com" : baseUrl.origin}/${options.owner}/${options.repo}`;
+  const scope = nock(baseUrl.origin).persist();
 
   const record = (method: string, path: string, body: unknown) => {
     state.calls.push({ method, path: decodeURIComponent(path.split("?")[0] ?? path), body });
   };
   const failure = (key: string) => options.failures?.[key];
 
-  scope.post(`/app/installations/${options.installationId}/access_tokens`).reply(201, (path, body) => {
+  scope.post(`${prefix}/app/installations/${options.installationId}/access_tokens`).reply(201, (path, body) => {
     record("POST", path, body);
     return {
       token: `ghs_${"T".repeat(36)}`,
@@ -122,7 +125,7 @@ export function fakeGitHub(options: FakeGitHubOptions) {
 
   scope.get(new RegExp(`^${repoPath}/pulls\\?`)).reply((path) => {
     record("GET", path, null);
-    const head = new URL(path, baseUrl).searchParams.get("head") ?? "";
+    const head = new URL(path, baseUrl.origin).searchParams.get("head") ?? "";
     const branch = head.slice(head.indexOf(":") + 1);
     return [200, state.pulls.filter((p) => p.state === "open" && p.head === branch).map(toPullJson)];
   });
@@ -159,7 +162,7 @@ export function fakeGitHub(options: FakeGitHubOptions) {
     return [200, toPullJson(pull)];
   });
 
-  scope.post("/graphql").reply((path, body) => {
+  scope.post(graphqlPath).reply((path, body) => {
     record("POST", path, body);
     const b = body as { query: string; variables: { id: string } };
     const pull = state.pulls.find((p) => p.nodeId === b.variables.id);

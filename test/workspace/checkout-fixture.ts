@@ -1,0 +1,54 @@
+import { readdir, readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { createBareRemote, runTestGit } from "../helpers/git.js";
+import type { BareRemote, BareRemoteOptions } from "../helpers/git.js";
+import { prepareCheckout } from "../../src/workspace/workspace.js";
+import type { GitAuthor, PreparedCheckout } from "../../src/workspace/workspace.js";
+
+export const APP_AUTHOR: GitAuthor = { name: "Hamster Bot", email: "hamster@example.test" };
+export const WORK_BRANCH = "hamster/12-add-retries";
+export const START_MESSAGE = "Start: Add retries";
+
+/** A bare remote in its own temp dir, with checkouts made next to it so one cleanup removes all. */
+export interface CheckoutFixture {
+  remote: BareRemote;
+  /** A fresh checkout path next to the remote (not created). */
+  checkoutPath(name?: string): string;
+  /** prepareCheckout of WORK_BRANCH from main into a fresh path. */
+  prepare(overrides?: { dir?: string; workBranch?: string; remoteUrl?: string; token?: string }): Promise<{ dir: string; prepared: PreparedCheckout }>;
+}
+
+export async function createCheckoutFixture(options?: BareRemoteOptions): Promise<CheckoutFixture> {
+  const remote = await createBareRemote(options);
+  let count = 0;
+  const checkoutPath = (name = "checkout") => join(dirname(remote.dir), `${name}-${++count}`);
+  return {
+    remote,
+    checkoutPath,
+    async prepare(overrides = {}) {
+      const dir = overrides.dir ?? checkoutPath();
+      const prepared = await prepareCheckout({
+        dir,
+        remoteUrl: overrides.remoteUrl ?? remote.url,
+        ...(overrides.token === undefined ? {} : { token: overrides.token }),
+        baseBranch: "main",
+        workBranch: overrides.workBranch ?? WORK_BRANCH,
+        startMessage: START_MESSAGE,
+        author: APP_AUTHOR,
+      });
+      return { dir, prepared };
+    },
+  };
+}
+
+/** git in a checkout, for assertions; isolated from the machine like all test git. */
+export function gitIn(dir: string, args: readonly string[]): Promise<string> {
+  return runTestGit(["-C", dir, ...args]);
+}
+
+/** Every file under `dir`, recursively, as raw bytes. */
+export async function readAllFiles(dir: string): Promise<Array<{ path: string; content: Buffer }>> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+  return Promise.all(files.map(async (path) => ({ path, content: await readFile(path) })));
+}
