@@ -20,7 +20,7 @@ export interface HamsterAppOptions {
 
 export interface HamsterApp {
   readonly appFn: ApplicationFunction;
-  /** Resolves when no trigger is being admitted and no run is executing. */
+  /** Resolves when no trigger is being admitted, no run is executing, and start-up recovery is done. */
   idle(): Promise<void>;
   /** Stops the worker and closes the database. */
   close(): Promise<void>;
@@ -93,9 +93,10 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       receive(context, parseCommentEvent(context.id, context.payload as CommentPayload)),
     );
 
-    void recoverRuns({ runs: runStore, log: app.log, getOctokit, enqueue: activeWorker.enqueue }).catch((error: unknown) =>
-      app.log.error({ err: error }, "recovering runs failed"),
-    );
+    const recovery = recoverRuns({ runs: runStore, log: app.log, getOctokit, enqueue: activeWorker.enqueue })
+      .catch((error: unknown) => app.log.error({ err: error }, "recovering runs failed"))
+      .finally(() => admissions.delete(recovery));
+    admissions.add(recovery);
   };
 
   async function idle(): Promise<void> {

@@ -18,7 +18,7 @@ import type { RunStore } from "../store/run-store.js";
 import type { RunState } from "../store/run-state.js";
 import { parseTask } from "../task/parse-task.js";
 import { renderWorkBranch } from "../workspace/branch-name.js";
-import { commitAll, listChangedFiles, prepareCheckout, pushBranch, removeCheckout } from "../workspace/workspace.js";
+import { commitAll, listChangedFiles, prepareCheckout, pushBranch, removeCheckout, resolveCommit } from "../workspace/workspace.js";
 import { describeFailure, RunFailure } from "./run-failure.js";
 
 export interface RunDependencies {
@@ -55,7 +55,15 @@ export function renderCommitMessage(title: string, issueNumber: number, runId: n
 export async function executeRun(deps: RunDependencies, runId: number, signal: AbortSignal): Promise<void> {
   const { runs, settings, log } = deps;
   const run = runs.getRun(runId);
-  const octokit = await deps.getOctokit(run.installationId);
+  let octokit: GitHubClient;
+  try {
+    octokit = await deps.getOctokit(run.installationId);
+  } catch (error) {
+    // Without a token nothing can be reported on GitHub; the run still ends, with the reason.
+    log.error({ runId, err: error }, "could not authenticate as the installation");
+    runs.transitionRun(runId, "failed", { reason: `Hamster could not authenticate as the app's installation: ${describeFailure(error)}` });
+    return;
+  }
   const reporter = createRunReporter({ octokit, runs, ...(deps.now ? { now: deps.now } : {}) });
   const progress: RunProgress = {
     workdir: join(settings.dataDir, "workspaces", `run-${runId}`),
@@ -114,16 +122,18 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
 
     await enter("delivering");
     const commit = await commitAll(progress.workdir, renderCommitMessage(request.issue.title, request.issue.number, runId), settings.gitAuthor);
-    if (commit) progress.localWorkSha = commit.sha;
-    if (!commit) {
+    // The agent is told not to commit, but if it did, its commits are its work all the same.
+    const headSha = commit?.sha ?? (await resolveCommit(progress.workdir, "HEAD"));
+    if (headSha === prepared.headSha) {
       throw new RunFailure(
         "The agent finished without changing any file, so there is nothing to deliver. Make the task more specific (what to change, where, and how to check it) and trigger it again.",
       );
     }
+    progress.localWorkSha = headSha;
     await pushBranch({ dir: progress.workdir, remoteUrl: request.repo.cloneUrl, token, workBranch });
     progress.workPushed = true;
-    const files = await listChangedFiles(progress.workdir, prepared.baseSha, commit.sha);
-    runs.updateRun(runId, { headSha: commit.sha });
+    const files = await listChangedFiles(progress.workdir, prepared.baseSha, headSha);
+    runs.updateRun(runId, { headSha });
 
     const delivered = runs.getRun(runId);
     await updatePullRequestBody(octokit, repo, pr.number, renderDeliveredPullRequestBody(reporter.buildView(runId, files)));
@@ -132,7 +142,7 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
     runs.transitionRun(runId, "succeeded", { detail: `${files.length} files changed` });
     // The first check run sits on the start commit; it ends with the run, and the final one goes on the new head.
     await reporter.publishCheckRun(runId, files);
-    await reporter.startCheckRun(runId, commit.sha, files);
+    await reporter.startCheckRun(runId, headSha, files);
     await reporter.publishStatusComment(runId, files);
     log.info({ runId, files: files.length }, "run delivered");
   } catch (error) {
@@ -175,7 +185,8 @@ async function concludeFailedRun(input: {
   if (progress.agentStarted && !progress.workPushed && run.workBranch && existsSync(progress.workdir)) {
     await tidy("save partial work", async () => {
       const commit = await commitAll(progress.workdir, `WIP: partial work from Hamster run #${runId}\n\n${reason}`, settings.gitAuthor);
-      if (commit) progress.localWorkSha = commit.sha;
+      const head = commit?.sha ?? (await resolveCommit(progress.workdir, "HEAD"));
+      if (head !== progress.startSha) progress.localWorkSha = head;
       if (!progress.localWorkSha) return;
       try {
         const token = await deps.getGitToken(octokit);

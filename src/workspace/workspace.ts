@@ -5,7 +5,7 @@ import { WorkspaceError } from "./workspace-error.js";
 // The workspace API in one place; each part lives in its own file.
 export { prepareCheckout } from "./prepare-checkout.js";
 export type { PrepareCheckoutOptions, PreparedCheckout } from "./prepare-checkout.js";
-export { commitAll, listChangedFiles } from "./commit-all.js";
+export { commitAll, listChangedFiles, resolveCommit } from "./commit-all.js";
 export type { CommitResult } from "./commit-all.js";
 export { pushBranch } from "./push-branch.js";
 export type { PushBranchOptions } from "./push-branch.js";

@@ -1,7 +1,7 @@
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createTestApp, disableNetwork, loadExample, type TestApp } from "../helpers/app.js";
 import { mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
 import { fakeGitHub } from "../helpers/github.js";
@@ -164,6 +164,22 @@ describe("a /deliver comment", () => {
   });
 });
 
+describe("an agent that commits by itself", () => {
+  it("still delivers its commits", async () => {
+    mockAnthropic([
+      reply([toolUse("toolu_1", "bash", { command: "echo hi > hi.txt && git add hi.txt && git -c user.name=a -c user.email=a@b commit -qm 'agent commit'" })], "tool_use"),
+      reply([text("Committed hi.txt.")], "end_turn"),
+    ]);
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+    const [run] = runRows();
+    expect(run!.state).toBe("succeeded");
+    expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hi.txt")).toBe("hi\n");
+    expect((await getRemoteLog(remote.dir, WORK_BRANCH))[0]).toBe("agent commit");
+    expect(github.checkRuns[1]!.output.title).toBe("Delivered: 1 file changed");
+  });
+});
+
 describe("refused triggers", () => {
   it("answers a read-only sender and starts nothing", async () => {
     await app.receive("issue_comment", commentPayload("/deliver", "reader"));
@@ -301,6 +317,51 @@ describe("a rejected push", () => {
     const kept = join(app.dataDir, "workspaces", `run-${run!.id}`);
     expect(existsSync(join(kept, "hello.txt"))).toBe(true);
     expect(readFileSync(join(kept, "hello.txt"), "utf8")).toBe("hello\n");
+  });
+});
+
+describe("a restart", () => {
+  it("ends a run the previous process left mid-stage, so its check run does not stay in progress", async () => {
+    const runs = app.hamster.runs;
+    const run = runs.createRun({
+      installationId: 1,
+      trigger: "label",
+      requestedBy: OWNER,
+      deliveryId: "d-restart",
+      request: {
+        repo: { id: REPO_ID, owner: OWNER, name: REPO, cloneUrl: remote.url, defaultBranch: "main", htmlUrl: `https://github.com/${OWNER}/${REPO}` },
+        issue: { number: 1, title: "Spelling error in the README file", body: TASK_BODY, author: OWNER, htmlUrl: `https://github.com/${OWNER}/${REPO}/issues/1` },
+        baseBranch: "main",
+        targetBranch: "main",
+        agent: "claude",
+        model: "claude-sonnet-5-5",
+        instructions: "",
+      },
+    });
+    runs.transitionRun(run.id, "preparing");
+    runs.transitionRun(run.id, "implementing");
+    // What the dead process had already created on GitHub.
+    github.checkRuns.push({ id: 1, name: "Hamster", headSha: "a".repeat(40), status: "in_progress", conclusion: null, output: { title: "", summary: "" }, externalId: String(run.id), updates: 0 });
+    github.comments.push({ id: 2, issueNumber: 1, body: "old", edits: [] });
+    runs.updateRun(run.id, { checkRunId: 1, statusCommentId: 2 });
+    const queued = runs.createRun({ ...runs.getRun(run.id), request: { ...runs.getRun(run.id).request, issue: { ...runs.getRun(run.id).request.issue, number: 2 } }, deliveryId: "d-queued" });
+    await app.hamster.close();
+
+    // A new instance on the same data directory.
+    const dataDir = app.dataDir;
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
+    app = await createTestApp({ dataDir });
+    mockAnthropic([reply([text("Nothing to do.")], "end_turn")]);
+    await app.hamster.idle();
+
+    const ended = app.hamster.runs.getRun(run.id);
+    expect(ended.state).toBe("failed");
+    expect(ended.reason).toContain("interrupted while implementing");
+    expect(github.checkRuns[0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(github.comments[0]!.body).toContain("failed ❌");
+    // The queued run was picked up again and ran to an end.
+    expect(app.hamster.runs.getRun(queued.id).state).toBe("failed");
+    expect(app.hamster.runs.getRun(queued.id).reason).toContain("without changing any file");
   });
 });
 
