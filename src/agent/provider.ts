@@ -8,47 +8,90 @@ export interface TokenUsage {
   readonly cacheWriteTokens: number;
 }
 
+export const ZERO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+
+/** What stops a run that would go on too long or cost too much. Absent limits are not enforced. */
+export interface Budgets {
+  /** Model calls over the whole session. */
+  readonly turns: number;
+  readonly inputTokens?: number;
+  readonly outputTokens?: number;
+  readonly costUsd?: number;
+  /** Wall-clock time from the start of the session. */
+  readonly wallClockMs?: number;
+}
+
+export type BudgetName = "turns" | "input_tokens" | "output_tokens" | "cost" | "wall_clock";
+
+/** Everything the agent knows besides the task: why (the brief) and how (the repository's own instructions). */
+export interface AgentContext {
+  /** The brief the task belongs to, when one was found. */
+  readonly brief?: { readonly source: string; readonly text: string };
+  /** AGENTS.md, CLAUDE.md, .github/copilot-instructions.md, as found in the checkout. */
+  readonly repoInstructions: readonly { readonly path: string; readonly text: string }[];
+  /** The command that verifies the work, when known (config or discovery). */
+  readonly testCommand?: string;
+}
+
+/** Which step of the run a message to the agent belongs to; providers may use it for status lines. */
+export type AgentPhase = "planning" | "implementing" | "verifying" | "delivering";
+
 export interface AgentProgress {
-  /** A short line for the live status (e.g. "turn 3: bash npm test"). */
+  /** A short line for the live status (e.g. "turn 3: bash — npm test"). */
   readonly message: string;
   readonly turn: number;
   readonly usage: TokenUsage;
 }
 
-export interface AgentRequest {
+export interface AgentSessionRequest {
   readonly task: Task;
+  readonly context: AgentContext;
   /** Absolute path of the checkout the agent works in; every tool is confined to it. */
   readonly workdir: string;
   readonly model: string;
+  readonly budgets: Budgets;
+  /** Aborts model calls and running commands; the session then throws AgentError "cancelled". */
   readonly signal: AbortSignal;
   readonly onProgress?: (progress: AgentProgress) => void;
 }
 
-export interface AgentResult {
-  /** The agent's own account of what it did, in markdown (its final message). */
-  readonly summary: string;
+export interface AgentTotals {
   readonly turns: number;
   readonly usage: TokenUsage;
   readonly costUsd: number;
 }
 
-/** One interface, several providers: the worker does not know which one runs. */
-export interface AgentProvider {
-  readonly name: string;
-  run(request: AgentRequest): Promise<AgentResult>;
+/**
+ * One conversation with an agent over a run. The run's pipeline drives it phase by phase
+ * (plan, implement, fix, report); the agent works with its tools until it ends its turn.
+ */
+export interface AgentSession {
+  /** Sends one instruction; resolves with the agent's final text once it ends its turn. */
+  send(prompt: string, phase: AgentPhase): Promise<string>;
+  /** Turns, tokens and cost so far (also after a failure). */
+  totals(): AgentTotals;
+  /** Releases what the session holds (temp dirs, processes). Idempotent. */
+  close(): Promise<void>;
 }
 
-/** A failure that ends the run (model API refused, budget exhausted, …), with a message a user can act on. */
+/** One interface, several providers: the pipeline does not know which one runs. */
+export interface AgentProvider {
+  readonly name: string;
+  startSession(request: AgentSessionRequest): Promise<AgentSession>;
+}
+
+/** A failure that ends the agent's work, with a message a user can act on (never containing a key). */
 export class AgentError extends Error {
   override readonly name = "AgentError";
   constructor(
     message: string,
-    readonly code: "model_api" | "auth" | "budget" | "cancelled" | "bad_response",
+    readonly code: "model_api" | "auth" | "budget" | "cancelled" | "bad_response" | "unavailable",
     readonly usage?: TokenUsage,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; budget?: BudgetName },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.budget = options?.budget;
   }
+  /** Set when code is "budget": which budget stopped the run. */
+  readonly budget: BudgetName | undefined;
 }
-
-export const ZERO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
