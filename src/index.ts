@@ -1,6 +1,9 @@
 import type { ApplicationFunction, Context, Probot } from "probot";
 import { createClaudeAgent } from "./agent/claude-agent.js";
 import type { AgentProvider } from "./agent/provider.js";
+import { createAgentRegistry, type AgentRegistry } from "./agent/registry.js";
+import { CONFIG_FILE_NAME } from "./config/repo-config.js";
+import { createGitHubHost } from "./reporter/github-host.js";
 import type { AppSettings } from "./config/env.js";
 import type { GitHubClient } from "./github/client.js";
 import { admitTrigger } from "./intake/admit-trigger.js";
@@ -14,8 +17,12 @@ import { createWorker, type Worker } from "./worker/worker.js";
 
 export interface HamsterAppOptions {
   readonly settings: AppSettings;
-  /** Agent providers by name; defaults to the built-in Claude loop. */
-  readonly agents?: Record<string, AgentProvider>;
+  /** The built-in agent; defaults to the Claude loop configured from the settings. */
+  readonly builtinAgent?: AgentProvider;
+  /** Where command-line agents are looked for (PATH) and what they may receive; default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** How often live progress may update the check run. */
+  readonly progressIntervalMs?: number;
 }
 
 export interface HamsterApp {
@@ -28,28 +35,29 @@ export interface HamsterApp {
   readonly runs: RunStore;
 }
 
-export function createDefaultAgents(settings: AppSettings): Record<string, AgentProvider> {
-  return {
-    claude: createClaudeAgent({
-      ...(settings.anthropicApiKey ? { apiKey: settings.anthropicApiKey } : {}),
-      ...(settings.anthropicBaseUrl ? { baseURL: settings.anthropicBaseUrl } : {}),
-      maxTurns: settings.maxTurns,
-      maxTokens: settings.maxOutputTokens,
-      commandTimeoutMs: settings.commandTimeoutMs,
-    }),
-  };
+export function createBuiltinAgent(settings: AppSettings): AgentProvider {
+  return createClaudeAgent({
+    ...(settings.anthropicApiKey ? { apiKey: settings.anthropicApiKey } : {}),
+    ...(settings.anthropicBaseUrl ? { baseURL: settings.anthropicBaseUrl } : {}),
+    maxTokens: settings.maxOutputTokens,
+    commandTimeoutMs: settings.commandTimeoutMs,
+  });
 }
 
 /** Wires webhooks to intake and starts the worker; the logic lives in the modules it calls. */
 export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
   const { settings } = options;
-  const agents = options.agents ?? createDefaultAgents(settings);
   const admissions = new Set<Promise<unknown>>();
   let db: SqliteDatabase | undefined;
   let runs: RunStore | undefined;
   let worker: Worker | undefined;
 
-  const appFn: ApplicationFunction = (app: Probot) => {
+  const appFn: ApplicationFunction = async (app: Probot) => {
+    const registry: AgentRegistry = await createAgentRegistry({
+      builtin: options.builtinAgent ?? createBuiltinAgent(settings),
+      env: options.env ?? process.env,
+      commandTimeoutMs: settings.commandTimeoutMs,
+    });
     db = openDatabase(settings.dataDir);
     const runStore = createRunStore(db);
     runs = runStore;
@@ -64,16 +72,22 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
             runs: runStore,
             settings,
             log: app.log,
-            getOctokit,
-            getGitToken: async (octokit) => ((await octokit.auth({ type: "installation" })) as { token: string }).token,
-            getAgent: (name) => agents[name],
+            createHost: async (run) =>
+              createGitHubHost({
+                octokit: await getOctokit(run.installationId),
+                runs: runStore,
+                runId: run.id,
+                log: app.log,
+                ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+              }),
+            getAgent: (name) => registry.available[name] ?? { unavailable: registry.explainMissing(name) },
           },
           runId,
           signal,
         ),
     });
     worker = activeWorker;
-    const admitDeps = { runs: runStore, settings, log: app.log, knownAgents: Object.keys(agents), enqueue: activeWorker.enqueue };
+    const admitDeps = { runs: runStore, settings, log: app.log, knownAgents: registry.known, enqueue: activeWorker.enqueue };
 
     /** Records the delivery and hands the trigger to admission without waiting for it. */
     const receive = (context: Context, parsed: ParsedEvent) => {
@@ -82,7 +96,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
         context.log.info({ delivery: context.id }, "redelivered webhook ignored");
         return;
       }
-      const admission = admitTrigger(admitDeps, context.octokit as GitHubClient, parsed.event)
+      const admission = admitTrigger(admitDeps, context.octokit as GitHubClient, parsed.event, () => context.config(CONFIG_FILE_NAME))
         .catch((error: unknown) => context.log.error({ err: error, delivery: context.id }, "could not admit the trigger"))
         .finally(() => admissions.delete(admission));
       admissions.add(admission);

@@ -7,10 +7,12 @@ import { canTriggerRuns, getRepoRole } from "../github/permissions.js";
 import { createRunReporter } from "../reporter/run-reporter.js";
 import { ActiveRunExistsError, type RunStore } from "../store/run-store.js";
 import type { Run } from "../store/run.js";
+import { parseRepoConfig, REPO_CONFIG_PATH } from "../config/repo-config.js";
 import { decideTrigger } from "./decide-trigger.js";
 import {
   renderActiveRunExists,
   renderInvalidCommand,
+  renderInvalidRepoConfig,
   renderMissingBranch,
   renderPermissionDenied,
   renderUnsupported,
@@ -38,7 +40,13 @@ export function statusCommentUrl(run: Run): string | undefined {
  * Turns a trigger into a queued run, or into a reply that says why not. Runs after the
  * webhook has been answered, so its API calls never delay GitHub's delivery.
  */
-export async function admitTrigger(deps: AdmitDependencies, octokit: GitHubClient, event: TriggerEvent): Promise<AdmitOutcome> {
+export async function admitTrigger(
+  deps: AdmitDependencies,
+  octokit: GitHubClient,
+  event: TriggerEvent,
+  /** The repository's .github/hamster.yml, parsed YAML or null (Probot's context.config). */
+  readRepoConfig: () => Promise<unknown>,
+): Promise<AdmitOutcome> {
   const { runs, settings, log } = deps;
   const repo = { owner: event.repo.owner, repo: event.repo.name };
   const login = event.sender.login;
@@ -56,15 +64,35 @@ export async function admitTrigger(deps: AdmitDependencies, octokit: GitHubClien
   if (decision.action === "reject") return reply("invalid command", renderInvalidCommand(login, decision.errors));
   if (decision.action === "unsupported") return reply("unsupported target", renderUnsupported(login, decision.message));
 
+  let rawConfig: unknown;
+  try {
+    rawConfig = await readRepoConfig();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return reply("unreadable config", renderInvalidRepoConfig(login, [`it could not be read: ${message}`]));
+  }
+  const config = parseRepoConfig(rawConfig);
+  if (!config.ok) return reply("invalid config", renderInvalidRepoConfig(login, config.errors));
+
+  // Each value: the command's parameter, then the repository's config, then the app's default.
   const { params } = decision;
   const fullName = `${event.repo.owner}/${event.repo.name}`;
+  const chosen = {
+    branch: params.branch ?? config.config.branch,
+    target: params.target ?? config.config.target,
+  };
   for (const which of ["branch", "target"] as const) {
-    const branch = params[which];
-    if (branch !== undefined && !(await branchExists(octokit, repo, branch))) {
+    const branch = chosen[which];
+    if (branch !== undefined && branch !== event.repo.defaultBranch && !(await branchExists(octokit, repo, branch))) {
       return reply(`missing ${which} ${branch}`, renderMissingBranch(login, branch, fullName, which));
     }
   }
-  const baseBranch = params.branch ?? event.repo.defaultBranch;
+  const agent = params.agent ?? config.config.agent ?? "claude";
+  if (!deps.knownAgents.includes(agent)) {
+    return reply("unknown agent", renderInvalidRepoConfig(login, [`\`agent: ${agent}\` is not an agent Hamster knows (known: ${deps.knownAgents.join(", ")})`]));
+  }
+  const baseBranch = chosen.branch ?? event.repo.defaultBranch;
+  const { setup, test, budgets, readyForReview } = config.config;
 
   let run: Run;
   try {
@@ -83,13 +111,16 @@ export async function admitTrigger(deps: AdmitDependencies, octokit: GitHubClien
           htmlUrl: event.issue.htmlUrl,
         },
         baseBranch,
-        targetBranch: params.target ?? baseBranch,
-        agent: params.agent ?? "claude",
-        model: params.model ?? settings.defaultModel,
+        targetBranch: chosen.target ?? baseBranch,
+        agent,
+        model: params.model ?? config.config.model ?? settings.defaultModel,
         instructions: decision.instructions,
         ...(event.comment ? { commentId: event.comment.id } : {}),
+        settings: { setup, ...(test !== undefined ? { test } : {}), budgets, readyForReview },
+        ...(event.issue.milestone ? { milestone: event.issue.milestone } : {}),
       },
     });
+    if (config.warnings.length > 0) runs.updateRun(run.id, { notes: config.warnings });
   } catch (error) {
     if (error instanceof ActiveRunExistsError) {
       return reply(`run #${error.activeRun.id} active`, renderActiveRunExists(login, error.activeRun, statusCommentUrl(error.activeRun)));

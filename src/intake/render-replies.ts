@@ -1,6 +1,7 @@
 import type { Run } from "../store/run.js";
 import { inlineCode } from "../reporter/format.js";
 import { renderDeliverUsage } from "./deliver-command.js";
+import { REPO_CONFIG_PATH, renderRepoConfigReference } from "../config/repo-config.js";
 
 export function renderPermissionDenied(login: string, role: string): string {
   return `@${login} Only people with write access to this repository can start Hamster runs (your access: ${role}). Ask a maintainer to add the \`hamster:deliver\` label or comment \`/deliver\`.`;
@@ -13,6 +14,20 @@ export function renderInvalidCommand(login: string, errors: readonly string[]): 
     ...errors.map((e) => `- ${e}`),
     "",
     renderDeliverUsage(),
+  ].join("\n");
+}
+
+export function renderInvalidRepoConfig(login: string, errors: readonly string[]): string {
+  return [
+    `@${login} I couldn't start a run: the repository's \`${REPO_CONFIG_PATH}\` has ${errors.length === 1 ? "a problem" : "problems"}.`,
+    "",
+    ...errors.map((e) => `- ${e}`),
+    "",
+    "<details><summary>The keys it can hold</summary>",
+    "",
+    renderRepoConfigReference(),
+    "",
+    "</details>",
   ].join("\n");
 }
 

@@ -9,7 +9,10 @@ export interface TriggerEvent {
   readonly installationId: number;
   readonly sender: { readonly login: string; readonly isBot: boolean };
   readonly repo: RunRequest["repo"];
-  readonly issue: RunRequest["issue"] & { readonly isPullRequest: boolean };
+  readonly issue: RunRequest["issue"] & {
+    readonly isPullRequest: boolean;
+    readonly milestone: { readonly title: string; readonly description: string | null } | null;
+  };
   /** The comment, for `/deliver`. */
   readonly comment?: { readonly id: number; readonly body: string };
 }
@@ -27,6 +30,7 @@ interface IssueLike {
   html_url: string;
   user: Account | null;
   pull_request?: unknown;
+  milestone?: { title: string; description?: string | null } | null;
 }
 interface RepositoryLike {
   id: number;
@@ -73,6 +77,7 @@ function parseCommon(deliveryId: string, payload: LabeledPayload | CommentPayloa
       author: payload.issue.user?.login ?? "ghost",
       htmlUrl: payload.issue.html_url,
       isPullRequest: payload.issue.pull_request !== undefined && payload.issue.pull_request !== null,
+      milestone: payload.issue.milestone ? { title: payload.issue.milestone.title, description: payload.issue.milestone.description ?? null } : null,
     },
   };
 }

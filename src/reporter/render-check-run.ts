@@ -1,8 +1,9 @@
-import type { RunState } from "../store/run-state.js";
+import type { Run } from "../store/run.js";
 import { formatCost, formatCount, formatDuration, inlineCode } from "./format.js";
 import { truncateForGitHub } from "./limits.js";
 import type { RunView } from "./run-view.js";
 import { buildStageTimeline, renderStageIcon, renderStageName } from "./stage-timeline.js";
+import { renderContextLine, renderCriteria, renderPlan, renderVerification } from "./render-findings.js";
 
 export const CHECK_RUN_NAME = "Hamster";
 
@@ -14,10 +15,11 @@ export interface CheckRunOutput {
   readonly text?: string;
 }
 
-export function renderCheckConclusion(state: RunState): CheckConclusion | null {
-  switch (state) {
+/** The check conclusion of an ended run: a delivered run without evidence for every criterion is neutral. */
+export function renderCheckConclusion(run: Pick<Run, "state" | "conclusion">): CheckConclusion | null {
+  switch (run.state) {
     case "succeeded":
-      return "success";
+      return run.conclusion === "neutral" ? "neutral" : "success";
     case "failed":
       return "failure";
     case "cancelled":
@@ -52,17 +54,22 @@ function renderTitle(view: RunView): string {
       return "Queued";
     case "succeeded": {
       const n = view.files?.length ?? 0;
-      return `Delivered: ${n} file${n === 1 ? "" : "s"} changed`;
+      const unverified = run.conclusion === "neutral" ? " (not fully verified)" : "";
+      return `Delivered: ${n} file${n === 1 ? "" : "s"} changed${unverified}`;
     }
     case "failed":
       return `Failed: ${firstLine(run.reason ?? "unknown error")}`.slice(0, 200);
     case "cancelled":
       return "Cancelled";
     case "timed_out":
-      return "Timed out";
+      return `Timed out: ${firstLine(run.reason ?? "the run's time budget ran out")}`.slice(0, 200);
     default:
       return `${renderStageName(run.state)}…`;
   }
+}
+
+function isPastImplementing(view: RunView): boolean {
+  return view.transitions.some((t) => t.state === "verifying" || t.state === "delivering" || t.state === "succeeded");
 }
 
 function firstLine(text: string): string {
@@ -77,12 +84,24 @@ export function renderCheckRunOutput(view: RunView): CheckRunOutput {
     `**Run #${run.id}** for #${run.issueNumber} ${request.issue.title ? `*${request.issue.title.replace(/[*_]/g, "\\$&")}*` : ""}` +
     ` — requested by @${run.requestedBy}\n\n` +
     `Base ${inlineCode(request.baseBranch)} → target ${inlineCode(request.targetBranch)} · agent ${inlineCode(request.agent)} · model ${inlineCode(request.model)}`;
+  const running = !["queued", "succeeded", "failed", "cancelled", "timed_out"].includes(run.state);
   const parts = [header, renderStageTable(view)];
-  if (run.state === "failed" && run.reason) parts.push(`### Why it failed\n\n${run.reason}`);
+  if (running && run.progress) parts.push(`Now: ${inlineCode(run.progress)}`);
+  if ((run.state === "failed" || run.state === "cancelled" || run.state === "timed_out") && run.reason) {
+    parts.push(`### Why it ${run.state === "failed" ? "failed" : "stopped"}\n\n${run.reason}`);
+  }
+  if (run.state === "succeeded" && run.conclusion === "neutral") {
+    parts.push("The work is delivered, but not every acceptance criterion is verified: see below. The pull request stays a draft.");
+  }
+  const context = renderContextLine(run);
+  if (context) parts.push(context);
   if (run.state !== "queued") parts.push(renderUsageLine(view));
 
   const textParts: string[] = [];
   if (run.summary) textParts.push(`### What changed\n\n${run.summary}`);
+  for (const section of [renderCriteria(run), renderVerification(run), renderPlan(run, isPastImplementing(view))]) {
+    if (section) textParts.push(section);
+  }
   if (view.files && view.files.length > 0) {
     textParts.push(`### Files changed\n\n${view.files.map((f) => `- ${inlineCode(f)}`).join("\n")}`);
   }

@@ -2,6 +2,7 @@ import { inlineCode } from "./format.js";
 import { truncateForGitHub } from "./limits.js";
 import { renderMarker } from "./marker.js";
 import { renderUsageLine } from "./render-check-run.js";
+import { renderContextLine, renderCriteria, renderVerification } from "./render-findings.js";
 import type { RunView } from "./run-view.js";
 
 /** The draft PR's body while the agent works. `Closes #N` links the task from the start. */
@@ -20,6 +21,9 @@ export function renderDraftPullRequestBody(view: RunView): string {
 export function renderDeliveredPullRequestBody(view: RunView): string {
   const { run } = view;
   const parts = [run.summary?.trim() || "The agent left no summary."];
+  for (const section of [renderCriteria(run), renderVerification(run), renderContextLine(run)]) {
+    if (section) parts.push(section);
+  }
   if (view.files && view.files.length > 0) {
     parts.push(`### Files changed\n\n${view.files.map((f) => `- ${inlineCode(f)}`).join("\n")}`);
   }

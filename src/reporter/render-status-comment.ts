@@ -18,7 +18,8 @@ const HEADLINES: Record<string, string> = {
 /** The status comment on the issue: one per run, found again by its hidden marker. */
 export function renderStatusComment(view: RunView): string {
   const { run } = view;
-  const headline = HEADLINES[run.state] ?? `${run.state}…`;
+  const headline =
+    run.state === "succeeded" && run.conclusion === "neutral" ? "delivered, not fully verified ⚠️" : (HEADLINES[run.state] ?? `${run.state}…`);
   const request = run.request;
   const lines = [
     renderMarker("status", run.id),
@@ -30,11 +31,12 @@ export function renderStatusComment(view: RunView): string {
       .map((s) => `${renderStageIcon(s.status)} ${renderStageName(s.stage)}${s.durationMs !== null && s.status !== "running" ? ` (${formatDuration(s.durationMs)})` : ""}`)
       .join(" → "),
   ];
+  if (!isFinalState(run.state) && run.state !== "queued" && run.progress) lines.push("", `Now: ${inlineCode(run.progress)}`);
   const links: string[] = [];
   if (view.links?.pullRequest) links.push(`Pull request: ${view.links.pullRequest}`);
   if (view.links?.checkRun) links.push(`Check run: [${"Hamster"}](${view.links.checkRun})`);
   if (links.length > 0) lines.push("", links.join(" · "));
-  if (run.state === "failed" && run.reason) lines.push("", `**Why:** ${run.reason}`);
+  if ((run.state === "failed" || run.state === "cancelled" || run.state === "timed_out") && run.reason) lines.push("", `**Why:** ${run.reason}`);
   if (isFinalState(run.state)) lines.push("", renderUsageLine(view));
   if (run.state === "queued") lines.push("", "The run will start as soon as a worker is free.");
   return truncateForGitHub(lines.join("\n"));

@@ -55,7 +55,7 @@ export function createRunReporter(deps: { octokit: GitHubClient; runs: RunStore;
   async function publishCheckRun(runId: number, files?: readonly string[]): Promise<void> {
     const view = buildView(runId, files);
     if (!view.run.checkRunId) return;
-    const conclusion = renderCheckConclusion(view.run.state);
+    const conclusion = renderCheckConclusion(view.run);
     await updateCheckRun(octokit, repoOf(view.run), view.run.checkRunId, {
       output: renderCheckRunOutput(view),
       ...(conclusion ? { conclusion } : {}),
@@ -65,7 +65,7 @@ export function createRunReporter(deps: { octokit: GitHubClient; runs: RunStore;
   /** Opens a new `Hamster` check run on `headSha` for the run and makes it the run's current one. */
   async function startCheckRun(runId: number, headSha: string, files?: readonly string[]): Promise<number> {
     const view = buildView(runId, files);
-    const conclusion = renderCheckConclusion(view.run.state);
+    const conclusion = renderCheckConclusion(view.run);
     const check = await createCheckRun(octokit, repoOf(view.run), {
       headSha,
       output: renderCheckRunOutput(view),

@@ -55,4 +55,16 @@ export const MIGRATIONS: readonly string[] = [
     received_at TEXT NOT NULL
   );
   `,
+  // 2: what each stage produced: the plan, the verification, the evidence report, the
+  // check conclusion (a run can succeed with unverified criteria: neutral), the live progress line.
+  `
+  ALTER TABLE runs ADD COLUMN plan TEXT;
+  ALTER TABLE runs ADD COLUMN verification TEXT;
+  ALTER TABLE runs ADD COLUMN report TEXT;
+  ALTER TABLE runs ADD COLUMN brief_source TEXT;
+  ALTER TABLE runs ADD COLUMN notes TEXT;
+  ALTER TABLE runs ADD COLUMN conclusion TEXT;
+  ALTER TABLE runs ADD COLUMN progress TEXT;
+  ALTER TABLE runs ADD COLUMN turns INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

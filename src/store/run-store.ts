@@ -1,7 +1,7 @@
 import { SqliteError } from "better-sqlite3";
 import type { TokenUsage } from "../agent/provider.js";
 import type { SqliteDatabase } from "./database.js";
-import type { Run, RunRequest, RunTransition, TriggerKind } from "./run.js";
+import type { Run, RunConclusion, RunReport, RunRequest, RunTransition, TriggerKind, Verification } from "./run.js";
 import { isFinalState, parseRunState, type RunState } from "./run-state.js";
 
 export interface NewRun {
@@ -23,6 +23,14 @@ export interface RunPatch {
   readonly summary?: string;
   readonly usage?: TokenUsage;
   readonly costUsd?: number;
+  readonly turns?: number;
+  readonly plan?: readonly string[];
+  readonly verification?: Verification;
+  readonly report?: RunReport;
+  readonly briefSource?: string;
+  readonly notes?: readonly string[];
+  readonly conclusion?: RunConclusion;
+  readonly progress?: string;
 }
 
 /** The task already has an active run; the database refused a second one. */
@@ -58,9 +66,25 @@ interface RunRow {
   cache_read_tokens: number;
   cache_write_tokens: number;
   cost_usd: number;
+  turns: number;
+  plan: string | null;
+  verification: string | null;
+  report: string | null;
+  brief_source: string | null;
+  notes: string | null;
+  conclusion: string | null;
+  progress: string | null;
   created_at: string;
   updated_at: string;
   finished_at: string | null;
+}
+
+function parseJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+function toJson(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
 }
 
 function toRun(row: RunRow): Run {
@@ -91,6 +115,14 @@ function toRun(row: RunRow): Run {
       cacheWriteTokens: row.cache_write_tokens,
     },
     costUsd: row.cost_usd,
+    turns: row.turns,
+    plan: parseJson<string[]>(row.plan),
+    verification: parseJson<Verification>(row.verification),
+    report: parseJson<RunReport>(row.report),
+    briefSource: row.brief_source,
+    notes: parseJson<string[]>(row.notes) ?? [],
+    conclusion: row.conclusion as RunConclusion | null,
+    progress: row.progress,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
@@ -139,6 +171,14 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
       cache_read_tokens = COALESCE(@cacheReadTokens, cache_read_tokens),
       cache_write_tokens = COALESCE(@cacheWriteTokens, cache_write_tokens),
       cost_usd = COALESCE(@costUsd, cost_usd),
+      turns = COALESCE(@turns, turns),
+      plan = COALESCE(@plan, plan),
+      verification = COALESCE(@verification, verification),
+      report = COALESCE(@report, report),
+      brief_source = COALESCE(@briefSource, brief_source),
+      notes = COALESCE(@notes, notes),
+      conclusion = COALESCE(@conclusion, conclusion),
+      progress = COALESCE(@progress, progress),
       updated_at = @at
     WHERE id = @id`);
 
@@ -219,6 +259,14 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
       cacheReadTokens: patch.usage?.cacheReadTokens ?? null,
       cacheWriteTokens: patch.usage?.cacheWriteTokens ?? null,
       costUsd: patch.costUsd ?? null,
+      turns: patch.turns ?? null,
+      plan: toJson(patch.plan),
+      verification: toJson(patch.verification),
+      report: toJson(patch.report),
+      briefSource: patch.briefSource ?? null,
+      notes: toJson(patch.notes),
+      conclusion: patch.conclusion ?? null,
+      progress: patch.progress ?? null,
     });
     return getRun(id);
   }

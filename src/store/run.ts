@@ -1,7 +1,51 @@
 import type { TokenUsage } from "../agent/provider.js";
 import type { RunState } from "./run-state.js";
 
-export type TriggerKind = "label" | "comment";
+export type TriggerKind = "label" | "comment" | "local";
+
+/** Settings from the repository's .github/hamster.yml that shape the run, captured at request time. */
+export interface RunSettings {
+  readonly setup: readonly string[];
+  readonly test?: string;
+  readonly budgets: {
+    readonly turns?: number;
+    readonly inputTokens?: number;
+    readonly outputTokens?: number;
+    readonly costUsd?: number;
+    readonly minutes?: number;
+  };
+  readonly readyForReview: boolean;
+}
+
+export type Evidence =
+  | { readonly kind: "command"; readonly command: string; readonly result: string }
+  | { readonly kind: "file"; readonly path: string; readonly line: number };
+
+export interface CriterionResult {
+  readonly index: number;
+  readonly criterion: string;
+  readonly status: "met" | "not_met" | "unverified";
+  readonly evidence: Evidence | null;
+  /** Why the harness did not accept the agent's claim, when it did not. */
+  readonly note?: string;
+}
+
+export interface RunReport {
+  readonly criteria: readonly CriterionResult[];
+  readonly formatError?: string;
+}
+
+export interface Verification {
+  readonly command: string;
+  readonly passed: boolean;
+  readonly exitCode: number | null;
+  /** How many times the command ran (1 + fix attempts). */
+  readonly runs: number;
+  readonly outputTail: string;
+}
+
+/** How the run's work stands against its acceptance criteria: success only with evidence. */
+export type RunConclusion = "success" | "neutral";
 
 /** Everything a run needs to do its work, captured when it was requested. */
 export interface RunRequest {
@@ -27,6 +71,9 @@ export interface RunRequest {
   readonly instructions: string;
   /** The comment that carried the command, for the reaction; absent for the label. */
   readonly commentId?: number;
+  readonly settings?: RunSettings;
+  /** The milestone, a possible source of the brief. */
+  readonly milestone?: { readonly title: string; readonly description: string | null };
 }
 
 export interface Run {
@@ -51,6 +98,15 @@ export interface Run {
   readonly summary: string | null;
   readonly usage: TokenUsage;
   readonly costUsd: number;
+  readonly turns: number;
+  readonly plan: readonly string[] | null;
+  readonly verification: Verification | null;
+  readonly report: RunReport | null;
+  readonly briefSource: string | null;
+  readonly notes: readonly string[];
+  readonly conclusion: RunConclusion | null;
+  /** The latest live progress line (e.g. "turn 4: bash — npm test"). */
+  readonly progress: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly finishedAt: string | null;

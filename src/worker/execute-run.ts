@@ -1,42 +1,36 @@
 import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "probot";
-import type { AgentProvider } from "../agent/provider.js";
+import { buildImplementPrompt, buildPlanPrompt, buildReportPrompt, parseEvidenceReport, parsePlan } from "../agent/phase-prompts.js";
+import { AgentError, type AgentProvider, type AgentSession, type Budgets } from "../agent/provider.js";
+import { buildCommandEnv, runShellCommand } from "../agent/tools/bash.js";
 import type { AppSettings } from "../config/env.js";
-import { deleteBranch } from "../github/branches.js";
-import type { GitHubClient } from "../github/client.js";
-import {
-  closePullRequest,
-  createDraftPullRequest,
-  findOpenPullRequest,
-  markPullRequestReady,
-  updatePullRequestBody,
-} from "../github/pull-requests.js";
-import { renderDeliveredPullRequestBody, renderDraftPullRequestBody } from "../reporter/render-pull-request.js";
-import { createRunReporter, type RunReporter } from "../reporter/run-reporter.js";
 import type { RunStore } from "../store/run-store.js";
-import type { RunState } from "../store/run-state.js";
+import type { FinalState, RunState } from "../store/run-state.js";
+import type { Run, RunReport } from "../store/run.js";
 import { parseTask } from "../task/parse-task.js";
 import { renderWorkBranch } from "../workspace/branch-name.js";
 import { commitAll, listChangedFiles, prepareCheckout, pushBranch, removeCheckout, resolveCommit } from "../workspace/workspace.js";
+import type { RunHost } from "./run-host.js";
 import { describeFailure, RunFailure } from "./run-failure.js";
+import { gatherContext } from "./gather-context.js";
+import { checkEvidence, decideConclusion, verifyWork } from "./verify-work.js";
 
 export interface RunDependencies {
   readonly runs: RunStore;
   readonly settings: AppSettings;
   readonly log: Logger;
-  /** An Octokit authenticated as the installation that owns the run. */
-  getOctokit(installationId: number): Promise<GitHubClient>;
-  /** The installation token git uses; it never reaches the agent. */
-  getGitToken(octokit: GitHubClient): Promise<string>;
-  getAgent(name: string): AgentProvider | undefined;
-  now?: () => Date;
+  /** Where the run is shown and delivered: GitHub for the app, the terminal for `hamster run`. */
+  createHost(run: Run): Promise<RunHost>;
+  /** The provider for an agent name, or why it is not available. */
+  getAgent(name: string): AgentProvider | { unavailable: string };
 }
 
 /** What the run has done to the outside world so far, so a failure can be cleaned up precisely. */
 interface RunProgress {
   workdir: string;
-  baseSha?: string;
   startSha?: string;
   branchCreated: boolean;
   agentStarted: boolean;
@@ -45,46 +39,59 @@ interface RunProgress {
   workPushed: boolean;
   /** Set when work could not be pushed: the checkout is the only copy left. */
   keepWorkspace: boolean;
+  files: readonly string[];
 }
 
 export function renderCommitMessage(title: string, issueNumber: number, runId: number): string {
-  return `${title}\n\nDelivered by Hamster run #${runId} for #${issueNumber}.`;
+  return issueNumber > 0 ? `${title}\n\nDelivered by Hamster run #${runId} for #${issueNumber}.` : `${title}\n\nDelivered by Hamster run #${runId}.`;
+}
+
+/** The run's budgets: the repository's settings over the app's defaults. */
+export function resolveBudgets(run: Run, settings: AppSettings): Budgets {
+  const b = run.request.settings?.budgets ?? {};
+  return {
+    turns: b.turns ?? settings.maxTurns,
+    ...(b.inputTokens !== undefined ? { inputTokens: b.inputTokens } : {}),
+    ...(b.outputTokens !== undefined ? { outputTokens: b.outputTokens } : {}),
+    ...(b.costUsd !== undefined ? { costUsd: b.costUsd } : {}),
+    wallClockMs: (b.minutes ?? settings.runMinutes) * 60_000,
+  };
 }
 
 /** Drives one queued run through its stages to an end state. Never throws: a failure ends the run. */
 export async function executeRun(deps: RunDependencies, runId: number, signal: AbortSignal): Promise<void> {
   const { runs, settings, log } = deps;
   const run = runs.getRun(runId);
-  let octokit: GitHubClient;
+  let host: RunHost;
   try {
-    octokit = await deps.getOctokit(run.installationId);
+    host = await deps.createHost(run);
   } catch (error) {
-    // Without a token nothing can be reported on GitHub; the run still ends, with the reason.
-    log.error({ runId, err: error }, "could not authenticate as the installation");
+    // Without a host nothing can be reported; the run still ends, with the reason.
+    log.error({ runId, err: error }, "could not start reporting the run");
     runs.transitionRun(runId, "failed", { reason: `Hamster could not authenticate as the app's installation: ${describeFailure(error)}` });
     return;
   }
-  const reporter = createRunReporter({ octokit, runs, ...(deps.now ? { now: deps.now } : {}) });
   const progress: RunProgress = {
     workdir: join(settings.dataDir, "workspaces", `run-${runId}`),
     branchCreated: false,
     agentStarted: false,
     workPushed: false,
     keepWorkspace: false,
+    files: [],
   };
-  const repo = { owner: run.repoOwner, repo: run.repoName };
   const request = run.request;
-
   const enter = async (state: RunState, detail?: string) => {
     runs.transitionRun(runId, state, detail ? { detail } : {});
-    await reporter.publish(runId);
+    await host.publish();
   };
+  let session: AgentSession | undefined;
+  const home = await mkdtemp(join(tmpdir(), "hamster-home-"));
 
   try {
     await enter("preparing");
     const workBranch = renderWorkBranch(request.issue.number, request.issue.title);
     runs.updateRun(runId, { workBranch });
-    const token = await deps.getGitToken(octokit);
+    const token = await host.getGitToken();
     const prepared = await prepareCheckout({
       dir: progress.workdir,
       remoteUrl: request.repo.cloneUrl,
@@ -94,33 +101,68 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
       startMessage: `Start: ${request.issue.title}`,
       author: settings.gitAuthor,
     });
-    Object.assign(progress, { baseSha: prepared.baseSha, startSha: prepared.headSha, branchCreated: prepared.branchCreated });
+    Object.assign(progress, { startSha: prepared.headSha, branchCreated: prepared.branchCreated });
+    runs.updateRun(runId, { headSha: prepared.headSha });
+    await host.opened(prepared);
 
-    const pr =
-      (await findOpenPullRequest(octokit, repo, workBranch)) ??
-      (await createDraftPullRequest(octokit, repo, {
-        head: workBranch,
-        base: request.targetBranch,
-        title: request.issue.title,
-        body: renderDraftPullRequestBody(reporter.buildView(runId)),
-      }));
-    runs.updateRun(runId, { prNumber: pr.number, prNodeId: pr.nodeId, headSha: prepared.headSha });
-    await reporter.startCheckRun(runId, prepared.headSha);
+    const runner = { workdir: progress.workdir, env: buildCommandEnv({ HOME: home }), timeoutMs: settings.commandTimeoutMs, signal };
+    for (const command of request.settings?.setup ?? []) {
+      host.progress(`setup: ${command}`);
+      const result = await runShellCommand({ command, cwd: runner.workdir, env: runner.env, timeoutMs: runner.timeoutMs, maxOutputChars: 20_000, signal });
+      if (result.exitCode !== 0) {
+        throw new RunFailure(
+          `The setup command \`${command}\` from .github/hamster.yml failed (${result.exitCode === null ? "killed" : `exit code ${result.exitCode}`}). Its output ended with:\n\n\`\`\`\n${result.output.slice(-3000)}\n\`\`\``,
+        );
+      }
+    }
+
+    const gathered = await gatherContext(request, progress.workdir, host);
+    runs.updateRun(runId, { notes: [...runs.getRun(runId).notes, ...gathered.notes], ...(gathered.context.brief ? { briefSource: gathered.context.brief.source } : {}) });
+    const task = parseTask({ number: request.issue.number, title: request.issue.title, body: request.issue.body, instructions: request.instructions });
 
     const agent = deps.getAgent(request.agent);
-    if (!agent) throw new RunFailure(`The agent "${request.agent}" is not available on this Hamster server.`);
-    await enter("implementing", `${agent.name} · ${request.model}`);
-    progress.agentStarted = true;
-    const task = parseTask({
-      number: request.issue.number,
-      title: request.issue.title,
-      body: request.issue.body,
-      instructions: request.instructions,
+    if ("unavailable" in agent) throw new RunFailure(agent.unavailable);
+    session = await agent.startSession({
+      task,
+      context: gathered.context,
+      workdir: progress.workdir,
+      model: request.model,
+      budgets: resolveBudgets(run, settings),
+      signal,
+      onProgress: (p) => {
+        runs.updateRun(runId, { progress: p.message, usage: p.usage, turns: p.turn });
+        host.progress(p.message);
+      },
     });
-    const result = await agent.run({ task, workdir: progress.workdir, model: request.model, signal });
-    runs.updateRun(runId, { summary: result.summary, usage: result.usage, costUsd: result.costUsd });
+    progress.agentStarted = true;
+
+    await enter("planning", `${agent.name} · ${request.model}`);
+    const plan = parsePlan(await session.send(buildPlanPrompt(), "planning"));
+    runs.updateRun(runId, { plan });
+
+    await enter("implementing");
+    await session.send(buildImplementPrompt(plan), "implementing");
+
+    await enter("verifying", gathered.context.testCommand ? gathered.context.testCommand : "no test command");
+    const verification = gathered.context.testCommand
+      ? await verifyWork({ command: gathered.context.testCommand, runner, session, onAttempt: (m) => host.progress(m) })
+      : null;
+    if (verification) runs.updateRun(runId, { verification });
 
     await enter("delivering");
+    const reportText = await session.send(
+      buildReportPrompt({ criteria: task.acceptanceCriteria, ...(verification ? { testRun: { command: verification.command, passed: verification.passed } } : {}) }),
+      "delivering",
+    );
+    const parsed = parseEvidenceReport(reportText, task.acceptanceCriteria);
+    const report: RunReport = await checkEvidence(
+      { criteria: parsed.criteria, ...(parsed.formatError ? { formatError: parsed.formatError } : {}) },
+      { workdir: progress.workdir, verification },
+    );
+    recordTotals(runs, runId, session);
+    const conclusion = decideConclusion(report, verification);
+    runs.updateRun(runId, { summary: parsed.summary, report, conclusion });
+
     const commit = await commitAll(progress.workdir, renderCommitMessage(request.issue.title, request.issue.number, runId), settings.gitAuthor);
     // The agent is told not to commit, but if it did, its commits are its work all the same.
     const headSha = commit?.sha ?? (await resolveCommit(progress.workdir, "HEAD"));
@@ -132,91 +174,84 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
     progress.localWorkSha = headSha;
     await pushBranch({ dir: progress.workdir, remoteUrl: request.repo.cloneUrl, token, workBranch });
     progress.workPushed = true;
-    const files = await listChangedFiles(progress.workdir, prepared.baseSha, headSha);
+    progress.files = await listChangedFiles(progress.workdir, prepared.baseSha, headSha);
     runs.updateRun(runId, { headSha });
 
-    const delivered = runs.getRun(runId);
-    await updatePullRequestBody(octokit, repo, pr.number, renderDeliveredPullRequestBody(reporter.buildView(runId, files)));
-    if (delivered.prNodeId) await markPullRequestReady(octokit, delivered.prNodeId);
-
-    runs.transitionRun(runId, "succeeded", { detail: `${files.length} files changed` });
-    // The first check run sits on the start commit; it ends with the run, and the final one goes on the new head.
-    await reporter.publishCheckRun(runId, files);
-    await reporter.startCheckRun(runId, headSha, files);
-    await reporter.publishStatusComment(runId, files);
-    log.info({ runId, files: files.length }, "run delivered");
+    await host.deliver({ files: progress.files, ready: conclusion === "success" && (request.settings?.readyForReview ?? true) });
+    runs.transitionRun(runId, "succeeded", { detail: `${progress.files.length} files changed · ${conclusion}` });
+    await host.concluded({ files: progress.files, headSha, workPushed: true, branchCreated: progress.branchCreated });
+    log.info({ runId, files: progress.files.length, conclusion }, "run delivered");
   } catch (error) {
-    await concludeFailedRun({ deps, octokit, reporter, runId, progress, error });
+    if (session) recordTotals(runs, runId, session);
+    await concludeFailedRun({ deps, host, runId, progress, error });
   } finally {
+    await session?.close().catch((error: unknown) => log.warn({ runId, err: error }, "could not close the agent session"));
+    await rm(home, { recursive: true, force: true }).catch(() => undefined);
     if (!progress.keepWorkspace) await removeCheckout(progress.workdir).catch((error: unknown) => log.warn({ runId, err: error }, "could not remove checkout"));
   }
 }
 
+function recordTotals(runs: RunStore, runId: number, session: AgentSession): void {
+  const totals = session.totals();
+  runs.updateRun(runId, { usage: totals.usage, costUsd: totals.costUsd, turns: totals.turns });
+}
+
+/** The end state an error leads to: a cancelled run is not a failed one, nor is a run out of time. */
+export function decideFailureState(error: unknown): FinalState {
+  if (error instanceof AgentError && error.code === "cancelled") return "cancelled";
+  if (error instanceof AgentError && error.code === "budget" && error.budget === "wall_clock") return "timed_out";
+  return "failed";
+}
+
 /**
- * Ends a run as failed and leaves GitHub tidy: partial work is pushed rather than lost,
- * a draft PR the run opened with nothing in it is closed and its branch deleted.
+ * Ends a run that could not deliver and leaves things tidy: the agent's work is pushed
+ * rather than lost (or kept on the server when the push fails), and the host closes what
+ * the run opened and left empty.
  */
-async function concludeFailedRun(input: {
-  deps: RunDependencies;
-  octokit: GitHubClient;
-  reporter: RunReporter;
-  runId: number;
-  progress: RunProgress;
-  error: unknown;
-}): Promise<void> {
-  const { deps, octokit, reporter, runId, progress, error } = input;
+async function concludeFailedRun(input: { deps: RunDependencies; host: RunHost; runId: number; progress: RunProgress; error: unknown }): Promise<void> {
+  const { deps, host, runId, progress, error } = input;
   const { runs, log, settings } = deps;
   const reason = describeFailure(error);
-  log.warn({ runId, err: error }, "run failed");
+  const state = decideFailureState(error);
+  log.warn({ runId, err: error, state }, "run did not deliver");
 
   const run = runs.getRun(runId);
-  const repo = { owner: run.repoOwner, repo: run.repoName };
   const tidy = async (what: string, action: () => Promise<unknown>) => {
     try {
       await action();
     } catch (tidyError) {
-      log.error({ runId, err: tidyError }, `could not ${what} after the run failed`);
+      log.error({ runId, err: tidyError }, `could not ${what} after the run ended`);
     }
   };
 
-  // Work the agent did before the failure is kept: pushed to the branch when possible,
-  // otherwise left in the run's workspace on the server rather than deleted.
-  let reasonWithWork = reason;
+  let fullReason = reason;
   if (progress.agentStarted && !progress.workPushed && run.workBranch && existsSync(progress.workdir)) {
-    await tidy("save partial work", async () => {
+    await tidy("save the agent's work", async () => {
       const commit = await commitAll(progress.workdir, `WIP: partial work from Hamster run #${runId}\n\n${reason}`, settings.gitAuthor);
       const head = commit?.sha ?? (await resolveCommit(progress.workdir, "HEAD"));
       if (head !== progress.startSha) progress.localWorkSha = head;
       if (!progress.localWorkSha) return;
       try {
-        const token = await deps.getGitToken(octokit);
+        const token = await host.getGitToken();
         await pushBranch({ dir: progress.workdir, remoteUrl: run.request.repo.cloneUrl, token, workBranch: run.workBranch! });
         progress.workPushed = true;
         runs.updateRun(runId, { headSha: progress.localWorkSha });
+        fullReason = `${reason}\n\nThe work done so far is pushed to the branch.`;
       } catch (pushError) {
         progress.keepWorkspace = true;
-        reasonWithWork = `${reason}\n\nThe agent's work could not be pushed; it is kept on the Hamster server in the workspace of run #${runId} (\`workspaces/run-${runId}\` under the data directory) for an admin to recover.`;
+        fullReason = `${reason}\n\nThe agent's work could not be pushed; it is kept on the Hamster server in the workspace of run #${runId} (\`workspaces/run-${runId}\` under the data directory) for an admin to recover.`;
         log.warn({ runId, err: pushError }, "partial work kept in the workspace");
       }
     });
   }
 
   try {
-    runs.transitionRun(runId, "failed", { reason: reasonWithWork, detail: reason });
+    runs.transitionRun(runId, state, { reason: fullReason, detail: reason });
   } catch (transitionError) {
-    log.error({ runId, err: transitionError }, "could not record the failure");
+    log.error({ runId, err: transitionError }, "could not record the end of the run");
     return;
   }
-
-  const failed = runs.getRun(runId);
-  if (failed.checkRunId) {
-    await tidy("conclude the check run", () => reporter.publishCheckRun(runId));
-  } else if (failed.headSha) {
-    await tidy("create the failed check run", () => reporter.startCheckRun(runId, failed.headSha!));
-  }
-  if (failed.prNumber && progress.branchCreated && !progress.workPushed && failed.workBranch) {
-    await tidy("close the empty pull request", () => closePullRequest(octokit, repo, failed.prNumber!));
-    await tidy("delete the empty branch", () => deleteBranch(octokit, repo, failed.workBranch!));
-  }
-  await tidy("update the status comment", () => reporter.publishStatusComment(runId));
+  await tidy("report the end of the run", () =>
+    host.concluded({ files: progress.files, headSha: runs.getRun(runId).headSha, workPushed: progress.workPushed, branchCreated: progress.branchCreated }),
+  );
 }

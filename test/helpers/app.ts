@@ -48,7 +48,9 @@ export async function createTestApp(
     env?: Record<string, string>;
     /** Probot's own variables (GHE_HOST, GHE_PROTOCOL, …), read the way `npm start` reads them. */
     probotEnv?: Record<string, string>;
-    agents?: HamsterAppOptions["agents"];
+    builtinAgent?: HamsterAppOptions["builtinAgent"];
+    /** PATH and variables the agent registry sees; by default an empty PATH, so no command-line agent is found. */
+    agentEnv?: NodeJS.ProcessEnv;
     dataDir?: string;
   } = {},
 ): Promise<TestApp> {
@@ -65,7 +67,12 @@ export async function createTestApp(
     env: { APP_ID: "1", PRIVATE_KEY: generatePrivateKey(), WEBHOOK_SECRET: "test-secret", ...options.probotEnv },
     overrides: { Octokit: TestOctokit, log },
   });
-  const hamster = createHamsterApp({ settings, ...(options.agents ? { agents: options.agents } : {}) });
+  const hamster = createHamsterApp({
+    settings,
+    env: options.agentEnv ?? { PATH: "" },
+    progressIntervalMs: 50,
+    ...(options.builtinAgent ? { builtinAgent: options.builtinAgent } : {}),
+  });
   await probot.load(hamster.appFn);
   return {
     probot,

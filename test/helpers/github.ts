@@ -48,6 +48,10 @@ export interface FakeGitHubOptions {
   baseUrl?: string;
   /** Make the model of GitHub refuse something, e.g. `{ "POST /pulls": 422 }`. */
   failures?: Record<string, number>;
+  /** Files on the default branch served by the contents API (e.g. `.github/hamster.yml`). */
+  files?: Record<string, string>;
+  /** Other issues of the repository (`GET /issues/:n`). */
+  issues?: Record<number, { title: string; body: string | null }>;
 }
 
 export function fakeGitHub(options: FakeGitHubOptions) {
@@ -98,6 +102,22 @@ export function fakeGitHub(options: FakeGitHubOptions) {
     return (options.branches ?? []).includes(branch)
       ? [200, { name: branch, commit: { sha: "0".repeat(40) } }]
       : [404, { message: "Branch not found" }];
+  });
+
+  // Probot's config plugin reads .github/hamster.yml raw, then falls back to the owner's `.github` repository.
+  scope.get(new RegExp(`^${prefix}/repos/[^/]+/[^/]+/contents/.+`)).reply((path) => {
+    record("GET", path, null);
+    const match = new RegExp(`^${prefix}/repos/([^/]+)/([^/]+)/contents/([^?]+)`).exec(path);
+    const file = decodeURIComponent(match?.[3] ?? "");
+    const content = match?.[1] === options.owner && match?.[2] === options.repo ? options.files?.[file] : undefined;
+    if (content === undefined) return [404, { message: "Not Found" }];
+    return [200, content, { "content-type": "application/vnd.github.raw; charset=utf-8" }];
+  });
+
+  scope.get(new RegExp(`^${repoPath}/issues/\\d+$`)).reply((path) => {
+    record("GET", path, null);
+    const issue = options.issues?.[Number(path.split("/").at(-1))];
+    return issue ? [200, { number: Number(path.split("/").at(-1)), title: issue.title, body: issue.body }] : [404, { message: "Not Found" }];
   });
 
   scope.post(new RegExp(`^${repoPath}/issues/(comments/)?\\d+/reactions$`)).reply((path, body) => {

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+import { realpathSync } from "node:fs";
+import type { Writable } from "node:stream";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import pino from "pino";
+import { parseSettings, SettingsError } from "../config/env.js";
+import { createBuiltinAgent } from "../index.js";
+import { CliError, runLocal } from "./run-local.js";
+
+const USAGE = `Usage:
+  hamster run --repo PATH --task FILE.md [--branch BRANCH] [--model MODEL] [--agent AGENT]
+
+Commands:
+  run     Runs the delivery pipeline on a local git repository: the task comes from a
+          markdown file (its first "# heading" is the title), the work is left on the
+          local branch hamster/0-<slug>, and the stages are printed as they happen.
+
+Environment: the same variables as the app (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL,
+HAMSTER_MODEL, HAMSTER_DATA_DIR, ...). See the README.`;
+
+/** The `hamster` command. Returns the process exit code. */
+export async function main(argv: readonly string[], io: { out: Writable; err: Writable; env: NodeJS.ProcessEnv }): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    io.out.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  try {
+    if (command !== "run") throw new CliError(`Unknown command "${command}".\n\n${USAGE}`);
+    const { values } = parseArgs({
+      args: [...rest],
+      options: {
+        repo: { type: "string" },
+        task: { type: "string" },
+        branch: { type: "string" },
+        model: { type: "string" },
+        agent: { type: "string" },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (!values.repo || !values.task) throw new CliError(`hamster run needs --repo and --task.\n\n${USAGE}`);
+    const settings = parseSettings(io.env);
+    const controller = new AbortController();
+    const onSignal = () => {
+      io.err.write("Cancelling the run…\n");
+      controller.abort();
+    };
+    process.once("SIGINT", onSignal);
+    try {
+      const run = await runLocal(
+        {
+          repo: values.repo,
+          taskFile: values.task,
+          ...(values.branch ? { branch: values.branch } : {}),
+          ...(values.model ? { model: values.model } : {}),
+          ...(values.agent ? { agent: values.agent } : {}),
+        },
+        {
+          out: io.out,
+          settings,
+          log: pino({ level: io.env["LOG_LEVEL"] ?? "warn" }, io.err),
+          builtinAgent: createBuiltinAgent(settings),
+          env: io.env,
+          signal: controller.signal,
+        },
+      );
+      return run.state === "succeeded" ? 0 : 1;
+    } finally {
+      process.off("SIGINT", onSignal);
+    }
+  } catch (error) {
+    if (error instanceof CliError || error instanceof SettingsError) {
+      io.err.write(`${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof TypeError && "code" in error && String((error as { code: unknown }).code).startsWith("ERR_PARSE_ARGS")) {
+      io.err.write(`${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+// Run when executed as the `hamster` binary, not when imported by tests.
+// (npm links the binary: compare real paths.)
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  process.exitCode = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr, env: process.env });
+}

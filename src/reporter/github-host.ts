@@ -1,0 +1,100 @@
+import type { Logger } from "probot";
+import { deleteBranch } from "../github/branches.js";
+import { hasStatus, type GitHubClient } from "../github/client.js";
+import { closePullRequest, createDraftPullRequest, findOpenPullRequest, markPullRequestReady, updatePullRequestBody } from "../github/pull-requests.js";
+import type { RunStore } from "../store/run-store.js";
+import type { RunHost } from "../worker/run-host.js";
+import { createCoalescer } from "./coalesce.js";
+import { renderDeliveredPullRequestBody, renderDraftPullRequestBody } from "./render-pull-request.js";
+import { createRunReporter } from "./run-reporter.js";
+
+/** Live progress reaches the check run no more often than this. */
+export const PROGRESS_INTERVAL_MS = 5_000;
+
+/** The GitHub App's host: a draft PR, `Hamster` check runs and a status comment on the issue. */
+export function createGitHubHost(deps: { octokit: GitHubClient; runs: RunStore; runId: number; log: Logger; progressIntervalMs?: number }): RunHost {
+  const { octokit, runs, runId, log } = deps;
+  const reporter = createRunReporter({ octokit, runs });
+  const initial = runs.getRun(runId);
+  const repo = { owner: initial.repoOwner, repo: initial.repoName };
+  let checkHeadSha: string | undefined;
+  const live = createCoalescer(
+    () => reporter.publishCheckRun(runId),
+    deps.progressIntervalMs ?? PROGRESS_INTERVAL_MS,
+    (error) => log.warn({ runId, err: error }, "could not publish progress"),
+  );
+
+  return {
+    async getGitToken() {
+      return ((await octokit.auth({ type: "installation" })) as { token: string }).token;
+    },
+
+    async getIssue(issueNumber) {
+      try {
+        const { data } = await octokit.rest.issues.get({ ...repo, issue_number: issueNumber });
+        return { title: data.title, body: data.body ?? null };
+      } catch (error) {
+        if (hasStatus(error, 404) || hasStatus(error, 410)) return null;
+        throw error;
+      }
+    },
+
+    async opened(prepared) {
+      const run = runs.getRun(runId);
+      const pr =
+        (await findOpenPullRequest(octokit, repo, run.workBranch!)) ??
+        (await createDraftPullRequest(octokit, repo, {
+          head: run.workBranch!,
+          base: run.request.targetBranch,
+          title: run.request.issue.title,
+          body: renderDraftPullRequestBody(reporter.buildView(runId)),
+        }));
+      runs.updateRun(runId, { prNumber: pr.number, prNodeId: pr.nodeId });
+      await reporter.startCheckRun(runId, prepared.headSha);
+      checkHeadSha = prepared.headSha;
+    },
+
+    async publish() {
+      await reporter.publish(runId);
+    },
+
+    progress() {
+      live.request();
+    },
+
+    async deliver({ files, ready }) {
+      const run = runs.getRun(runId);
+      if (!run.prNumber) return;
+      await updatePullRequestBody(octokit, repo, run.prNumber, renderDeliveredPullRequestBody(reporter.buildView(runId, files)));
+      if (ready && run.prNodeId) await markPullRequestReady(octokit, run.prNodeId);
+    },
+
+    async concluded({ files, headSha, workPushed, branchCreated }) {
+      await live.cancel();
+      const run = runs.getRun(runId);
+      // Each step on its own: one failing must not keep the others from tidying up.
+      const attempt = async (what: string, action: () => Promise<unknown>) => {
+        try {
+          await action();
+        } catch (error) {
+          log.error({ runId, err: error }, `could not ${what}`);
+        }
+      };
+      if (run.checkRunId) {
+        // The first check run ends with the run; new work gets its own on the new head.
+        await attempt("conclude the check run", () => reporter.publishCheckRun(runId, files));
+        if (headSha && checkHeadSha && headSha !== checkHeadSha) {
+          await attempt("create the final check run", () => reporter.startCheckRun(runId, headSha, files));
+        }
+      } else if (headSha) {
+        await attempt("create the check run", () => reporter.startCheckRun(runId, headSha, files));
+      }
+      // A draft PR that the run opened and left without any work is closed, its branch deleted.
+      if (run.state !== "succeeded" && run.prNumber && branchCreated && !workPushed && run.workBranch) {
+        await attempt("close the empty pull request", () => closePullRequest(octokit, repo, run.prNumber!));
+        await attempt("delete the empty branch", () => deleteBranch(octokit, repo, run.workBranch!));
+      }
+      await attempt("update the status comment", () => reporter.publishStatusComment(runId, files));
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { AgentContext } from "../agent/provider.js";
+import { findBriefReference, loadBrief } from "../context/brief.js";
+import { readRepoInstructions } from "../context/repo-instructions.js";
+import { discoverTestCommand } from "../context/test-command.js";
+import type { RunRequest } from "../store/run.js";
+import type { RunHost } from "./run-host.js";
+
+export interface GatheredContext {
+  readonly context: AgentContext;
+  /** Things the user should know that do not stop the run (a brief that could not be read, …). */
+  readonly notes: string[];
+}
+
+/** What the agent reads besides the task: the brief, the repository's instructions, the test command. */
+export async function gatherContext(request: RunRequest, workdir: string, host: RunHost): Promise<GatheredContext> {
+  const notes: string[] = [];
+  const [repoInstructions, discovered] = await Promise.all([readRepoInstructions(workdir), discoverTestCommand(workdir)]);
+  const testCommand = request.settings?.test ?? discovered;
+
+  let brief: AgentContext["brief"];
+  const reference = findBriefReference(
+    request.issue.body,
+    { owner: request.repo.owner, name: request.repo.name, htmlUrl: request.repo.htmlUrl },
+    { hasMilestoneDescription: Boolean(request.milestone?.description) },
+  );
+  if (reference) {
+    const loaded = await loadBrief(reference, {
+      workdir,
+      getIssue: (n) => host.getIssue(n),
+      milestone: request.milestone ?? null,
+    });
+    if ("error" in loaded) notes.push(`Brief not used: ${loaded.error}`);
+    else brief = loaded;
+  }
+  return {
+    context: { repoInstructions, ...(brief ? { brief } : {}), ...(testCommand ? { testCommand } : {}) },
+    notes,
+  };
+}

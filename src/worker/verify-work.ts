@@ -1,0 +1,93 @@
+import { readFile } from "node:fs/promises";
+import { resolveInWorkdir } from "../agent/path-guard.js";
+import { buildFixPrompt } from "../agent/phase-prompts.js";
+import type { AgentSession } from "../agent/provider.js";
+import { runShellCommand } from "../agent/tools/bash.js";
+import type { CriterionResult, RunConclusion, RunReport, Verification } from "../store/run.js";
+
+export const MAX_FIX_ATTEMPTS = 2;
+const OUTPUT_TAIL_CHARS = 4_000;
+
+export interface CommandRunner {
+  readonly workdir: string;
+  readonly env: Record<string, string>;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Runs the repository's test command on the agent's work; while it fails, hands the output
+ * back to the agent to fix, at most `maxFixAttempts` times (the session's budgets still apply).
+ */
+export async function verifyWork(input: {
+  command: string;
+  runner: CommandRunner;
+  session: AgentSession;
+  maxFixAttempts?: number;
+  onAttempt?: (message: string) => void;
+}): Promise<Verification> {
+  const maxFixAttempts = input.maxFixAttempts ?? MAX_FIX_ATTEMPTS;
+  for (let run = 1; ; run++) {
+    input.onAttempt?.(`running ${input.command}${run > 1 ? ` (after fix ${run - 1})` : ""}`);
+    const result = await runShellCommand({ command: input.command, cwd: input.runner.workdir, env: input.runner.env, timeoutMs: input.runner.timeoutMs, maxOutputChars: 30_000, signal: input.runner.signal });
+    const passed = result.exitCode === 0;
+    const verification: Verification = {
+      command: input.command,
+      passed,
+      exitCode: result.exitCode,
+      runs: run,
+      outputTail: result.output.slice(-OUTPUT_TAIL_CHARS),
+    };
+    if (passed || run > maxFixAttempts) return verification;
+    await input.session.send(
+      buildFixPrompt({ command: input.command, exitCode: result.exitCode, output: result.output, attempt: run, maxAttempts: maxFixAttempts }),
+      "verifying",
+    );
+  }
+}
+
+/**
+ * The harness does not take the agent's word for it: a file cited as evidence must exist
+ * with that line, and a claim about the test command must match the harness's own run.
+ */
+export async function checkEvidence(report: RunReport, context: { workdir: string; verification: Verification | null }): Promise<RunReport> {
+  const criteria = await Promise.all(report.criteria.map((c) => checkCriterion(c, context)));
+  return { ...report, criteria };
+}
+
+async function checkCriterion(criterion: CriterionResult, context: { workdir: string; verification: Verification | null }): Promise<CriterionResult> {
+  if (criterion.status !== "met") return criterion;
+  const evidence = criterion.evidence;
+  const unverified = (note: string): CriterionResult => ({ ...criterion, status: "unverified", note });
+  if (!evidence) return unverified("no evidence was given");
+  if (evidence.kind === "file") {
+    const resolved = resolveInWorkdir(context.workdir, evidence.path);
+    if (!resolved.ok) return unverified(`the cited file is outside the checkout`);
+    try {
+      const lines = (await readFile(resolved.path, "utf8")).split("\n").length;
+      if (evidence.line < 1 || evidence.line > lines) return unverified(`${evidence.path} has no line ${evidence.line}`);
+    } catch {
+      return unverified(`${evidence.path} does not exist`);
+    }
+    return criterion;
+  }
+  const verification = context.verification;
+  if (verification && normalizeCommand(evidence.command) === normalizeCommand(verification.command) && !verification.passed) {
+    return unverified(`the harness's own run of \`${verification.command}\` failed`);
+  }
+  return criterion;
+}
+
+function normalizeCommand(command: string): string {
+  return command.trim().replace(/\s+/g, " ");
+}
+
+/**
+ * Success needs evidence: every acceptance criterion met and checked, and the test command
+ * (when there is one) passing. Anything less is neutral: the work is delivered, unproven.
+ */
+export function decideConclusion(report: RunReport, verification: Verification | null): RunConclusion {
+  if (verification && !verification.passed) return "neutral";
+  if (report.criteria.length === 0) return verification?.passed ? "success" : "neutral";
+  return report.criteria.every((c) => c.status === "met") ? "success" : "neutral";
+}
