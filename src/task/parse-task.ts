@@ -79,6 +79,17 @@ export function parseTask(source: TaskSource): Task {
   };
 }
 
+/**
+ * Markdown with what a reader of the rendered page does not see removed: invisible
+ * characters, HTML comments and images (alt text included), by the same rules as the
+ * task's own text. For documents given to the agent beside the task, such as a brief.
+ */
+export function removeHiddenMarkdown(text: string): string {
+  const body = removeInvisibleCharacters(normalizeLineEndings(text));
+  const root = parseMarkdown(body);
+  return collapseBlankLines(removeRanges(body, findHiddenContent(body, root.children)));
+}
+
 /** The text with zero-width and bidi control characters removed. */
 export function removeInvisibleCharacters(text: string): string {
   return text.replace(INVISIBLE_CHARACTERS, "");

@@ -1,0 +1,223 @@
+import { parse as parseYaml } from "yaml";
+import { describe, expect, it } from "vitest";
+import {
+  CONFIG_FILE_NAME,
+  parseRepoConfig,
+  REPO_CONFIG_PATH,
+  renderRepoConfigReference,
+  type RepoConfigParse,
+} from "../../src/config/repo-config.js";
+
+// Probot hands over the YAML already parsed; parsing real YAML here keeps the tests honest about types.
+function parseYamlConfig(text: string): RepoConfigParse {
+  return parseRepoConfig(parseYaml(text));
+}
+
+function errorsOf(result: RepoConfigParse): string[] {
+  if (result.ok) throw new Error(`expected errors, got ${JSON.stringify(result.config)}`);
+  return result.errors;
+}
+
+const DEFAULTS = { setup: [], budgets: {}, readyForReview: true };
+
+describe("parseRepoConfig", () => {
+  it("names the file as Probot's context.config expects it", () => {
+    expect(REPO_CONFIG_PATH).toBe(".github/hamster.yml");
+    expect(CONFIG_FILE_NAME).toBe("hamster.yml");
+  });
+
+  it("parses a full configuration", () => {
+    const result = parseYamlConfig(
+      [
+        "branch: main",
+        "target: release/2.x",
+        "agent: claude",
+        "model: claude-sonnet-4-5",
+        "setup:",
+        "  - npm ci",
+        "  - npm run build",
+        "test: npm test -- --run",
+        "budgets:",
+        "  turns: 80",
+        "  input_tokens: 2000000",
+        "  output_tokens: 100000",
+        "  cost_usd: 4.5",
+        "  minutes: 90",
+        "ready_for_review: false",
+      ].join("\n"),
+    );
+    expect(result).toEqual({
+      ok: true,
+      warnings: [],
+      config: {
+        branch: "main",
+        target: "release/2.x",
+        agent: "claude",
+        model: "claude-sonnet-4-5",
+        setup: ["npm ci", "npm run build"],
+        test: "npm test -- --run",
+        budgets: { turns: 80, inputTokens: 2_000_000, outputTokens: 100_000, costUsd: 4.5, minutes: 90 },
+        readyForReview: false,
+      },
+    });
+  });
+
+  it("gives defaults for an absent or empty file, and for keys left empty", () => {
+    expect(parseRepoConfig(null)).toEqual({ ok: true, config: DEFAULTS, warnings: [] });
+    expect(parseRepoConfig(undefined)).toEqual({ ok: true, config: DEFAULTS, warnings: [] });
+    expect(parseRepoConfig({})).toEqual({ ok: true, config: DEFAULTS, warnings: [] });
+    expect(parseYamlConfig("branch:\nbudgets:\n  turns:\n")).toEqual({ ok: true, config: DEFAULTS, warnings: [] });
+  });
+
+  it("does not share default objects between results", () => {
+    const first = parseRepoConfig(null);
+    if (!first.ok) throw new Error("expected ok");
+    first.config.setup.push("mutated");
+    first.config.budgets.turns = 1;
+    expect(parseRepoConfig(null)).toEqual({ ok: true, config: DEFAULTS, warnings: [] });
+  });
+
+  it("accepts setup as a single string or as a list", () => {
+    expect(parseYamlConfig("setup: npm ci")).toMatchObject({ ok: true, config: { setup: ["npm ci"] } });
+    expect(parseYamlConfig("setup:\n  - npm ci\n  - make\n")).toMatchObject({ ok: true, config: { setup: ["npm ci", "make"] } });
+  });
+
+  it("warns about unknown keys, suggesting the closest known one", () => {
+    const result = parseYamlConfig("modle: claude-opus-4\nbranch: main\nreadyForReview: false\nturns: 5\nfoo: 1\n");
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.branch).toBe("main");
+    // The misspelt keys take no effect.
+    expect(result.config.model).toBeUndefined();
+    expect(result.config.readyForReview).toBe(true);
+    expect(result.warnings).toEqual([
+      "unknown key `modle` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review; did you mean `model`?)",
+      "unknown key `readyForReview` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review; did you mean `ready_for_review`?)",
+      "unknown key `turns` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review; did you mean `budgets.turns`?)",
+      "unknown key `foo` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review)",
+    ]);
+  });
+
+  it("warns about unknown keys inside budgets", () => {
+    const result = parseYamlConfig("budgets:\n  turns: 10\n  cost: 3\n  minuts: 5\n");
+    expect(result).toMatchObject({ ok: true, config: { budgets: { turns: 10 } } });
+    if (!result.ok) return;
+    expect(result.config.budgets).toEqual({ turns: 10 });
+    expect(result.warnings).toHaveLength(2);
+    expect(result.warnings[0]).toBe(
+      "unknown key `budgets.cost` in .github/hamster.yml (known keys in `budgets`: turns, input_tokens, output_tokens, cost_usd, minutes)",
+    );
+    expect(result.warnings[1]).toMatch(/unknown key `budgets\.minuts`.*did you mean `budgets\.minutes`\?\)$/);
+  });
+
+  it("accepts Probot's _extends silently", () => {
+    expect(parseRepoConfig({ _extends: "other-repo", branch: "main" })).toMatchObject({ ok: true, warnings: [] });
+  });
+
+  it("reports every wrong value at once, naming the key and what it expects", () => {
+    const result = parseYamlConfig(
+      [
+        "branch: 'bad branch'",
+        "target: 12",
+        "agent: ''",
+        "model: -nope",
+        "setup: ['npm ci', '', 3]",
+        `test: '${"x".repeat(2001)}'`,
+        "budgets:",
+        "  turns: 0",
+        "  input_tokens: 1.5",
+        "  output_tokens: 100000001",
+        "  cost_usd: '5'",
+        "  minutes: 1441",
+        "ready_for_review: 'yes'",
+        "modle: x",
+      ].join("\n"),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toEqual([
+      "`branch` in .github/hamster.yml is not a valid branch name: branch names cannot contain spaces (got \"bad branch\")",
+      "`target` in .github/hamster.yml must be a branch name (got 12)",
+      "`agent` in .github/hamster.yml must be a non-empty agent name (got \"\")",
+      "`model` in .github/hamster.yml must be a model id such as `claude-sonnet-4-5` (got \"-nope\")",
+      "item 2 of `setup` in .github/hamster.yml must be a non-empty command of at most 2,000 characters (got \"\")",
+      "item 3 of `setup` in .github/hamster.yml must be a non-empty command of at most 2,000 characters (got 3)",
+      expect.stringMatching(/^`test` in \.github\/hamster\.yml must be a non-empty command of at most 2,000 characters \(got a string of 2,001 characters/),
+      "`budgets.turns` in .github/hamster.yml must be a whole number from 1 to 1000 (got 0)",
+      "`budgets.input_tokens` in .github/hamster.yml must be a whole number from 1 to 100,000,000 (got 1.5)",
+      "`budgets.output_tokens` in .github/hamster.yml must be a whole number from 1 to 100,000,000 (got 100000001)",
+      "`budgets.cost_usd` in .github/hamster.yml must be a number greater than 0 and at most 1000 (got \"5\")",
+      "`budgets.minutes` in .github/hamster.yml must be a number greater than 0 and at most 1440 (got 1441)",
+      "`ready_for_review` in .github/hamster.yml must be `true` or `false` (got \"yes\")",
+    ]);
+    // The typo is still pointed out beside the errors.
+    expect(result.warnings).toEqual([expect.stringContaining("did you mean `model`?")]);
+  });
+
+  it("bounds setup: at most 20 commands, each at most 2000 characters, also as a single string", () => {
+    expect(errorsOf(parseRepoConfig({ setup: Array.from({ length: 21 }, () => "true") }))).toEqual([
+      "`setup` in .github/hamster.yml must have at most 20 commands (got a list of 21 items)",
+    ]);
+    expect(parseRepoConfig({ setup: Array.from({ length: 20 }, () => "true") }).ok).toBe(true);
+    expect(errorsOf(parseRepoConfig({ setup: "x".repeat(2001) }))).toEqual([
+      expect.stringMatching(/^`setup` in \.github\/hamster\.yml must be a non-empty command .*\(got a string of 2,001 characters/),
+    ]);
+    expect(parseRepoConfig({ setup: "x".repeat(2000) }).ok).toBe(true);
+    expect(errorsOf(parseRepoConfig({ setup: { run: "npm ci" } }))).toEqual([
+      "`setup` in .github/hamster.yml must be a command, or a list of at most 20 commands (got a mapping)",
+    ]);
+  });
+
+  it("accepts budget bounds at their limits and rejects non-finite numbers", () => {
+    const atLimits = parseRepoConfig({ budgets: { turns: 1000, input_tokens: 100_000_000, output_tokens: 1, cost_usd: 1000, minutes: 1440 } });
+    expect(atLimits).toMatchObject({ ok: true, config: { budgets: { turns: 1000, inputTokens: 100_000_000, outputTokens: 1, costUsd: 1000, minutes: 1440 } } });
+    expect(parseRepoConfig({ budgets: { cost_usd: 0.01, minutes: 0.5 } })).toMatchObject({ ok: true, config: { budgets: { costUsd: 0.01, minutes: 0.5 } } });
+    expect(errorsOf(parseRepoConfig({ budgets: { cost_usd: Number.POSITIVE_INFINITY, turns: Number.NaN } }))).toHaveLength(2);
+    expect(errorsOf(parseRepoConfig({ budgets: { cost_usd: 0 } }))).toEqual([expect.stringContaining("`budgets.cost_usd`")]);
+    expect(errorsOf(parseRepoConfig({ budgets: ["turns"] }))).toEqual([
+      "`budgets` in .github/hamster.yml must be a mapping of budget names to numbers (got a list of 1 item)",
+    ]);
+  });
+
+  it("rejects a file that is not a mapping", () => {
+    for (const raw of [["branch", "main"], "branch: main", 42, true]) {
+      const errors = errorsOf(parseRepoConfig(raw));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^\.github\/hamster\.yml must be a mapping of keys to values/);
+    }
+  });
+});
+
+describe("renderRepoConfigReference", () => {
+  it("documents every key with its type and default", () => {
+    const reference = renderRepoConfigReference();
+    const keys = [
+      "branch",
+      "target",
+      "agent",
+      "model",
+      "setup",
+      "test",
+      "budgets",
+      "budgets.turns",
+      "budgets.input_tokens",
+      "budgets.output_tokens",
+      "budgets.cost_usd",
+      "budgets.minutes",
+      "ready_for_review",
+    ];
+    for (const key of keys) expect(reference).toMatch(new RegExp(`^\\| \`${key.replace(".", "\\.")}\` \\|`, "m"));
+    // Every row has the four columns of the header.
+    const rows = reference.split("\n").filter((line) => line.startsWith("| `"));
+    expect(rows).toHaveLength(keys.length);
+    for (const row of rows) expect(row.split(" | ")).toHaveLength(4);
+    expect(reference).toContain("| `ready_for_review` | `true` or `false` | `true` |");
+  });
+
+  it("shows an example that is itself a valid configuration", () => {
+    const example = /```yaml\n([\s\S]*?)```/.exec(renderRepoConfigReference())?.[1];
+    expect(example).toBeDefined();
+    expect(parseYamlConfig(example ?? "")).toMatchObject({ ok: true, warnings: [] });
+    expect(parseYamlConfig(example ?? "")).toMatchObject({ config: { readyForReview: false, setup: ["npm ci"] } });
+  });
+});
