@@ -1,20 +1,33 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { inspect } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
 import type {
+  ContentBlock,
   ContentBlockParam,
   Message,
-  MessageCreateParamsNonStreaming,
+  MessageCreateParamsBase,
   MessageParam,
+  TextBlockParam,
   ToolResultBlockParam,
   ToolUnion,
   ToolUseBlock,
 } from "@anthropic-ai/sdk/resources/messages/messages";
-import { computeCostUsd, addUsage } from "./prices.js";
+import { budgetError, findBudgetOverrun, wallClockDetail } from "./budget.js";
+import { EPHEMERAL, estimateTokens, markCacheBreakpoints, trimOldToolResults } from "./conversation.js";
+import { contextWindowMessage, cutStreamError, isCutStream, toAgentError } from "./model-api-error.js";
+import { addUsage, computeCostUsd } from "./prices.js";
 import { buildSystemPrompt, buildTaskPrompt } from "./prompt.js";
-import { AgentError, ZERO_USAGE, type AgentProvider, type AgentRequest, type AgentResult, type TokenUsage } from "./provider.js";
+import {
+  AgentError,
+  ZERO_USAGE,
+  type AgentPhase,
+  type AgentProvider,
+  type AgentSession,
+  type AgentSessionRequest,
+  type AgentTotals,
+  type TokenUsage,
+} from "./provider.js";
 import { BASH_TOOL_NAME, BASH_TOOL_TYPE, buildCommandEnv, executeBash } from "./tools/bash.js";
 import { TEXT_EDITOR_TOOL_NAME, TEXT_EDITOR_TOOL_TYPE, executeTextEditor } from "./tools/text-editor.js";
 import { toolError, type ToolOutcome } from "./tools/tool-outcome.js";
@@ -24,24 +37,39 @@ export interface ClaudeAgentOptions {
   readonly apiKey?: string;
   /** Defaults to ANTHROPIC_BASE_URL, then the public API. */
   readonly baseURL?: string;
-  /** Model calls per run; the run fails with code "budget" when they are used up. */
-  readonly maxTurns: number;
   /** max_tokens of each model call. */
   readonly maxTokens: number;
   readonly commandTimeoutMs: number;
-  /** Longest tool result handed back to the model (bash). Default 30,000. */
+  /** Longest tool result handed back to the model (bash output, file views); head and tail are kept. Default 30,000. */
   readonly maxOutputChars?: number;
-  /** The SDK's own retries of 429/5xx/connection errors. Default: the SDK's (2). */
+  /** The SDK's own retries of 408/409/429/5xx and connection failures. Default 4. */
   readonly maxRetries?: number;
-  /** HOME for agent commands; default: a fresh temp dir per run, removed afterwards. */
+  /** HOME for agent commands; default: a fresh temp dir per session, removed by close(). */
   readonly homeDir?: string;
+  /** Prompt-cache breakpoints on the system prompt and the newest turns. Default true; false sends no cache_control at all. */
+  readonly promptCaching?: boolean;
+  /** Estimated conversation size (characters / 4) past which old tool output is trimmed. Default 120,000. */
+  readonly maxContextTokens?: number;
+  /** The clock of the wall-clock budget (ms). Default Date.now. */
+  readonly now?: () => number;
 }
 
 const DEFAULT_MAX_OUTPUT_CHARS = 30_000;
-const NO_SUMMARY = "The agent finished without a summary.";
+const DEFAULT_MAX_RETRIES = 4;
+const DEFAULT_MAX_CONTEXT_TOKENS = 120_000;
+/** Further attempts after a stream broke off part-way (on top of the SDK's retries before a response). */
+const STREAM_RETRIES = 2;
+/** Turns (assistant message + tool results) left whole when old tool output is trimmed. */
+const KEEP_RECENT_TURNS = 3;
+/** Characters kept of each trimmed tool result (head and tail). */
+const TRIMMED_KEEP_CHARS = 600;
+/** setTimeout fires at once for longer delays; a deadline this far away is simply not armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const CONTINUE_PROMPT = "Your last reply was cut off by the output token limit. Continue where you left off.";
 const TRUNCATED_TOOL_CALL =
   "This tool call was cut off by the output token limit before it was complete, so it was not run. Send it again; split large files into several smaller edits.";
+const NOT_RUN = "Not run: the run was stopped before this tool call.";
 
 const TOOLS: ToolUnion[] = [
   { type: TEXT_EDITOR_TOOL_TYPE, name: TEXT_EDITOR_TOOL_NAME },
@@ -52,137 +80,301 @@ const TOOLS: ToolUnion[] = [
 export function createClaudeAgent(options: ClaudeAgentOptions): AgentProvider {
   return {
     name: "claude",
-    run: (request) => runClaudeAgent(options, request),
+    startSession: (request) => startClaudeSession(options, request),
   };
 }
 
-async function runClaudeAgent(options: ClaudeAgentOptions, request: AgentRequest): Promise<AgentResult> {
-  const { signal } = request;
-  if (signal.aborted) throw new AgentError("The run was cancelled before the agent started.", "cancelled", ZERO_USAGE);
-
-  // Built per run, after test setup has had the chance to patch global fetch (nock).
+async function startClaudeSession(options: ClaudeAgentOptions, request: AgentSessionRequest): Promise<AgentSession> {
+  if (request.signal.aborted) throw new AgentError("The run was cancelled before the agent started.", "cancelled", ZERO_USAGE);
+  // Built per session, after test setup has had the chance to patch global fetch (nock).
   const client = new Anthropic({
     ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
     ...(options.baseURL !== undefined ? { baseURL: options.baseURL } : {}),
-    ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+    maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
   });
-  const secret = options.apiKey ?? process.env["ANTHROPIC_API_KEY"];
-
   const ownHome = options.homeDir === undefined ? await mkdtemp(path.join(tmpdir(), "hamster-agent-home-")) : undefined;
-  const env = buildCommandEnv({ HOME: options.homeDir ?? ownHome ?? tmpdir() });
+  return new ClaudeSession(options, request, client, ownHome);
+}
 
-  let usage: TokenUsage = ZERO_USAGE;
-  const messages: MessageParam[] = [{ role: "user", content: [{ type: "text", text: buildTaskPrompt(request.task) }] }];
-  const progress = (turn: number, message: string): void => {
+/** Aborts what runs under it when the run is cancelled, the session closed, or the wall-clock budget runs out. */
+interface Guard {
+  readonly signal: AbortSignal;
+  deadlinePassed(): boolean;
+  dispose(): void;
+}
+
+/**
+ * One conversation with Claude over a run. Each send() appends a user message and runs the
+ * tool-use loop until the model ends its turn; the budgets count across all sends.
+ */
+class ClaudeSession implements AgentSession {
+  private readonly messages: MessageParam[] = [];
+  private readonly system: TextBlockParam[];
+  private readonly env: Record<string, string>;
+  private readonly secret: string | undefined;
+  private readonly now: () => number;
+  private readonly startedAt: number;
+  private readonly caching: boolean;
+  /** Aborted by close(), so a command still running is killed. */
+  private readonly closing = new AbortController();
+  private usage: TokenUsage = ZERO_USAGE;
+  private turns = 0;
+  private busy = false;
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: ClaudeAgentOptions,
+    private readonly request: AgentSessionRequest,
+    private readonly client: Anthropic,
+    private readonly ownHome: string | undefined,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
+    this.caching = options.promptCaching ?? true;
+    this.secret = options.apiKey ?? process.env["ANTHROPIC_API_KEY"];
+    this.env = buildCommandEnv({ HOME: options.homeDir ?? ownHome ?? tmpdir() });
+    // Built once: an unchanged system prompt is what every call reads from the cache.
+    this.system = [{ type: "text", text: buildSystemPrompt(request.context), ...(this.caching ? { cache_control: EPHEMERAL } : {}) }];
+  }
+
+  /** The phase is not needed here: the prompt says what to do, and the status lines name the tools. */
+  async send(prompt: string, _phase: AgentPhase): Promise<string> {
+    if (this.closed !== undefined) throw new Error("This agent session is closed; start a new one.");
+    if (this.busy) throw new Error("send() was called while the previous send() was still running.");
+    this.busy = true;
     try {
-      request.onProgress?.({ message, turn, usage });
-    } catch {
-      // A broken status display must not end the agent's work.
+      const blocks: TextBlockParam[] = [];
+      if (this.messages.length === 0) blocks.push({ type: "text", text: buildTaskPrompt(this.request.task) });
+      blocks.push({ type: "text", text: prompt });
+      this.appendUser(blocks);
+      return await this.runUntilEndTurn();
+    } finally {
+      this.busy = false;
     }
-  };
+  }
 
-  try {
-    for (let turn = 1; ; turn++) {
-      markCacheBreakpoint(messages);
-      const params: MessageCreateParamsNonStreaming = {
-        model: request.model,
-        max_tokens: options.maxTokens,
-        // The breakpoint on the system prompt caches tools + system for every turn.
-        system: [{ type: "text", text: buildSystemPrompt(), cache_control: { type: "ephemeral" } }],
-        tools: TOOLS,
-        messages,
-      };
+  totals(): AgentTotals {
+    return { turns: this.turns, usage: this.usage, costUsd: computeCostUsd(this.request.model, this.usage) };
+  }
 
-      let response: Message;
-      try {
-        response = await client.messages.create(params, { signal });
-      } catch (error) {
-        throw toAgentError(error, { signal, usage, secret, model: request.model });
-      }
-      usage = addUsage(usage, usageOf(response));
-      if (response.content.length > 0) {
-        messages.push({ role: "assistant", content: response.content as ContentBlockParam[] });
-      }
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing.abort();
+      if (this.ownHome !== undefined) await rm(this.ownHome, { recursive: true, force: true });
+    })();
+    return this.closed;
+  }
 
-      const finished = (): AgentResult => ({
-        summary: summaryOf(response),
-        turns: turn,
-        usage,
-        costUsd: computeCostUsd(request.model, usage),
+  private async runUntilEndTurn(): Promise<string> {
+    for (;;) {
+      this.throwIfStopped("before the next model call");
+      const overrun = findBudgetOverrun(this.request.budgets, {
+        turns: this.turns,
+        usage: this.usage,
+        costUsd: computeCostUsd(this.request.model, this.usage),
+        elapsedMs: this.elapsedMs(),
       });
+      if (overrun !== undefined) throw budgetError(overrun, this.usage);
+
+      this.trimIfTooLarge();
+      markCacheBreakpoints(this.messages, this.caching);
+      const response = await this.callModel();
+      this.turns += 1;
+      this.usage = addUsage(this.usage, usageOf(response));
+      if (response.content.length > 0) {
+        this.messages.push({ role: "assistant", content: response.content.map(toContentParam) });
+      }
 
       switch (response.stop_reason) {
         case "end_turn":
-          return finished();
+        case "stop_sequence":
+          return finalText(response);
         case "tool_use":
-        case "max_tokens": {
-          if (turn >= options.maxTurns) {
-            throw new AgentError(
-              `Stopped after ${turn} turns (the turn budget) before the agent finished. The changes so far are in the checkout; raise the turn limit or split the task into smaller issues.`,
-              "budget",
-              usage,
-            );
-          }
-          const toolUses = response.content.filter((block): block is ToolUseBlock => block.type === "tool_use");
-          if (response.stop_reason === "tool_use" && toolUses.length === 0) {
-            throw badResponse("The model asked to use a tool but sent no tool call.", usage);
-          }
-          const results: ContentBlockParam[] = [];
-          for (const toolUse of toolUses) {
-            if (response.stop_reason === "max_tokens") {
-              // Its input may be cut short: running it could write half a file.
-              results.push(toolResult(toolUse.id, toolError(TRUNCATED_TOOL_CALL)));
-              continue;
-            }
-            progress(turn, `turn ${turn}: ${describeToolUse(toolUse)}`);
-            const outcome = await runTool(toolUse, request, options, env);
-            results.push(toolResult(toolUse.id, outcome));
-            if (signal.aborted) throw new AgentError("The run was cancelled while the agent was working.", "cancelled", usage);
-          }
-          if (response.stop_reason === "max_tokens") {
-            progress(turn, `turn ${turn}: output limit reached, asking the model to continue`);
-            results.push({ type: "text", text: CONTINUE_PROMPT });
-          }
-          messages.push({ role: "user", content: results });
+        case "max_tokens":
+          await this.runTools(response);
           break;
-        }
         case "refusal":
-          throw badResponse("The model declined to work on this task (it stopped with a refusal). Rephrase the issue and try again.", usage);
+          throw this.badResponse("The model declined to work on this task (it stopped with a refusal). Rephrase the issue and try again.");
         case "model_context_window_exceeded":
-          throw new AgentError(contextWindowMessage(), "model_api", usage);
+          throw new AgentError(contextWindowMessage(), "model_api", this.usage);
         default:
-          throw badResponse(`The model stopped for an unexpected reason (${String(response.stop_reason)}).`, usage);
+          throw this.badResponse(`The model stopped for an unexpected reason (${String(response.stop_reason)}).`);
       }
     }
-  } finally {
-    if (ownHome !== undefined) await rm(ownHome, { recursive: true, force: true });
   }
-}
 
-async function runTool(
-  toolUse: ToolUseBlock,
-  request: AgentRequest,
-  options: ClaudeAgentOptions,
-  env: Record<string, string>,
-): Promise<ToolOutcome> {
-  try {
-    switch (toolUse.name) {
-      case TEXT_EDITOR_TOOL_NAME:
-        return await executeTextEditor(toolUse.input, { workdir: request.workdir });
-      case BASH_TOOL_NAME:
-        return await executeBash(toolUse.input, {
-          workdir: request.workdir,
-          timeoutMs: options.commandTimeoutMs,
-          maxOutputChars: options.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS,
-          signal: request.signal,
-          env,
-        });
-      default:
-        return toolError(`Unknown tool ${JSON.stringify(toolUse.name)}. The available tools are ${TEXT_EDITOR_TOOL_NAME} and ${BASH_TOOL_NAME}.`);
+  /**
+   * One model call, streamed. A stream that breaks off part-way is asked again, up to twice,
+   * with the same request: tools only ever run from a complete final message, so nothing
+   * the broken answer asked for has happened, and asking again cannot repeat a side effect.
+   */
+  private async callModel(): Promise<Message> {
+    const params: MessageCreateParamsBase = {
+      model: this.request.model,
+      max_tokens: this.options.maxTokens,
+      system: this.system,
+      tools: TOOLS,
+      messages: [...this.messages],
+    };
+    for (let attempt = 0; ; attempt++) {
+      const guard = this.guard();
+      const stream = this.client.messages.stream(params, { signal: guard.signal });
+      try {
+        return await stream.finalMessage();
+      } catch (error) {
+        stream.abort();
+        this.throwIfStopped("while waiting for the model", guard);
+        const context = { usage: this.usage, secret: this.secret, model: this.request.model };
+        // The response object exists once the API accepted the request and began to answer.
+        if (isCutStream(error, stream.response != null)) {
+          if (attempt < STREAM_RETRIES) {
+            this.progress(`turn ${this.turns + 1}: the model's answer broke off; asking again`);
+            continue;
+          }
+          throw cutStreamError(error, context);
+        }
+        throw toAgentError(error, context);
+      } finally {
+        guard.dispose();
+      }
     }
-  } catch (error) {
-    // Tools report their own failures; this is a bug in one, and the model can still go on.
-    return toolError(`The tool failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  private async runTools(response: Message): Promise<void> {
+    const toolUses = response.content.filter((block): block is ToolUseBlock => block.type === "tool_use");
+    if (response.stop_reason === "tool_use" && toolUses.length === 0) {
+      throw this.badResponse("The model asked to use a tool but sent no tool call.");
+    }
+    const results: ContentBlockParam[] = [];
+    const guard = this.guard();
+    try {
+      for (const toolUse of toolUses) {
+        if (response.stop_reason === "max_tokens") {
+          // Its input may be cut short: running it could write half a file.
+          results.push(toolResult(toolUse.id, toolError(TRUNCATED_TOOL_CALL)));
+          continue;
+        }
+        if (guard.signal.aborted) {
+          results.push(toolResult(toolUse.id, toolError(NOT_RUN)));
+          continue;
+        }
+        this.progress(`turn ${this.turns}: ${describeToolUse(toolUse)}`);
+        results.push(toolResult(toolUse.id, await this.runTool(toolUse, guard.signal)));
+      }
+      if (response.stop_reason === "max_tokens") {
+        this.progress(`turn ${this.turns}: output limit reached, asking the model to continue`);
+        results.push({ type: "text", text: CONTINUE_PROMPT });
+      }
+      // Appended also when stopping, so every tool call in the conversation has its result.
+      this.appendUser(results);
+      this.throwIfStopped("while a tool was running", guard);
+    } finally {
+      guard.dispose();
+    }
+  }
+
+  private async runTool(toolUse: ToolUseBlock, signal: AbortSignal): Promise<ToolOutcome> {
+    const maxOutputChars = this.options.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS;
+    try {
+      switch (toolUse.name) {
+        case TEXT_EDITOR_TOOL_NAME:
+          return await executeTextEditor(toolUse.input, { workdir: this.request.workdir, maxOutputChars });
+        case BASH_TOOL_NAME:
+          return await executeBash(toolUse.input, {
+            workdir: this.request.workdir,
+            timeoutMs: this.options.commandTimeoutMs,
+            maxOutputChars,
+            signal,
+            env: this.env,
+          });
+        default:
+          return toolError(`Unknown tool ${JSON.stringify(toolUse.name)}. The available tools are ${TEXT_EDITOR_TOOL_NAME} and ${BASH_TOOL_NAME}.`);
+      }
+    } catch (error) {
+      // Tools report their own failures; this is a bug in one, and the model can still go on.
+      return toolError(`The tool failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** Adds blocks as the next user message, merging into the last one if the conversation ends with a user message. */
+  private appendUser(blocks: ContentBlockParam[]): void {
+    const last = this.messages[this.messages.length - 1];
+    if (last !== undefined && last.role === "user") {
+      const existing = typeof last.content === "string" ? [{ type: "text" as const, text: last.content }] : last.content;
+      last.content = [...existing, ...blocks];
+      return;
+    }
+    this.messages.push({ role: "user", content: blocks });
+  }
+
+  private trimIfTooLarge(): void {
+    const limit = this.options.maxContextTokens ?? DEFAULT_MAX_CONTEXT_TOKENS;
+    if (estimateTokens({ system: this.system, tools: TOOLS, messages: this.messages }) <= limit) return;
+    const result = trimOldToolResults(this.messages, {
+      keepRecentMessages: KEEP_RECENT_TURNS * 2,
+      keepChars: TRIMMED_KEEP_CHARS,
+      // Less than a tenth of the limit is not worth writing the whole conversation to the cache again.
+      minSavingChars: limit * 4 * 0.1,
+    });
+    if (result.trimmedBlocks > 0) {
+      this.progress(`turn ${this.turns}: trimmed ${result.trimmedBlocks} old tool results (about ${Math.round(result.savedChars / 4)} tokens) to keep the conversation small`);
+    }
+  }
+
+  private guard(): Guard {
+    const controller = new AbortController();
+    const abort = (): void => controller.abort();
+    const parents = [this.request.signal, this.closing.signal];
+    for (const parent of parents) {
+      if (parent.aborted) controller.abort();
+      else parent.addEventListener("abort", abort, { once: true });
+    }
+    let passed = false;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = this.request.budgets.wallClockMs;
+    if (limit !== undefined) {
+      const remaining = Math.max(0, limit - this.elapsedMs());
+      if (remaining <= MAX_TIMER_MS) {
+        timer = setTimeout(() => {
+          passed = true;
+          controller.abort();
+        }, remaining);
+      }
+    }
+    return {
+      signal: controller.signal,
+      deadlinePassed: () => passed,
+      dispose: () => {
+        clearTimeout(timer);
+        for (const parent of parents) parent.removeEventListener("abort", abort);
+      },
+    };
+  }
+
+  /** Throws the AgentError for a cancelled run, a closed session, or a wall-clock deadline that passed under `guard`. */
+  private throwIfStopped(when: string, guard?: Guard): void {
+    if (this.request.signal.aborted) throw new AgentError(`The run was cancelled ${when}.`, "cancelled", this.usage);
+    if (this.closing.signal.aborted) throw new AgentError(`The agent session was closed ${when}.`, "cancelled", this.usage);
+    const limit = this.request.budgets.wallClockMs;
+    if (guard?.deadlinePassed() && limit !== undefined) {
+      throw budgetError({ budget: "wall_clock", detail: wallClockDetail(Math.max(this.elapsedMs(), limit), limit) }, this.usage);
+    }
+  }
+
+  private elapsedMs(): number {
+    return this.now() - this.startedAt;
+  }
+
+  private progress(message: string): void {
+    try {
+      this.request.onProgress?.({ message, turn: this.turns, usage: this.usage });
+    } catch {
+      // A broken status display must not end the agent's work.
+    }
+  }
+
+  private badResponse(message: string): AgentError {
+    return new AgentError(message, "bad_response", this.usage);
   }
 }
 
@@ -196,25 +388,20 @@ function toolResult(toolUseId: string, outcome: ToolOutcome): ToolResultBlockPar
   };
 }
 
-/**
- * Keeps exactly one cache breakpoint in the conversation, on the last block of the newest
- * user message, so each call reads the previous turn's prefix from the cache and the
- * request stays within the API's limit of four breakpoints (the other is on the system prompt).
- */
-export function markCacheBreakpoint(messages: MessageParam[]): void {
-  for (const message of messages) {
-    if (typeof message.content === "string") continue;
-    for (const block of message.content) {
-      if ("cache_control" in block) delete (block as { cache_control?: unknown }).cache_control;
-    }
+/** The assistant's blocks as they are sent back: only the fields the API takes (no citations: null, no stream internals). */
+function toContentParam(block: ContentBlock): ContentBlockParam {
+  switch (block.type) {
+    case "text":
+      return { type: "text", text: block.text };
+    case "tool_use":
+      return { type: "tool_use", id: block.id, name: block.name, input: block.input };
+    case "thinking":
+      return { type: "thinking", thinking: block.thinking, signature: block.signature };
+    case "redacted_thinking":
+      return { type: "redacted_thinking", data: block.data };
+    default:
+      return block as unknown as ContentBlockParam;
   }
-  const lastUser = [...messages].reverse().find((message) => message.role === "user");
-  if (lastUser === undefined) return;
-  if (typeof lastUser.content === "string") {
-    lastUser.content = [{ type: "text", text: lastUser.content }];
-  }
-  const last = lastUser.content[lastUser.content.length - 1];
-  if (last !== undefined) (last as { cache_control?: unknown }).cache_control = { type: "ephemeral" };
 }
 
 function usageOf(response: Message): TokenUsage {
@@ -227,12 +414,12 @@ function usageOf(response: Message): TokenUsage {
   };
 }
 
-function summaryOf(response: Message): string {
-  const text = response.content
+/** The text of the message that ended the turn (possibly empty: the phase's parser decides what that means). */
+function finalText(response: Message): string {
+  return response.content
     .flatMap((block) => (block.type === "text" ? [block.text] : []))
     .join("\n\n")
     .trim();
-  return text === "" ? NO_SUMMARY : text;
 }
 
 /** One status line for a tool call, e.g. "bash — npm test" or "str_replace_based_edit_tool create src/x.ts". */
@@ -253,91 +440,4 @@ export function describeToolUse(toolUse: Pick<ToolUseBlock, "name" | "input">): 
 
 function shorten(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-function badResponse(message: string, usage: TokenUsage): AgentError {
-  return new AgentError(message, "bad_response", usage);
-}
-
-function contextWindowMessage(): string {
-  return "The conversation grew larger than the model's context window. Split the task into smaller issues, or ask for less output (e.g. quieter test commands).";
-}
-
-/** Maps a failed model call to an AgentError a user can act on, with the API key scrubbed. */
-function toAgentError(
-  error: unknown,
-  context: { signal: AbortSignal; usage: TokenUsage; secret: string | undefined; model: string },
-): AgentError {
-  const { usage } = context;
-  const make = (message: string, code: AgentError["code"]): AgentError =>
-    new AgentError(redact(message, context.secret), code, usage, { cause: safeCause(error, context.secret) });
-  const apiMessage = (e: InstanceType<typeof Anthropic.APIError>): string => redact(e.apiMessage ?? "no details", context.secret);
-
-  if (error instanceof Anthropic.APIUserAbortError || context.signal.aborted) {
-    return make("The run was cancelled while waiting for the model.", "cancelled");
-  }
-  if (error instanceof Anthropic.AuthenticationError) {
-    return make("The model API rejected the API key (HTTP 401). Set a valid ANTHROPIC_API_KEY.", "auth");
-  }
-  if (error instanceof Anthropic.PermissionDeniedError) {
-    return make(
-      `The model API refused this API key access (HTTP 403): ${apiMessage(error)}. Check the key's workspace and permissions, or use another key.`,
-      "auth",
-    );
-  }
-  if (error instanceof Anthropic.RateLimitError) {
-    return make(
-      "The model API kept rate-limiting the requests (HTTP 429), also after retries. Try again later, or raise the account's rate limits.",
-      "model_api",
-    );
-  }
-  if (error instanceof Anthropic.InternalServerError) {
-    return make(
-      `The model API failed with HTTP ${error.status} (${apiMessage(error)}), also after retries. It is probably overloaded or down; try again later.`,
-      "model_api",
-    );
-  }
-  if (error instanceof Anthropic.APIConnectionTimeoutError) {
-    return make("The model API did not answer in time, also after retries. Check the network, then try again.", "model_api");
-  }
-  if (error instanceof Anthropic.APIConnectionError) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
-    return make(
-      `Could not reach the model API${cause}. Check network access and ANTHROPIC_BASE_URL, then try again.`,
-      "model_api",
-    );
-  }
-  if (error instanceof Anthropic.BadRequestError) {
-    if (/prompt is too long|too many tokens|context window|context length/i.test(error.apiMessage ?? error.message)) {
-      return make(contextWindowMessage(), "model_api");
-    }
-    return make(`The model API rejected the request (HTTP 400): ${apiMessage(error)}.`, "model_api");
-  }
-  if (error instanceof Anthropic.NotFoundError) {
-    return make(`The model API does not know the model "${context.model}" (HTTP 404). Check the configured model name.`, "model_api");
-  }
-  if (error instanceof Anthropic.APIError) {
-    const status = error.status === undefined ? "" : ` (HTTP ${error.status})`;
-    return make(`The model API returned an error${status}: ${apiMessage(error)}.`, "model_api");
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  if (/authentication method|api key|apikey/i.test(message)) {
-    return make("No API key for the model API was found. Set ANTHROPIC_API_KEY.", "auth");
-  }
-  return make(`Calling the model API failed unexpectedly: ${message}`, "model_api");
-}
-
-/**
- * The SDK error is kept as the cause for debugging (request id, body), unless the key shows
- * up anywhere in it (e.g. echoed in a network error): loggers print causes too.
- */
-function safeCause(error: unknown, secret: string | undefined): unknown {
-  if (secret === undefined || secret.length < 8) return error;
-  const shown = inspect(error, { depth: 8 });
-  return shown.includes(secret) ? new Error(redact(shown, secret)) : error;
-}
-
-function redact(text: string, secret: string | undefined): string {
-  if (secret === undefined || secret.length < 8) return text;
-  return text.split(secret).join("[redacted]");
 }

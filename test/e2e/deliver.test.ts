@@ -42,13 +42,44 @@ function commentPayload(body: string, sender = OWNER, senderType = "User"): Reco
   return payload;
 }
 
-/** A model that creates hello.txt, runs the repository's tests, and ends its turn. */
-function scriptHappyModel() {
+const PLAN = "- [ ] Create `hello.txt` containing `hello`\n- [ ] Run `npm test`";
+
+/** The agent's closing report: a JSON block with evidence for each acceptance criterion. */
+function evidenceReport(criteria: unknown[], summary = "Added `hello.txt` containing `hello`; `npm test` passes."): string {
+  return `Here is my report.\n\n\`\`\`json\n${JSON.stringify({ summary, criteria })}\n\`\`\``;
+}
+
+const FULL_EVIDENCE = [
+  { index: 1, status: "met", evidence: { kind: "file", path: "hello.txt", line: 1 } },
+  { index: 2, status: "met", evidence: { kind: "command", command: "npm test", result: "exit 0, prints ok" } },
+];
+
+/** A model that plans, creates hello.txt, runs the repository's tests, and reports with evidence. */
+function scriptHappyModel(criteria: unknown[] = FULL_EVIDENCE) {
   return mockAnthropic([
+    reply([text(PLAN)], "end_turn"),
     reply([text("I'll create the file."), toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
     reply([toolUse("toolu_2", "bash", { command: "npm test" })], "tool_use"),
-    reply([text("Added `hello.txt` containing `hello`; `npm test` passes.")], "end_turn"),
+    reply([text("Done: hello.txt exists and the tests pass.")], "end_turn"),
+    reply([text(evidenceReport(criteria))], "end_turn"),
   ]);
+}
+
+/** A model that plans and then changes nothing. */
+function scriptIdleModel() {
+  return mockAnthropic([
+    reply([text(PLAN)], "end_turn"),
+    reply([text("Everything already looks right to me.")], "end_turn"),
+    reply([text(evidenceReport([], "Nothing to change."))], "end_turn"),
+  ]);
+}
+
+/** Replaces the fake GitHub of beforeEach (nock would otherwise answer from the first one). */
+function replaceGitHub(overrides: Partial<Parameters<typeof fakeGitHub>[0]>): ReturnType<typeof fakeGitHub> {
+  nock.cleanAll();
+  disableNetwork();
+  github = fakeGitHub({ owner: OWNER, repo: REPO, installationId: 1, roles: { Codertocat: "admin" }, branches: ["main"], ...overrides });
+  return github;
 }
 
 function runRows() {
@@ -110,10 +141,18 @@ describe("a labeled issue", () => {
     expect(first!.headSha).not.toBe(final!.headSha);
     expect(final!.output.title).toBe("Delivered: 1 file changed");
     expect(final!.output.summary).toMatch(/✅ Preparing \| done \| \d/);
+    expect(final!.output.summary).toMatch(/✅ Planning \| done \| \d/);
     expect(final!.output.summary).toMatch(/✅ Implementing \| done \| \d/);
+    expect(final!.output.summary).toMatch(/✅ Verifying \| done \| \d/);
     expect(final!.output.summary).toMatch(/✅ Delivering \| done \| \d/);
     expect(final!.output.text).toContain("Added `hello.txt` containing `hello`");
     expect(final!.output.text).toContain("- `hello.txt`");
+    // The plan, the harness's own test run and the evidence for each criterion.
+    expect(final!.output.text).toContain("- [x] Create `hello.txt` containing `hello`");
+    expect(final!.output.text).toContain("`npm test` ✅ passed");
+    expect(final!.output.text).toContain("| 1 | `hello.txt` exists at the root and contains `hello` | ✅ met | `hello.txt:1` |");
+    expect(final!.output.text).toContain("| 2 | `npm test` still passes | ✅ met | `npm test` → exit 0, prints ok |");
+    expect(pull.body).toContain("| 2 | `npm test` still passes | ✅ met |");
 
     // One status comment, edited in place, ending with links to the PR and the check run.
     expect(github.comments).toHaveLength(1);
@@ -129,7 +168,7 @@ describe("a labeled issue", () => {
     expect(run!.finishedAt).not.toBeNull();
     expect(run!.usage.inputTokens).toBeGreaterThan(0);
     const transitions = app.hamster.runs.listTransitions(run!.id);
-    expect(transitions.map((t) => t.state)).toEqual(["queued", "preparing", "implementing", "delivering", "succeeded"]);
+    expect(transitions.map((t) => t.state)).toEqual(["queued", "preparing", "planning", "implementing", "verifying", "delivering", "succeeded"]);
     for (const t of transitions) expect(Number.isNaN(Date.parse(t.at))).toBe(false);
 
     // The model saw the task and its acceptance criteria, never the hidden comment, and got the test output back.
@@ -139,7 +178,7 @@ describe("a labeled issue", () => {
     expect(firstPrompt).not.toContain("HIDDEN-COMMENT-TEXT");
     expect(JSON.stringify(model.requests[0].tools)).toContain("text_editor_20250728");
     // `npm test` really ran in the checkout: its script line and the test's output came back as the tool result.
-    const toolResult = model.requests[2].messages.at(-1).content[0];
+    const toolResult = model.requests[3].messages.at(-1).content[0];
     expect(toolResult).toMatchObject({ type: "tool_result", tool_use_id: "toolu_2" });
     expect(toolResult.content).toContain("> node test.js");
     expect(toolResult.content.trim().split("\n").at(-1)).toBe("ok");
@@ -167,8 +206,10 @@ describe("a /deliver comment", () => {
 describe("an agent that commits by itself", () => {
   it("still delivers its commits", async () => {
     mockAnthropic([
+      reply([text(PLAN)], "end_turn"),
       reply([toolUse("toolu_1", "bash", { command: "echo hi > hi.txt && git add hi.txt && git -c user.name=a -c user.email=a@b commit -qm 'agent commit'" })], "tool_use"),
       reply([text("Committed hi.txt.")], "end_turn"),
+      reply([text(evidenceReport(FULL_EVIDENCE))], "end_turn"),
     ]);
     await app.receive("issues", labeledPayload());
     await app.hamster.idle();
@@ -176,7 +217,122 @@ describe("an agent that commits by itself", () => {
     expect(run!.state).toBe("succeeded");
     expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hi.txt")).toBe("hi\n");
     expect((await getRemoteLog(remote.dir, WORK_BRANCH))[0]).toBe("agent commit");
-    expect(github.checkRuns[1]!.output.title).toBe("Delivered: 1 file changed");
+    // The cited hello.txt does not exist: the run delivers, but as not fully verified.
+    expect(github.checkRuns[1]!.output.title).toBe("Delivered: 1 file changed (not fully verified)");
+    expect(github.checkRuns[1]!.conclusion).toBe("neutral");
+    expect(github.pulls[0]!.draft).toBe(true);
+  });
+});
+
+describe("verification and evidence", () => {
+  it("hands failing tests back to the agent until they pass, then delivers with evidence", async () => {
+    await remote.cleanup();
+    remote = await createBareRemote({
+      files: {
+        "package.json": JSON.stringify({ name: "sample", private: true, scripts: { test: "node test.js" } }),
+        "test.js": 'const fs = require("fs");\nif (!fs.existsSync("hello.txt")) { console.error("FAIL: hello.txt is missing"); process.exit(1); }\nconsole.log("ok");\n',
+        "README.md": "# sample\n",
+      },
+    });
+    const model = mockAnthropic([
+      reply([text(PLAN)], "end_turn"),
+      // The agent first edits the README only, and ends its turn with failing tests.
+      reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "README.md", file_text: "# sample\n\nSee hello.txt.\n" })], "tool_use"),
+      reply([text("Updated the README.")], "end_turn"),
+      // Verification fails; the harness sends the output back; the agent fixes it.
+      reply([toolUse("toolu_2", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
+      reply([text("Created hello.txt.")], "end_turn"),
+      reply([text(evidenceReport(FULL_EVIDENCE))], "end_turn"),
+    ]);
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+
+    const [run] = runRows();
+    expect(run).toMatchObject({ state: "succeeded", conclusion: "success" });
+    expect(run!.verification).toMatchObject({ command: "npm test", passed: true, runs: 2 });
+    expect(run!.plan).toEqual(["Create `hello.txt` containing `hello`", "Run `npm test`"]);
+    const fixPrompt = JSON.stringify(model.requests[3].messages.at(-1));
+    expect(fixPrompt).toContain("FAIL: hello.txt is missing");
+    expect(github.checkRuns[1]!.output.text).toContain("`npm test` ✅ passed after 1 fix attempt.");
+    expect(github.pulls[0]!.draft).toBe(false);
+    expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("hello\n");
+  });
+
+  it("concludes neutral and keeps the PR a draft when a criterion is not verified", async () => {
+    scriptHappyModel([FULL_EVIDENCE[0], { index: 2, status: "unverified", evidence: null }]);
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+    const [run] = runRows();
+    expect(run).toMatchObject({ state: "succeeded", conclusion: "neutral" });
+    const final = github.checkRuns[1]!;
+    expect(final.conclusion).toBe("neutral");
+    expect(final.output.title).toBe("Delivered: 1 file changed (not fully verified)");
+    expect(final.output.text).toContain("| 2 | `npm test` still passes | ⚠️ unverified | — |");
+    expect(github.pulls[0]!.draft).toBe(true);
+    expect(github.comments[0]!.body).toContain("delivered, not fully verified ⚠️");
+  });
+});
+
+describe("repository configuration and context", () => {
+  it("runs setup, uses the configured test command, reads the brief, and reports unknown keys", async () => {
+    await remote.cleanup();
+    remote = await createBareRemote({
+      files: {
+        "check.js": 'console.log("checked");\n',
+        "docs/brief.md": "# Onboarding brief\n\nWe want newcomers greeted: BRIEF-MARKER.\n",
+        "AGENTS.md": "Always keep files short. AGENTS-MARKER\n",
+        ".gitignore": "setup-ran.txt\n",
+      },
+    });
+    replaceGitHub({ files: { ".github/hamster.yml": "setup: echo ran > setup-ran.txt\ntest: node check.js\nready_for_review: false\nmodle: claude-opus-5-5\n" } });
+    const model = scriptHappyModel([FULL_EVIDENCE[0], { index: 2, status: "met", evidence: { kind: "command", command: "node check.js", result: "checked" } }]);
+    const payload = labeledPayload();
+    payload.issue.body = `${TASK_BODY}\nBrief: docs/brief.md\n`;
+    await app.receive("issues", payload);
+    await app.hamster.idle();
+
+    const [run] = runRows();
+    expect(run).toMatchObject({ state: "succeeded", conclusion: "success", briefSource: "docs/brief.md" });
+    expect(run!.verification).toMatchObject({ command: "node check.js", passed: true });
+    expect(run!.notes.join("\n")).toContain("modle");
+    const system = JSON.stringify(model.requests[0].system);
+    expect(system).toContain("BRIEF-MARKER");
+    expect(system).toContain("AGENTS-MARKER");
+    expect(system).toContain("node check.js");
+    // ready_for_review: false leaves the PR a draft even on success.
+    expect(github.pulls[0]!.draft).toBe(true);
+    expect(github.checkRuns[1]!.output.summary).toContain("Brief: docs/brief.md");
+    expect(github.checkRuns[1]!.output.summary).toContain("modle");
+    expect(await listRemoteBranches(remote.dir)).toContain(WORK_BRANCH);
+    expect(await readRemoteFile(remote.dir, WORK_BRANCH, "setup-ran.txt").catch(() => "absent")).toBe("absent");
+  });
+
+  it("answers an invalid .github/hamster.yml with its problems and starts nothing", async () => {
+    replaceGitHub({ files: { ".github/hamster.yml": "budgets:\n  turns: -3\nready_for_review: maybe\n" } });
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+    expect(runRows()).toEqual([]);
+    expect(github.comments).toHaveLength(1);
+    expect(github.comments[0]!.body).toContain(".github/hamster.yml");
+    expect(github.comments[0]!.body).toContain("turns");
+    expect(github.comments[0]!.body).toContain("ready_for_review");
+  });
+
+  it("stops at the turn budget, pushes the work so far and says which budget", async () => {
+    replaceGitHub({ files: { ".github/hamster.yml": "budgets:\n  turns: 2\n" } });
+    mockAnthropic([
+      reply([text(PLAN)], "end_turn"),
+      reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
+    ]);
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+    const [run] = runRows();
+    expect(run!.state).toBe("failed");
+    expect(run!.reason).toMatch(/turn/i);
+    expect(run!.reason).toContain("pushed to the branch");
+    expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("hello\n");
+    expect(github.pulls[0]!.state).toBe("open");
+    expect(github.checkRuns.at(-1)!.conclusion).toBe("failure");
   });
 });
 
@@ -276,11 +432,11 @@ describe("failing runs", () => {
     expect(github.deletedRefs).toEqual([`heads/${WORK_BRANCH}`]);
     expect(github.comments[0]!.body).toContain("failed ❌");
     expect(github.comments[0]!.body).toContain("401");
-    expect(app.hamster.runs.listTransitions(run!.id).map((t) => t.state)).toEqual(["queued", "preparing", "implementing", "failed"]);
+    expect(app.hamster.runs.listTransitions(run!.id).map((t) => t.state)).toEqual(["queued", "preparing", "planning", "failed"]);
   });
 
   it("fails when the agent changes nothing, and says what to do", async () => {
-    mockAnthropic([reply([text("Everything already looks right to me.")], "end_turn")]);
+    scriptIdleModel();
     await app.receive("issues", labeledPayload());
     await app.hamster.idle();
 
@@ -351,7 +507,7 @@ describe("a restart", () => {
     const dataDir = app.dataDir;
     onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
     app = await createTestApp({ dataDir });
-    mockAnthropic([reply([text("Nothing to do.")], "end_turn")]);
+    scriptIdleModel();
     await app.hamster.idle();
 
     const ended = app.hamster.runs.getRun(run.id);
@@ -368,9 +524,7 @@ describe("a restart", () => {
 describe("GitHub Enterprise Server", () => {
   it("sends every API call to GHE_HOST", async () => {
     await app.close();
-    nock.cleanAll();
-    disableNetwork();
-    github = fakeGitHub({ owner: OWNER, repo: REPO, installationId: 1, roles: { Codertocat: "admin" }, branches: ["main"], baseUrl: "https://ghe.example.com/api/v3" });
+    replaceGitHub({ baseUrl: "https://ghe.example.com/api/v3" });
     app = await createTestApp({ probotEnv: { GHE_HOST: "ghe.example.com", GHE_PROTOCOL: "https" } });
     scriptHappyModel();
     const payload = labeledPayload();

@@ -4,6 +4,8 @@
  *   import nock from "nock";                       // before any Anthropic client is built
  *   const model = mockAnthropic([
  *     reply([toolUse("t1", "bash", { command: "ls" })], "tool_use"),
+ *     cutStream(reply([text("Done.")]), 3),        // the connection drops after 3 SSE events
+ *     delayed(5_000, reply([text("Done.")])),      // answers after 5 s (for cancellation tests)
  *     reply([text("Done.")]),
  *     // or an error: { status: 401, body: apiError("authentication_error", "invalid x-api-key") }
  *   ]);
@@ -11,10 +13,14 @@
  *   expect(model.requests[1].messages.at(-1).content[0].type).toBe("tool_result");
  *   expect(nock.isDone()).toBe(true);
  *
- * Each reply is used once; a request beyond the script fails with nock's "no match" error.
- * Tests still own `nock.disableNetConnect()` and `nock.cleanAll()`.
+ * A request with `stream: true` (client.messages.stream) gets the reply as server-sent
+ * events, as the API sends them; any other request gets it as one JSON body. Each reply is
+ * used once; a request beyond the script fails with nock's "no match" error. Tests still
+ * own `nock.disableNetConnect()` and `nock.cleanAll()`.
  */
+import { Readable } from "node:stream";
 import nock from "nock";
+import { renderMessageEvents } from "../../bench/lib/sse.js";
 
 export interface TextBlock {
   type: "text";
@@ -59,7 +65,23 @@ export interface ErrorReply {
   headers?: Record<string, string>;
 }
 
-export type ScriptedReply = MessageBody | ErrorReply;
+/**
+ * A reply whose connection breaks part-way: after `afterEvents` SSE events (for a JSON
+ * request: half of the body) the socket is reset ("reset"), or the body just ends ("truncate").
+ */
+export interface CutReply {
+  cut: MessageBody;
+  afterEvents: number;
+  how: "reset" | "truncate";
+}
+
+/** A reply that arrives only after `delayMs` (nock's `.delay`), for tests that abort a call in flight. */
+export interface DelayedReply {
+  delayMs: number;
+  then: MessageBody | ErrorReply;
+}
+
+export type ScriptedReply = MessageBody | ErrorReply | CutReply | DelayedReply;
 
 export const DEFAULT_MODEL = "claude-sonnet-4-6";
 
@@ -98,6 +120,16 @@ export function reply(
   };
 }
 
+/** `message`, but the connection breaks after `afterEvents` events. */
+export function cutStream(message: MessageBody, afterEvents: number, how: CutReply["how"] = "reset"): CutReply {
+  return { cut: message, afterEvents, how };
+}
+
+/** `then`, answered only after `delayMs`. */
+export function delayed(delayMs: number, then: MessageBody | ErrorReply): DelayedReply {
+  return { delayMs, then };
+}
+
 /** The API's error body shape: `{ type: "error", error: { type, message } }`. */
 export function apiError(type: string, message: string): { type: "error"; error: { type: string; message: string } } {
   return { type: "error", error: { type, message } };
@@ -106,6 +138,16 @@ export function apiError(type: string, message: string): { type: "error"; error:
 function isErrorReply(r: ScriptedReply): r is ErrorReply {
   return "status" in r;
 }
+
+function isCutReply(r: ScriptedReply): r is CutReply {
+  return "cut" in r;
+}
+
+function isDelayedReply(r: ScriptedReply): r is DelayedReply {
+  return "delayMs" in r;
+}
+
+type NockReply = [number, nock.Body | Readable, Record<string, string>];
 
 /**
  * Registers one interceptor per reply on POST {baseUrl}/v1/messages, consumed in order.
@@ -119,24 +161,39 @@ export function mockAnthropic(
   const endpoint = `${url.pathname.replace(/\/$/, "")}/v1/messages`;
   const requests: any[] = [];
   const scope = nock(url.origin);
-  for (const r of replies) {
-    const interceptor = scope.post(endpoint);
-    const record = (_uri: string, body: unknown): void => {
-      requests.push(typeof body === "string" ? JSON.parse(body) : body);
-    };
-    if (isErrorReply(r)) {
-      // The SDK retries 408/409/429/5xx unless told not to: pass maxRetries: 0 to the client, or
-      // headers { "x-should-retry": "false" } here, to keep such a test to one request.
-      interceptor.reply((uri, body) => {
-        record(uri, body);
+  for (const scripted of replies) {
+    const r = isDelayedReply(scripted) ? scripted.then : scripted;
+    let interceptor = scope.post(endpoint);
+    if (isDelayedReply(scripted)) interceptor = interceptor.delay(scripted.delayMs);
+    interceptor.reply((_uri, rawBody): NockReply => {
+      const body: any = typeof rawBody === "string" ? JSON.parse(rawBody) : rawBody;
+      requests.push(body);
+      const streaming = body?.stream === true;
+      if (isErrorReply(r)) {
+        // The SDK retries 408/409/429/5xx unless told not to: pass maxRetries: 0 to the client, or
+        // headers { "x-should-retry": "false" } here, to keep such a test to one request.
         return [r.status, r.body as nock.Body, { "content-type": "application/json", ...r.headers }];
-      });
-    } else {
-      interceptor.reply((uri, body) => {
-        record(uri, body);
-        return [200, r, { "content-type": "application/json", "request-id": `req_${r.id}` }];
-      });
-    }
+      }
+      if (isCutReply(r)) {
+        const chunks = streaming ? renderMessageEvents(r.cut).slice(0, r.afterEvents) : [JSON.stringify(r.cut).slice(0, 40)];
+        return [200, brokenBody(chunks, r.how), { "content-type": streaming ? "text/event-stream" : "application/json" }];
+      }
+      const headers = { "request-id": `req_${r.id}` };
+      if (streaming) return [200, renderMessageEvents(r).join(""), { ...headers, "content-type": "text/event-stream" }];
+      return [200, r as unknown as nock.Body, { ...headers, "content-type": "application/json" }];
+    });
   }
   return { requests, scope };
+}
+
+/** A body that sends `chunks` and then either fails like a reset connection or just ends early. */
+function brokenBody(chunks: string[], how: CutReply["how"]): Readable {
+  const body = new Readable({ read() {} });
+  for (const chunk of chunks) body.push(chunk);
+  // After a tick, so the client has read what was sent before the connection breaks.
+  setTimeout(() => {
+    if (how === "truncate") body.push(null);
+    else body.destroy(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }));
+  }, 10);
+  return body;
 }

@@ -77,12 +77,13 @@ describe("buildStageTimeline", () => {
 });
 
 describe("check run output", () => {
-  it("maps end states to conclusions", () => {
-    expect(renderCheckConclusion("succeeded")).toBe("success");
-    expect(renderCheckConclusion("failed")).toBe("failure");
-    expect(renderCheckConclusion("cancelled")).toBe("cancelled");
-    expect(renderCheckConclusion("timed_out")).toBe("timed_out");
-    expect(renderCheckConclusion("implementing")).toBeNull();
+  it("maps end states to conclusions, neutral for unverified work", () => {
+    expect(renderCheckConclusion({ state: "succeeded", conclusion: "success" })).toBe("success");
+    expect(renderCheckConclusion({ state: "succeeded", conclusion: "neutral" })).toBe("neutral");
+    expect(renderCheckConclusion({ state: "failed", conclusion: null })).toBe("failure");
+    expect(renderCheckConclusion({ state: "cancelled", conclusion: null })).toBe("cancelled");
+    expect(renderCheckConclusion({ state: "timed_out", conclusion: null })).toBe("timed_out");
+    expect(renderCheckConclusion({ state: "implementing", conclusion: null })).toBeNull();
   });
 
   it("lists the stages and which one is running", () => {

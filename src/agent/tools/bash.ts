@@ -48,32 +48,47 @@ export async function executeBash(input: unknown, context: BashContext): Promise
     return toolError("Invalid input for bash: give a command (or restart: true).");
   }
   if (context.signal.aborted) return toolError("The command was cancelled before it started.");
-  return runCommand(command, context);
+  const result = await runShellCommand({ ...context, command, cwd: context.workdir });
+  return toOutcome(result, context.timeoutMs);
+}
+
+export interface ShellCommandRequest {
+  readonly command: string;
+  readonly cwd: string;
+  /** The complete environment of the command; nothing is inherited from this process. */
+  readonly env: Record<string, string>;
+  readonly timeoutMs: number;
+  /** stdout and stderr together are kept to their first and last maxOutputChars / 2 characters. */
+  readonly maxOutputChars: number;
+  readonly signal: AbortSignal;
+}
+
+export interface ShellCommandResult {
+  /** null when the command did not exit by itself: timed out, cancelled, killed by a signal, or never started. */
+  readonly exitCode: number | null;
+  /** How it ended: on its own ("exited", also when killed by a signal from elsewhere), or not. */
+  readonly ending: "exited" | "timeout" | "cancelled" | "spawn_error";
+  /** The signal that ended it, when one did. */
+  readonly exitSignal: NodeJS.Signals | null;
+  /** stdout and stderr interleaved as they arrived, capped in the middle; for spawn_error, the reason. */
+  readonly output: string;
 }
 
 /**
- * The environment for agent commands, built from nothing so that no secret of this
- * process (GitHub token, API key, webhook secret) reaches them. `extra` wins over defaults;
- * pass `HOME` there (defaults to the system temp dir).
+ * Runs one command with `bash -c` in its own process group, and ends the whole group when
+ * the command exits, times out or is aborted. Used by the bash tool and by the pipeline's
+ * own commands (setup, verification), so both are bounded the same way.
  */
-export function buildCommandEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    PATH: process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
-    HOME: tmpdir(),
-    LANG: "C.UTF-8",
-    TERM: "dumb",
-    CI: "true",
-    GIT_TERMINAL_PROMPT: "0",
-    ...extra,
-  };
-}
-
-function runCommand(command: string, context: BashContext): Promise<ToolOutcome> {
+export function runShellCommand(request: ShellCommandRequest): Promise<ShellCommandResult> {
   return new Promise((resolve) => {
-    const output = new OutputCollector(context.maxOutputChars);
-    const child = spawn("bash", ["-c", command], {
-      cwd: context.workdir,
-      env: context.env,
+    const output = new OutputCollector(request.maxOutputChars);
+    if (request.signal.aborted) {
+      resolve({ exitCode: null, ending: "cancelled", exitSignal: null, output: "" });
+      return;
+    }
+    const child = spawn("bash", ["-c", request.command], {
+      cwd: request.cwd,
+      env: request.env,
       // Its own process group, so one kill reaches everything the command started.
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
@@ -94,35 +109,21 @@ function runCommand(command: string, context: BashContext): Promise<ToolOutcome>
       }
     };
 
-    const finish = (outcome: ToolOutcome): void => {
+    const finish = (result: ShellCommandResult): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timeoutTimer);
       clearTimeout(drainTimer);
-      context.signal.removeEventListener("abort", onAbort);
+      request.signal.removeEventListener("abort", onAbort);
       child.stdout?.destroy();
       child.stderr?.destroy();
-      resolve(outcome);
+      resolve(result);
     };
 
     const conclude = (): void => {
       const text = output.render();
-      if (ending === "timeout") {
-        const seconds = formatSeconds(context.timeoutMs);
-        finish(toolError(`${text}${text ? "\n" : ""}Command timed out after ${seconds} s and was killed (with every process it started).`));
-        return;
-      }
-      if (ending === "cancelled") {
-        finish(toolError(`${text}${text ? "\n" : ""}The command was cancelled (the run was stopped).`));
-        return;
-      }
-      if (exitCode === 0) {
-        finish(toolOk(text === "" ? "(no output)" : text));
-        return;
-      }
-      // A failing command is information for the model (e.g. failing tests), not a tool failure.
-      const status = exitCode !== null ? `[exit code: ${exitCode}]` : `[killed by signal ${exitSignal ?? "unknown"}]`;
-      finish(toolOk(`${text}${text ? "\n" : ""}${status}`));
+      if (ending !== undefined) finish({ exitCode: null, ending, exitSignal, output: text });
+      else finish({ exitCode, ending: "exited", exitSignal, output: text });
     };
 
     const onAbort = (): void => {
@@ -137,9 +138,9 @@ function runCommand(command: string, context: BashContext): Promise<ToolOutcome>
       killGroup();
       // Pipes close once the group is dead; the grace bound covers processes that escaped it.
       drainTimer = setTimeout(conclude, DRAIN_GRACE_MS);
-    }, context.timeoutMs);
+    }, request.timeoutMs);
 
-    context.signal.addEventListener("abort", onAbort, { once: true });
+    request.signal.addEventListener("abort", onAbort, { once: true });
 
     const decode = (stream: NodeJS.ReadableStream | null): void => {
       if (!stream) return;
@@ -151,7 +152,7 @@ function runCommand(command: string, context: BashContext): Promise<ToolOutcome>
     decode(child.stderr);
 
     child.on("error", (error) => {
-      finish(toolError(`Could not start bash: ${error.message}`));
+      finish({ exitCode: null, ending: "spawn_error", exitSignal: null, output: error.message });
     });
     child.on("exit", (code, signal) => {
       exitCode = code;
@@ -163,6 +164,41 @@ function runCommand(command: string, context: BashContext): Promise<ToolOutcome>
     });
     child.on("close", () => conclude());
   });
+}
+
+/** What the model is told about a command's run. */
+function toOutcome(result: ShellCommandResult, timeoutMs: number): ToolOutcome {
+  const text = result.output;
+  const withNote = (note: string): string => `${text}${text ? "\n" : ""}${note}`;
+  switch (result.ending) {
+    case "spawn_error":
+      return toolError(`Could not start bash: ${text}`);
+    case "timeout":
+      return toolError(withNote(`Command timed out after ${formatSeconds(timeoutMs)} s and was killed (with every process it started).`));
+    case "cancelled":
+      return toolError(withNote("The command was cancelled (the run was stopped)."));
+    case "exited":
+      if (result.exitCode === 0) return toolOk(text === "" ? "(no output)" : text);
+      // A failing command is information for the model (e.g. failing tests), not a tool failure.
+      return toolOk(withNote(result.exitCode !== null ? `[exit code: ${result.exitCode}]` : `[killed by signal ${result.exitSignal ?? "unknown"}]`));
+  }
+}
+
+/**
+ * The environment for agent commands, built from nothing so that no secret of this
+ * process (GitHub token, API key, webhook secret) reaches them. `extra` wins over defaults;
+ * pass `HOME` there (defaults to the system temp dir).
+ */
+export function buildCommandEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+    HOME: tmpdir(),
+    LANG: "C.UTF-8",
+    TERM: "dumb",
+    CI: "true",
+    GIT_TERMINAL_PROMPT: "0",
+    ...extra,
+  };
 }
 
 /**

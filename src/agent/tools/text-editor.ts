@@ -2,13 +2,14 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { resolveInWorkdir } from "../path-guard.js";
+import { capOutput } from "./cap-output.js";
 import { toolError, toolOk, type ToolOutcome } from "./tool-outcome.js";
 
 /** Executes Anthropic's trained text editor tool (`text_editor_20250728`). */
 export const TEXT_EDITOR_TOOL_NAME = "str_replace_based_edit_tool";
 export const TEXT_EDITOR_TOOL_TYPE = "text_editor_20250728";
 
-/** Longest tool result; the model's context is the scarce resource, not the disk. */
+/** Default longest tool result; the model's context is the scarce resource, not the disk. */
 export const TEXT_EDITOR_MAX_OUTPUT_CHARS = 30_000;
 /** Files larger than this are not read whole: the model should page through them with bash. */
 const MAX_VIEW_FILE_BYTES = 10 * 1024 * 1024;
@@ -51,6 +52,8 @@ type EditorInput = z.infer<typeof inputSchema>;
 
 export interface TextEditorContext {
   readonly workdir: string;
+  /** Longest result handed back (views, edit snippets); head and tail are kept. Default 30,000. */
+  readonly maxOutputChars?: number;
 }
 
 export async function executeTextEditor(input: unknown, context: TextEditorContext): Promise<ToolOutcome> {
@@ -60,19 +63,20 @@ export async function executeTextEditor(input: unknown, context: TextEditorConte
 
   const resolved = resolveInWorkdir(context.workdir, request.path);
   if (!resolved.ok) return toolError(resolved.error);
+  const cap = (text: string, hint: string): string => capOutput(text, context.maxOutputChars ?? TEXT_EDITOR_MAX_OUTPUT_CHARS, hint);
 
   try {
     switch (request.command) {
       case "view":
-        return await view(resolved.path, request.path, request.view_range);
+        return await view(resolved.path, request.path, request.view_range, cap);
       case "create":
         return await create(resolved.path, request.path, request.file_text);
       case "str_replace":
-        return await strReplace(resolved.path, request.path, request.old_str, request.new_str ?? "");
+        return await strReplace(resolved.path, request.path, request.old_str, request.new_str ?? "", cap);
       case "insert": {
         const text = request.insert_text ?? request.new_str;
         if (text === undefined) return toolError("insert needs insert_text (a string).");
-        return await insert(resolved.path, request.path, request.insert_line, text);
+        return await insert(resolved.path, request.path, request.insert_line, text, cap);
       }
     }
   } catch (error) {
@@ -98,13 +102,14 @@ async function view(
   realPath: string,
   shownPath: string,
   range: readonly [number, number] | undefined,
+  cap: Cap,
 ): Promise<ToolOutcome> {
   const info = await stat(realPath);
   if (info.isDirectory()) {
     if (range !== undefined) return toolError("view_range applies to files, not directories.");
     const entries = await listDirectory(realPath, 2);
     const header = `Files and directories up to 2 levels deep in ${shownPath}, excluding hidden items and node_modules:`;
-    return toolOk(cap([header, ...entries].join("\n")));
+    return toolOk(cap([header, ...entries].join("\n"), "view a subdirectory to see its entries"));
   }
   if (!info.isFile()) return toolError(`${shownPath} is neither a regular file nor a directory.`);
   if (info.size > MAX_VIEW_FILE_BYTES) {
@@ -129,7 +134,7 @@ async function view(
     end = to === -1 ? lines.length : Math.min(to, lines.length);
   }
   if (lines.length === 0) return toolOk(`${shownPath} is empty.`);
-  return toolOk(cap(numberLines(lines.slice(start - 1, end), start)));
+  return toolOk(cap(numberLines(lines.slice(start - 1, end), start), VIEW_HINT));
 }
 
 async function create(realPath: string, shownPath: string, text: string): Promise<ToolOutcome> {
@@ -140,7 +145,7 @@ async function create(realPath: string, shownPath: string, text: string): Promis
   return toolOk(`${existing ? "Overwrote" : "Created"} ${shownPath} (${splitLines(text).length} lines).`);
 }
 
-async function strReplace(realPath: string, shownPath: string, oldStr: string, newStr: string): Promise<ToolOutcome> {
+async function strReplace(realPath: string, shownPath: string, oldStr: string, newStr: string, cap: Cap): Promise<ToolOutcome> {
   const content = await readTextFile(realPath, shownPath);
   if (typeof content !== "string") return content;
   const matches = countOccurrences(content, oldStr);
@@ -156,10 +161,10 @@ async function strReplace(realPath: string, shownPath: string, oldStr: string, n
 
   const firstLine = content.slice(0, at).split("\n").length;
   const lastLine = firstLine + newStr.split("\n").length - 1;
-  return toolOk(cap(`Edited ${shownPath}. The changed region now reads:\n${snippet(updated, firstLine, lastLine)}`));
+  return toolOk(cap(`Edited ${shownPath}. The changed region now reads:\n${snippet(updated, firstLine, lastLine)}`, VIEW_HINT));
 }
 
-async function insert(realPath: string, shownPath: string, afterLine: number, text: string): Promise<ToolOutcome> {
+async function insert(realPath: string, shownPath: string, afterLine: number, text: string, cap: Cap): Promise<ToolOutcome> {
   const content = await readTextFile(realPath, shownPath);
   if (typeof content !== "string") return content;
   const lines = splitLines(content);
@@ -173,7 +178,7 @@ async function insert(realPath: string, shownPath: string, afterLine: number, te
   const updated = updatedLines.join("\n") + (hadTrailingNewline ? "\n" : "");
   await writeFile(realPath, updated, "utf8");
   return toolOk(
-    cap(`Inserted ${inserted.length} lines into ${shownPath} after line ${afterLine}:\n${snippet(updated, afterLine + 1, afterLine + inserted.length)}`),
+    cap(`Inserted ${inserted.length} lines into ${shownPath} after line ${afterLine}:\n${snippet(updated, afterLine + 1, afterLine + inserted.length)}`, VIEW_HINT),
   );
 }
 
@@ -235,10 +240,10 @@ function countOccurrences(haystack: string, needle: string): number {
   return count;
 }
 
-function cap(text: string): string {
-  if (text.length <= TEXT_EDITOR_MAX_OUTPUT_CHARS) return text;
-  return `${text.slice(0, TEXT_EDITOR_MAX_OUTPUT_CHARS)}\n[output truncated after ${TEXT_EDITOR_MAX_OUTPUT_CHARS} of ${text.length} characters; use view_range to see the rest]`;
-}
+/** Caps a result to the context's limit, with a hint on how to see what was left out. */
+type Cap = (text: string, hint: string) => string;
+
+const VIEW_HINT = "use view with view_range to see the lines in between";
 
 function describeFsError(error: unknown, shownPath: string): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;

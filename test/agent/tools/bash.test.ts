@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSyn
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { OutputCollector, RESTART_MESSAGE, buildCommandEnv, executeBash, type BashContext } from "../../../src/agent/tools/bash.js";
+import { OutputCollector, RESTART_MESSAGE, buildCommandEnv, executeBash, runShellCommand, type BashContext } from "../../../src/agent/tools/bash.js";
 
 let workdir: string;
 let home: string;
@@ -148,6 +148,30 @@ describe("executeBash", () => {
     expect((await executeBash({}, context())).isError).toBe(true);
     expect((await executeBash({ command: 42 }, context())).content).toMatch(/command must be a string/);
     expect((await executeBash("ls", context())).isError).toBe(true);
+  });
+});
+
+describe("runShellCommand", () => {
+  const shell = (command: string, overrides: Partial<BashContext> = {}) => {
+    const { workdir: cwd, ...rest } = context(overrides);
+    return runShellCommand({ ...rest, cwd, command });
+  };
+
+  it("reports the exit code and the output as values", async () => {
+    expect(await shell("echo out; echo err >&2; exit 2")).toEqual({ exitCode: 2, ending: "exited", exitSignal: null, output: "out\nerr\n" });
+  });
+
+  it("reports a timeout and a cancellation as endings without an exit code", async () => {
+    expect(await shell("echo slow; sleep 30", { timeoutMs: 300 })).toEqual({ exitCode: null, ending: "timeout", exitSignal: "SIGKILL", output: "slow\n" });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    expect(await shell("sleep 30", { signal: controller.signal })).toMatchObject({ exitCode: null, ending: "cancelled" });
+  });
+
+  it("reports a command that could not start", async () => {
+    const result = await shell("true", { workdir: path.join(workdir, "missing") });
+    expect(result).toMatchObject({ exitCode: null, ending: "spawn_error" });
+    expect(result.output).toMatch(/ENOENT/);
   });
 });
 

@@ -51,12 +51,22 @@ describe("view", () => {
     expect(lines).toEqual(["five.txt", "src/", "src/deep/", "src/index.ts"]);
   });
 
-  it("caps long output with a note", async () => {
+  it("caps long output to its head and tail, on whole lines, with a note", async () => {
     writeFileSync(path.join(workdir, "big.txt"), "x".repeat(100).concat("\n").repeat(1000));
     const result = await run({ command: "view", path: "big.txt" });
     expect(result.isError).toBe(false);
     expect(result.content.length).toBeLessThan(TEXT_EDITOR_MAX_OUTPUT_CHARS + 200);
-    expect(result.content).toMatch(/output truncated after 30000 of \d+ characters/);
+    const lines = result.content.split("\n");
+    expect(lines[0]).toBe(`     1\t${"x".repeat(100)}`);
+    expect(lines.at(-1)).toBe(`  1000\t${"x".repeat(100)}`);
+    expect(result.content).toMatch(/\n\[\.\.\. \d+ characters elided; use view with view_range to see the lines in between \.\.\.\]\n/);
+    // Every kept line is whole.
+    for (const line of lines.filter((l) => !l.startsWith("[..."))) expect(line).toMatch(/^ *\d+\tx{100}$/);
+  });
+
+  it("caps at the limit it is given", async () => {
+    const result = await executeTextEditor({ command: "view", path: "five.txt" }, { workdir, maxOutputChars: 30 });
+    expect(result.content).toBe("     1\tone\n[... 37 characters elided; use view with view_range to see the lines in between ...]\n     5\tfive");
   });
 
   it("reports a missing file as a tool error", async () => {

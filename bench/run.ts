@@ -1,0 +1,175 @@
+import { existsSync } from "node:fs";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { runCacheReplayBenchmark, type CacheReplayResult } from "./cache-replay.js";
+
+/**
+ * Runs the benchmarks, prints one table of figures (ours against a baseline run in the same
+ * process), and writes them to bench/results/latest.json. Add a benchmark by adding an entry
+ * to BENCHMARKS.
+ */
+
+export interface BenchmarkFigure {
+  readonly figure: string;
+  readonly ours: number;
+  readonly baseline: number;
+  /** ours / baseline, when that means something. */
+  readonly ratio: number | null;
+  /** The goal in words, e.g. "≥ 85 %". */
+  readonly goal: string;
+  /** null for figures reported without a goal. */
+  readonly pass: boolean | null;
+  /** How to print ours and baseline. */
+  readonly unit: "percent" | "tokens" | "usd" | "count";
+}
+
+export interface BenchmarkEntry {
+  readonly name: string;
+  run(): Promise<{ figures: BenchmarkFigure[]; details: unknown }>;
+}
+
+export interface BenchmarkResult {
+  readonly name: string;
+  readonly durationMs: number;
+  readonly figures: BenchmarkFigure[];
+  readonly details: unknown;
+}
+
+export const CACHE_READ_SHARE_GOAL = 0.85;
+export const BILLED_INPUT_RATIO_GOAL = 0.3;
+
+/** The figures of a cache replay, with their goals. */
+export function cacheReplayFigures(result: CacheReplayResult): BenchmarkFigure[] {
+  const { ours, baseline } = result;
+  const ratio = (a: number, b: number): number | null => (b === 0 ? null : a / b);
+  return [
+    {
+      figure: "input tokens read from cache",
+      ours: ours.cacheReadShare,
+      baseline: baseline.cacheReadShare,
+      ratio: null,
+      goal: `≥ ${CACHE_READ_SHARE_GOAL * 100} %`,
+      pass: ours.cacheReadShare >= CACHE_READ_SHARE_GOAL,
+      unit: "percent",
+    },
+    {
+      figure: "billed-equivalent input tokens",
+      ours: ours.billedInputTokens,
+      baseline: baseline.billedInputTokens,
+      ratio: result.billedInputRatio,
+      goal: `ratio ≤ ${BILLED_INPUT_RATIO_GOAL}`,
+      pass: result.billedInputRatio <= BILLED_INPUT_RATIO_GOAL,
+      unit: "tokens",
+    },
+    {
+      // Both runs must have sent the same conversation, or the comparison says nothing.
+      figure: "input tokens, all kinds (same conversation)",
+      ours: ours.totalInputTokens,
+      baseline: baseline.totalInputTokens,
+      ratio: ratio(ours.totalInputTokens, baseline.totalInputTokens),
+      goal: "ratio = 1",
+      pass: ours.totalInputTokens === baseline.totalInputTokens && ours.requests === baseline.requests,
+      unit: "tokens",
+    },
+    {
+      figure: "model calls",
+      ours: ours.requests,
+      baseline: baseline.requests,
+      ratio: ratio(ours.requests, baseline.requests),
+      goal: `= ${result.turns}`,
+      pass: ours.requests === result.turns && baseline.requests === result.turns,
+      unit: "count",
+    },
+    {
+      figure: "cost in dollars (Sonnet prices)",
+      ours: ours.costUsd,
+      baseline: baseline.costUsd,
+      ratio: ratio(ours.costUsd, baseline.costUsd),
+      goal: "—",
+      pass: null,
+      unit: "usd",
+    },
+  ];
+}
+
+export const BENCHMARKS: readonly BenchmarkEntry[] = [
+  {
+    name: "prompt cache replay (20 model calls)",
+    run: async () => {
+      const result = await runCacheReplayBenchmark({ turns: 20 });
+      return { figures: cacheReplayFigures(result), details: result };
+    },
+  },
+];
+
+export async function runBenchmarks(entries: readonly BenchmarkEntry[] = BENCHMARKS): Promise<BenchmarkResult[]> {
+  const results: BenchmarkResult[] = [];
+  for (const entry of entries) {
+    const started = performance.now();
+    const { figures, details } = await entry.run();
+    results.push({ name: entry.name, durationMs: Math.round(performance.now() - started), figures, details });
+  }
+  return results;
+}
+
+export function renderTable(results: readonly BenchmarkResult[]): string {
+  const header = ["figure", "ours", "baseline", "ratio", "goal", "verdict"];
+  const out: string[] = [];
+  for (const result of results) {
+    const rows = result.figures.map((f) => [
+      f.figure,
+      formatValue(f.ours, f.unit),
+      formatValue(f.baseline, f.unit),
+      f.ratio === null ? "—" : f.ratio.toFixed(3),
+      f.goal,
+      f.pass === null ? "info" : f.pass ? "PASS" : "FAIL",
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+    const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+    out.push(`${result.name} (${(result.durationMs / 1000).toFixed(1)} s)`, line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line), "");
+  }
+  return out.join("\n");
+}
+
+function formatValue(value: number, unit: BenchmarkFigure["unit"]): string {
+  switch (unit) {
+    case "percent":
+      return `${(value * 100).toFixed(1)} %`;
+    case "usd":
+      return `$${value.toFixed(4)}`;
+    case "tokens":
+      return Math.round(value).toLocaleString("en-US");
+    case "count":
+      return String(value);
+  }
+}
+
+/** bench/results under the package root, whether this runs from bench/ or dist/bench/. */
+export function findResultsDir(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json"))) return path.join(dir, "bench", "results");
+    if (path.dirname(dir) === dir) throw new Error(`No package.json above ${from}.`);
+  }
+}
+
+async function main(): Promise<void> {
+  const results = await runBenchmarks();
+  process.stdout.write(renderTable(results));
+  const dir = findResultsDir();
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, "latest.json");
+  const report = { generatedAt: new Date().toISOString(), node: process.version, benchmarks: results };
+  // Written next to the target and renamed, so a reader never sees half a file.
+  await writeFile(`${file}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+  process.stdout.write(`\nWrote ${path.relative(process.cwd(), file)}\n`);
+  if (results.some((r) => r.figures.some((f) => f.pass === false))) process.exitCode = 1;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
