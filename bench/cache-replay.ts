@@ -105,6 +105,7 @@ const TASK: Task = {
     { text: "Use it in the client", done: false },
   ],
   instructions: "",
+  comments: [],
 };
 
 const CONTEXT: AgentContext = {

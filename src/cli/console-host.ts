@@ -21,6 +21,9 @@ export function createConsoleHost(deps: { runs: RunStore; runId: number; out: Wr
     async getIssue() {
       return null;
     },
+    async getTaskComments() {
+      return [];
+    },
     async opened(prepared) {
       const run = runs.getRun(runId);
       print(`${elapsed()}  branch ${run.workBranch} ${prepared.branchCreated ? "created from" : "reused, based on"} ${run.request.baseBranch}`);

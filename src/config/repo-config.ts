@@ -81,7 +81,7 @@ const BUDGET_KEYS = [
   {
     key: "minutes",
     expected: "a number greater than 0 and at most 1440",
-    default: "no limit",
+    default: "the app's default (`HAMSTER_RUN_MINUTES`, 60)",
     meaning: "Wall-clock time of the run, in minutes.",
   },
 ] as const satisfies readonly KeySpec[];
@@ -187,7 +187,7 @@ function createDefaultConfig(): RepoConfig {
 export function renderRepoConfigReference(): string {
   const row = (key: string, spec: KeySpec) => `| \`${key}\` | ${spec.expected} | ${spec.default} | ${spec.meaning} |`;
   return [
-    `Every key in \`${REPO_CONFIG_PATH}\` is optional. Parameters of a \`/deliver\` command and your saved preferences take precedence over it.`,
+    `Every key in \`${REPO_CONFIG_PATH}\` is optional. Parameters of a \`/deliver\` command take precedence over it.`,
     "",
     "| Key | Value | Default | Meaning |",
     "| --- | --- | --- | --- |",

@@ -1,6 +1,7 @@
 import type { Logger } from "probot";
 import { deleteBranch } from "../github/branches.js";
 import { hasStatus, type GitHubClient } from "../github/client.js";
+import { canTriggerRuns, getRepoRole } from "../github/permissions.js";
 import { closePullRequest, createDraftPullRequest, findOpenPullRequest, markPullRequestReady, updatePullRequestBody } from "../github/pull-requests.js";
 import type { RunStore } from "../store/run-store.js";
 import type { RunHost } from "../worker/run-host.js";
@@ -37,6 +38,23 @@ export function createGitHubHost(deps: { octokit: GitHubClient; runs: RunStore; 
         if (hasStatus(error, 404) || hasStatus(error, 410)) return null;
         throw error;
       }
+    },
+
+    async getTaskComments() {
+      const run = runs.getRun(runId);
+      const { data } = await octokit.rest.issues.listComments({ ...repo, issue_number: run.issueNumber, per_page: 100 });
+      const roles = new Map<string, boolean>();
+      const trusted: { author: string; body: string }[] = [];
+      for (const comment of data) {
+        const author = comment.user?.login;
+        if (!author || comment.user?.type === "Bot" || !comment.body) continue;
+        if (author !== run.request.issue.author && !roles.has(author)) {
+          roles.set(author, canTriggerRuns(await getRepoRole(octokit, repo, author)));
+        }
+        // Others' comments never reach the agent: anyone can comment on a public issue.
+        if (author === run.request.issue.author || roles.get(author)) trusted.push({ author, body: comment.body });
+      }
+      return trusted;
     },
 
     async opened(prepared) {

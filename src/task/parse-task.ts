@@ -9,7 +9,7 @@ import {
   walkNodes,
   type SourceRange,
 } from "../markdown/parse-markdown.js";
-import type { Subtask, Task } from "./task.js";
+import type { Subtask, Task, TaskComment } from "./task.js";
 
 export interface TaskSource {
   readonly number: number;
@@ -17,6 +17,8 @@ export interface TaskSource {
   readonly body: string | null;
   /** Free text given with the trigger (`/deliver ... text`). */
   readonly instructions?: string;
+  /** Comments already filtered to trusted authors; hidden content is removed here. */
+  readonly comments?: readonly TaskComment[];
 }
 
 // Zero-width and bidi controls: invisible on GitHub, but the model reads them, and they
@@ -76,6 +78,9 @@ export function parseTask(source: TaskSource): Task {
     acceptanceCriteria,
     subtasks,
     instructions: removeInvisibleCharacters(source.instructions ?? "").trim(),
+    comments: (source.comments ?? [])
+      .map((c) => ({ author: c.author, body: removeHiddenMarkdown(c.body).trim() }))
+      .filter((c) => c.body !== ""),
   };
 }
 

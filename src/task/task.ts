@@ -14,4 +14,11 @@ export interface Task {
   readonly subtasks: readonly Subtask[];
   /** Extra instructions given with the trigger (`/deliver ... free text`); empty when none. */
   readonly instructions: string;
+  /** The issue's discussion, only comments by its author and by people with write access. */
+  readonly comments: readonly TaskComment[];
+}
+
+export interface TaskComment {
+  readonly author: string;
+  readonly body: string;
 }

@@ -118,7 +118,13 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
 
     const gathered = await gatherContext(request, progress.workdir, host);
     runs.updateRun(runId, { notes: [...runs.getRun(runId).notes, ...gathered.notes], ...(gathered.context.brief ? { briefSource: gathered.context.brief.source } : {}) });
-    const task = parseTask({ number: request.issue.number, title: request.issue.title, body: request.issue.body, instructions: request.instructions });
+    const task = parseTask({
+      number: request.issue.number,
+      title: request.issue.title,
+      body: request.issue.body,
+      instructions: request.instructions,
+      comments: await host.getTaskComments(),
+    });
 
     const agent = deps.getAgent(request.agent);
     if ("unavailable" in agent) throw new RunFailure(agent.unavailable);

@@ -9,6 +9,8 @@ export interface RunHost {
   getGitToken(): Promise<string | undefined>;
   /** Another issue of the repository (for a brief that links one); null when there is none or no GitHub. */
   getIssue(issueNumber: number): Promise<{ title: string; body: string | null } | null>;
+  /** The issue's comments that may reach the agent: by its author or by people with write access. */
+  getTaskComments(): Promise<{ author: string; body: string }[]>;
   /** The checkout exists and its start commit is pushed: open the pull request and the first check run. */
   opened(prepared: PreparedCheckout): Promise<void>;
   /** Shows the run's current state; called after every transition. */

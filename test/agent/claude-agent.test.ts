@@ -28,6 +28,7 @@ const task: Task = {
   acceptanceCriteria: ["hello.txt greets the reader"],
   subtasks: [],
   instructions: "",
+  comments: [],
 };
 
 let workdir: string;

@@ -27,6 +27,7 @@ const TASK: Task = {
   acceptanceCriteria: ["`greet` prints Hello"],
   subtasks: [],
   instructions: "",
+  comments: [],
 };
 
 let root: string;

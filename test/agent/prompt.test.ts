@@ -12,6 +12,7 @@ const task: Task = {
     { text: "Use it in the client", done: false },
   ],
   instructions: "Keep the public API unchanged.",
+  comments: [],
 };
 
 describe("buildSystemPrompt", () => {

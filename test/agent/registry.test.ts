@@ -89,7 +89,7 @@ describe("createAgentRegistry", () => {
     if (codex === undefined) throw new Error("codex should be available");
 
     const session = await codex.startSession({
-      task: { number: 1, title: "T", description: "", acceptanceCriteria: [], subtasks: [], instructions: "" },
+      task: { number: 1, title: "T", description: "", acceptanceCriteria: [], subtasks: [], instructions: "", comments: [] },
       context: { repoInstructions: [] },
       workdir,
       model: "gpt-test",

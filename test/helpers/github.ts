@@ -50,6 +50,8 @@ export interface FakeGitHubOptions {
   failures?: Record<string, number>;
   /** Files on the default branch served by the contents API (e.g. `.github/hamster.yml`). */
   files?: Record<string, string>;
+  /** Comments already on the task's issues, by issue number (the app's own are added as it writes them). */
+  issueComments?: Record<number, { login: string; type?: string; body: string }[]>;
   /** Other issues of the repository (`GET /issues/:n`). */
   issues?: Record<number, { title: string; body: string | null }>;
 }
@@ -132,6 +134,14 @@ export function fakeGitHub(options: FakeGitHubOptions) {
     const comment: FakeComment = { id: nextId++, issueNumber, body: (body as { body: string }).body, edits: [] };
     state.comments.push(comment);
     return [201, { id: comment.id, body: comment.body, html_url: `${html}/issues/${issueNumber}#issuecomment-${comment.id}` }];
+  });
+
+  scope.get(new RegExp(`^${repoPath}/issues/\\d+/comments`)).reply((path) => {
+    record("GET", path, null);
+    const issueNumber = Number(path.split("?")[0]!.split("/").at(-2));
+    const seeded = (options.issueComments?.[issueNumber] ?? []).map((c, i) => ({ id: 500 + i, body: c.body, user: { login: c.login, type: c.type ?? "User" } }));
+    const own = state.comments.filter((c) => c.issueNumber === issueNumber).map((c) => ({ id: c.id, body: c.body, user: { login: "hamster-deliver[bot]", type: "Bot" } }));
+    return [200, [...seeded, ...own]];
   });
 
   scope.patch(new RegExp(`^${repoPath}/issues/comments/\\d+$`)).reply((path, body) => {

@@ -87,6 +87,7 @@ describe("parseTask", () => {
         { text: "Update the changelog", done: false },
       ],
       instructions: "Don't touch the login page",
+      comments: [],
     });
   });
 
@@ -113,6 +114,7 @@ describe("parseTask", () => {
       acceptanceCriteria: [],
       subtasks: [],
       instructions: "",
+      comments: [],
     });
   });
 
@@ -125,6 +127,7 @@ describe("parseTask", () => {
       acceptanceCriteria: [],
       subtasks: [],
       instructions: "",
+      comments: [],
     });
   });
 
@@ -290,3 +293,19 @@ describe("removeInvisibleCharacters", () => {
     expect(removeInvisibleCharacters("\u200A\u2010\u2029\u2065\u206A é")).toBe("\u200A\u2010\u2029\u2065\u206A é");
   });
 });
+
+describe("parseTask comments", () => {
+  it("keeps trusted comments, without what a reader cannot see", () => {
+    const task = parseTask({
+      number: 1,
+      title: "t",
+      body: "b",
+      comments: [
+        { author: "alice", body: "Use the v2 API.<!-- HIDDEN --> ![ALT](x.png)\u200B" },
+        { author: "bob", body: "<!-- only hidden -->" },
+      ],
+    });
+    expect(task.comments).toEqual([{ author: "alice", body: "Use the v2 API." }]);
+  });
+});
+
