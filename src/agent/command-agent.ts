@@ -1,9 +1,7 @@
-import { spawn } from "node:child_process";
 import { constants } from "node:fs";
 import { access, appendFile, lstat, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { StringDecoder } from "node:string_decoder";
 import { MAX_BRIEF_CHARS, MAX_INSTRUCTIONS_CHARS, buildTaskPrompt, fence } from "./prompt.js";
 import {
   AgentError,
@@ -15,7 +13,8 @@ import {
   type AgentSessionRequest,
   type AgentTotals,
 } from "./provider.js";
-import { OutputCollector, buildCommandEnv } from "./tools/bash.js";
+import { buildCommandEnv } from "./tools/bash.js";
+import { runProcess } from "./tools/run-process.js";
 
 /**
  * Providers that run an installed agent CLI (Claude Code, Codex, Aider) in the checkout.
@@ -116,8 +115,6 @@ export const TASK_FILE_NAME = ".hamster-task.md";
 const DEFAULT_MAX_OUTPUT_CHARS = 30_000;
 /** How much of stderr a failure message quotes: the end, where CLIs say why they stopped. */
 const STDERR_TAIL_CHARS = 2_000;
-/** After the CLI exits, how long to wait for pipes held by escaped processes to close. */
-const DRAIN_GRACE_MS = 2_000;
 const NO_SUMMARY = "The agent finished without a summary.";
 
 /**
@@ -226,23 +223,26 @@ async function startCommandSession(
       turns += 1;
       progress(`turn ${turns}: ${spec.name} — ${phase}`);
       const byWallClock = remainingMs < options.commandTimeoutMs;
-      const outcome = await runCli({
-        executablePath: options.executablePath,
+      // The CLI runs the way the bash tool runs a command: its own process group, stdin
+      // closed, killed on timeout and on abort, output capped head+tail.
+      const outcome = await runProcess({
+        file: options.executablePath,
         args: spec.buildArgs(`Read the task in ${TASK_FILE_NAME}, then: ${prompt}`, model),
         cwd: request.workdir,
         env,
         timeoutMs: byWallClock ? remainingMs : options.commandTimeoutMs,
         signal,
         maxOutputChars: options.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS,
+        stderrTailChars: STDERR_TAIL_CHARS,
       });
 
-      switch (outcome.kind) {
+      switch (outcome.ending) {
         case "exited": {
-          if (outcome.code === 0) {
-            const text = redact(outcome.stdout).trim();
+          if (outcome.exitCode === 0) {
+            const text = redact(outcome.output).trim();
             return text === "" ? NO_SUMMARY : text;
           }
-          const status = outcome.code !== null ? `exited with code ${outcome.code}` : `was killed by signal ${outcome.signal ?? "unknown"}`;
+          const status = outcome.exitCode !== null ? `exited with code ${outcome.exitCode}` : `was killed by signal ${outcome.exitSignal ?? "unknown"}`;
           const tail = redact(outcome.stderrTail).trim();
           throw new AgentError(
             `The ${spec.name} agent (\`${spec.executable}\`) ${status}.${tail === "" ? " It printed nothing on stderr." : `\nThe end of its error output:\n${tail}`}`,
@@ -266,7 +266,7 @@ async function startCommandSession(
           );
         case "spawn_error":
           throw new AgentError(
-            `Could not start the ${spec.name} agent (\`${options.executablePath}\`): ${outcome.message}`,
+            `Could not start the ${spec.name} agent (\`${options.executablePath}\`): ${outcome.output}`,
             "unavailable",
             ZERO_USAGE,
             { cause: outcome.error },
@@ -396,116 +396,6 @@ function escapeAttribute(text: string): string {
 function capText(text: string, max: number): string {
   if (text.length <= max) return text;
   return `${text.slice(0, max)}\n[... ${text.length - max} more characters left out ...]`;
-}
-
-interface CliRun {
-  readonly executablePath: string;
-  readonly args: readonly string[];
-  readonly cwd: string;
-  readonly env: Record<string, string>;
-  readonly timeoutMs: number;
-  readonly signal: AbortSignal;
-  readonly maxOutputChars: number;
-}
-
-type CliOutcome =
-  | { readonly kind: "exited"; readonly code: number | null; readonly signal: NodeJS.Signals | null; readonly stdout: string; readonly stderrTail: string }
-  | { readonly kind: "timeout" }
-  | { readonly kind: "cancelled" }
-  | { readonly kind: "spawn_error"; readonly message: string; readonly error: Error };
-
-/**
- * Runs the CLI once, the way the bash tool runs a command: its own process group (one
- * kill reaches every process it started), stdin closed (a CLI waiting for input gets
- * EOF, not a hang), killed on timeout and on abort, output capped head+tail.
- */
-function runCli(run: CliRun): Promise<CliOutcome> {
-  if (run.signal.aborted) return Promise.resolve({ kind: "cancelled" });
-  return new Promise((resolve) => {
-    const stdout = new OutputCollector(run.maxOutputChars);
-    // Both halves of the collector hold the tail's size, so its last half is the real tail.
-    const stderr = new OutputCollector(STDERR_TAIL_CHARS * 2);
-    const child = spawn(run.executablePath, [...run.args], {
-      cwd: run.cwd,
-      env: run.env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-
-    let settled = false;
-    let exitCode: number | null = null;
-    let exitSignal: NodeJS.Signals | null = null;
-    let ending: "timeout" | "cancelled" | undefined;
-    let drainTimer: NodeJS.Timeout | undefined;
-
-    const killGroup = (): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // ESRCH: the group is already gone.
-      }
-    };
-
-    const finish = (outcome: CliOutcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timeoutTimer);
-      clearTimeout(drainTimer);
-      run.signal.removeEventListener("abort", onAbort);
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      resolve(outcome);
-    };
-
-    const conclude = (): void => {
-      if (ending !== undefined) {
-        finish({ kind: ending });
-        return;
-      }
-      const stderrText = stderr.render();
-      finish({ kind: "exited", code: exitCode, signal: exitSignal, stdout: stdout.render(), stderrTail: stderrText.slice(-STDERR_TAIL_CHARS) });
-    };
-
-    const onAbort = (): void => {
-      ending ??= "cancelled";
-      killGroup();
-      // Promptly: do not wait for pipes to drain once the run is being stopped.
-      conclude();
-    };
-
-    const timeoutTimer = setTimeout(() => {
-      ending ??= "timeout";
-      killGroup();
-      // Pipes close once the group is dead; the grace bound covers processes that escaped it.
-      drainTimer = setTimeout(conclude, DRAIN_GRACE_MS);
-    }, run.timeoutMs);
-
-    run.signal.addEventListener("abort", onAbort, { once: true });
-
-    const decode = (stream: NodeJS.ReadableStream | null, into: OutputCollector): void => {
-      if (!stream) return;
-      const decoder = new StringDecoder("utf8");
-      stream.on("data", (chunk: Buffer) => into.append(decoder.write(chunk)));
-      stream.on("end", () => into.append(decoder.end()));
-    };
-    decode(child.stdout, stdout);
-    decode(child.stderr, stderr);
-
-    child.on("error", (error) => {
-      // Also emitted for a failed kill, after the process started; only a spawn failure ends the run here.
-      if (child.pid !== undefined) return;
-      finish({ kind: "spawn_error", message: error.message, error });
-    });
-    child.on("exit", (code, signal) => {
-      exitCode = code;
-      exitSignal = signal;
-      // Whatever the CLI left in the background would hold the pipes open and outlive it.
-      killGroup();
-      drainTimer ??= setTimeout(conclude, DRAIN_GRACE_MS);
-    });
-    child.on("close", () => conclude());
-  });
 }
 
 function formatSeconds(ms: number): string {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { CriterionStatus, Evidence } from "../task/evidence.js";
 import { capOutput } from "./tools/cap-output.js";
 
 /**
@@ -6,11 +7,7 @@ import { capOutput } from "./tools/cap-output.js";
  * Pure: the prompts are data in, text out; the parsers never throw.
  */
 
-export type CriterionStatus = "met" | "not_met" | "unverified";
-
-export type Evidence =
-  | { readonly kind: "command"; readonly command: string; readonly result: string }
-  | { readonly kind: "file"; readonly path: string; readonly line: number };
+export type { CriterionStatus, Evidence } from "../task/evidence.js";
 
 export interface CriterionReport {
   /** 1-based, as in the task's list. */

@@ -1,4 +1,5 @@
 import type { TokenUsage } from "../agent/provider.js";
+import type { CriterionStatus, Evidence } from "../task/evidence.js";
 import type { RunState } from "./run-state.js";
 
 export type TriggerKind = "label" | "comment" | "local";
@@ -17,14 +18,12 @@ export interface RunSettings {
   readonly readyForReview: boolean;
 }
 
-export type Evidence =
-  | { readonly kind: "command"; readonly command: string; readonly result: string }
-  | { readonly kind: "file"; readonly path: string; readonly line: number };
+export type { CriterionStatus, Evidence } from "../task/evidence.js";
 
 export interface CriterionResult {
   readonly index: number;
   readonly criterion: string;
-  readonly status: "met" | "not_met" | "unverified";
+  readonly status: CriterionStatus;
   readonly evidence: Evidence | null;
   /** Why the harness did not accept the agent's claim, when it did not. */
   readonly note?: string;

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OutputCollector, RESTART_MESSAGE, buildCommandEnv, executeBash, runShellCommand, type BashContext } from "../../../src/agent/tools/bash.js";
+import { groupAlive, waitFor } from "../fixtures/fake-cli.js";
 
 let workdir: string;
 let home: string;
@@ -27,35 +28,6 @@ function context(overrides: Partial<BashContext> = {}): BashContext {
     env: buildCommandEnv({ HOME: home }),
     ...overrides,
   };
-}
-
-/**
- * True while a live (non-zombie) process of the group exists. Killed background children
- * are reparented and may stay zombies until their new parent reaps them, which signal 0
- * cannot tell from running, so read /proc where there is one.
- */
-function groupAlive(pgid: number): boolean {
-  if (!existsSync("/proc/self/stat")) {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue; // exited meanwhile
-    }
-    // Fields after the parenthesised command name: state, ppid, pgrp, ...
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(fields[2]) === pgid && fields[0] !== "Z") return true;
-  }
-  return false;
 }
 
 describe("executeBash", () => {
@@ -223,11 +195,4 @@ function realReadFile(p: string): string {
 }
 function realExists(p: string): boolean {
   return existsSync(p);
-}
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
