@@ -67,4 +67,25 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN progress TEXT;
   ALTER TABLE runs ADD COLUMN turns INTEGER NOT NULL DEFAULT 0;
   `,
+  // 3: users' saved preferences (per installation: one person may want different defaults
+  // in different organizations), and what recovery, follow-ups, /cancel and /runs record on a run.
+  `
+  CREATE TABLE preferences (
+    installation_id INTEGER NOT NULL,
+    user_id         INTEGER NOT NULL,
+    user_login      TEXT    NOT NULL,
+    agent           TEXT,
+    branch          TEXT,
+    model           TEXT,
+    updated_at      TEXT    NOT NULL,
+    PRIMARY KEY (installation_id, user_id)
+  );
+
+  ALTER TABLE runs ADD COLUMN heartbeat_at TEXT;
+  ALTER TABLE runs ADD COLUMN resume_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE runs ADD COLUMN follow_up_of INTEGER REFERENCES runs (id);
+  ALTER TABLE runs ADD COLUMN cancelled_by TEXT;
+  -- JSON: where each parameter came from (command, preferences, repository, default).
+  ALTER TABLE runs ADD COLUMN parameter_sources TEXT;
+  `,
 ];
