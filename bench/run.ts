@@ -3,6 +3,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { runCacheReplayBenchmark, type CacheReplayResult } from "./cache-replay.js";
+import { githubRateLimitFigures, runGitHubRateLimitBenchmark } from "./github-rate-limit.js";
 
 /**
  * Runs the benchmarks, prints one table of figures (ours against a baseline run in the same
@@ -99,6 +100,13 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
     run: async () => {
       const result = await runCacheReplayBenchmark({ turns: 20 });
       return { figures: cacheReplayFigures(result), details: result };
+    },
+  },
+  {
+    name: "GitHub secondary rate limits (20 concurrent runs, one installation, time ÷ 20)",
+    run: async () => {
+      const result = await runGitHubRateLimitBenchmark({ runs: 20 });
+      return { figures: githubRateLimitFigures(result), details: result };
     },
   },
 ];

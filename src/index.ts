@@ -7,12 +7,23 @@ import { createGitHubHost } from "./reporter/github-host.js";
 import type { AppSettings } from "./config/env.js";
 import type { GitHubClient } from "./github/client.js";
 import { admitTrigger } from "./intake/admit-trigger.js";
-import { parseCommentEvent, parseLabeledEvent, type CommentPayload, type LabeledPayload, type ParsedEvent } from "./intake/trigger-event.js";
+import { handleCheckRunEvent } from "./intake/control-runs.js";
+import {
+  parseCheckRunEvent,
+  parseCommentEvent,
+  parseLabeledEvent,
+  type CheckRunPayload,
+  type CommentPayload,
+  type LabeledPayload,
+  type ParsedEvent,
+} from "./intake/trigger-event.js";
+import { createPreferenceStore } from "./store/preference-store.js";
+import { createWriteLimiters, DEFAULT_WRITE_MIN_TIME_MS } from "./github/write-limiter.js";
 import { openDatabase, type SqliteDatabase } from "./store/database.js";
 import { createDeliveryStore } from "./store/delivery-store.js";
 import { createRunStore, type RunStore } from "./store/run-store.js";
 import { executeRun } from "./worker/execute-run.js";
-import { recoverRuns } from "./worker/recover-runs.js";
+import { recoverRuns, STALE_HEARTBEAT_MS } from "./worker/recover-runs.js";
 import { createWorker, type Worker } from "./worker/worker.js";
 
 export interface HamsterAppOptions {
@@ -23,13 +34,23 @@ export interface HamsterAppOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** How often live progress may update the check run. */
   readonly progressIntervalMs?: number;
+  /** How often executing runs heartbeat, and how often orphaned runs are looked for. */
+  readonly heartbeatMs?: number;
+  readonly recoveryIntervalMs?: number;
+  /** Time between two writes of one installation to GitHub (default 1000 ms, GitHub's advice). */
+  readonly writeMinTimeMs?: number;
 }
 
 export interface HamsterApp {
   readonly appFn: ApplicationFunction;
   /** Resolves when no trigger is being admitted, no run is executing, and start-up recovery is done. */
   idle(): Promise<void>;
-  /** Stops the worker and closes the database. */
+  /**
+   * Shuts down gracefully: no new runs start, running ones get `graceMs` to reach a stage
+   * boundary, then are left active for the next start to resume.
+   */
+  drain(graceMs: number): Promise<void>;
+  /** Drains with no grace period and closes the database. */
   close(): Promise<void>;
   /** The run store, once the app function has been loaded. */
   readonly runs: RunStore;
@@ -51,6 +72,13 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
   let db: SqliteDatabase | undefined;
   let runs: RunStore | undefined;
   let worker: Worker | undefined;
+  let recoveryTimer: NodeJS.Timeout | undefined;
+  // One queue of writes per installation, so many runs at once stay under GitHub's secondary rate limits.
+  const writeLimiters = createWriteLimiters({ minTimeMs: options.writeMinTimeMs ?? DEFAULT_WRITE_MIN_TIME_MS });
+  const track = (work: Promise<unknown>) => {
+    const tracked = work.finally(() => admissions.delete(tracked));
+    admissions.add(tracked);
+  };
 
   const appFn: ApplicationFunction = async (app: Probot) => {
     const registry: AgentRegistry = await createAgentRegistry({
@@ -62,7 +90,18 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     const runStore = createRunStore(db);
     runs = runStore;
     const deliveries = createDeliveryStore(db);
-    const getOctokit = (installationId: number) => app.auth(installationId) as Promise<GitHubClient>;
+    const preferences = createPreferenceStore(db);
+    const getOctokit = async (installationId: number) => {
+      const octokit = (await app.auth(installationId)) as GitHubClient;
+      writeLimiters.wrap(octokit, installationId);
+      return octokit;
+    };
+    const clientOf = (context: Context): GitHubClient => {
+      const octokit = context.octokit as GitHubClient;
+      const installationId = (context.payload as { installation?: { id?: number } }).installation?.id;
+      if (installationId) writeLimiters.wrap(octokit, installationId);
+      return octokit;
+    };
     const activeWorker = createWorker({
       concurrency: settings.concurrency,
       log: app.log,
@@ -81,13 +120,23 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
                 ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
               }),
             getAgent: (name) => registry.available[name] ?? { unavailable: registry.explainMissing(name) },
+            isDraining: () => activeWorker.isDraining(),
+            ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
           },
           runId,
           signal,
         ),
     });
     worker = activeWorker;
-    const admitDeps = { runs: runStore, settings, log: app.log, knownAgents: registry.known, enqueue: activeWorker.enqueue };
+    const admitDeps = {
+      runs: runStore,
+      preferences,
+      settings,
+      log: app.log,
+      knownAgents: registry.known,
+      enqueue: activeWorker.enqueue,
+      abort: activeWorker.abort,
+    };
 
     /** Records the delivery and hands the trigger to admission without waiting for it. */
     const receive = (context: Context, parsed: ParsedEvent) => {
@@ -96,10 +145,11 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
         context.log.info({ delivery: context.id }, "redelivered webhook ignored");
         return;
       }
-      const admission = admitTrigger(admitDeps, context.octokit as GitHubClient, parsed.event, () => context.config(CONFIG_FILE_NAME))
-        .catch((error: unknown) => context.log.error({ err: error, delivery: context.id }, "could not admit the trigger"))
-        .finally(() => admissions.delete(admission));
-      admissions.add(admission);
+      track(
+        admitTrigger(admitDeps, clientOf(context), parsed.event, () => context.config(CONFIG_FILE_NAME)).catch((error: unknown) =>
+          context.log.error({ err: error, delivery: context.id }, "could not admit the trigger"),
+        ),
+      );
     };
 
     app.on("issues.labeled", (context) => receive(context, parseLabeledEvent(context.id, context.payload as LabeledPayload)));
@@ -107,10 +157,26 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       receive(context, parseCommentEvent(context.id, context.payload as CommentPayload)),
     );
 
-    const recovery = recoverRuns({ runs: runStore, log: app.log, getOctokit, enqueue: activeWorker.enqueue })
-      .catch((error: unknown) => app.log.error({ err: error }, "recovering runs failed"))
-      .finally(() => admissions.delete(recovery));
-    admissions.add(recovery);
+    app.on(["check_run.requested_action", "check_run.rerequested"], (context) => {
+      const parsed = parseCheckRunEvent(context.id, context.payload as unknown as CheckRunPayload);
+      if ("kind" in parsed) return;
+      if (!deliveries.recordDelivery(context.id, context.name)) return;
+      track(
+        handleCheckRunEvent(admitDeps, clientOf(context), parsed).catch((error: unknown) =>
+          context.log.error({ err: error, delivery: context.id }, "could not handle the check run event"),
+        ),
+      );
+    });
+
+    const recover = (staleAfterMs: number) =>
+      recoverRuns({ runs: runStore, log: app.log, getOctokit, enqueue: activeWorker.enqueue, isExecutingHere: activeWorker.has, staleAfterMs }).catch(
+        (error: unknown) => app.log.error({ err: error }, "recovering runs failed"),
+      );
+    // At start every active run was orphaned by the previous process; later, only runs whose
+    // worker stopped heartbeating (a hung or killed worker) are.
+    track(recover(0));
+    recoveryTimer = setInterval(() => void recover(STALE_HEARTBEAT_MS), options.recoveryIntervalMs ?? 30_000);
+    recoveryTimer.unref();
   };
 
   async function idle(): Promise<void> {
@@ -125,9 +191,16 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
   return {
     appFn,
     idle,
+    async drain(graceMs: number) {
+      clearInterval(recoveryTimer);
+      await worker?.drain(graceMs);
+      await Promise.allSettled([...admissions]);
+    },
     async close() {
-      await worker?.stop();
+      await this.drain(0);
+      await writeLimiters.stop();
       db?.close();
+      db = undefined;
     },
     get runs() {
       if (!runs) throw new Error("The app function has not been loaded yet");

@@ -3,12 +3,15 @@ import { parseSettings, SettingsError } from "./config/env.js";
 import { createHamsterApp } from "./index.js";
 
 try {
-  const hamster = createHamsterApp({ settings: parseSettings(process.env) });
+  const settings = parseSettings(process.env);
+  const hamster = createHamsterApp({ settings });
   const server = await run(hamster.appFn);
-  // Probot stops on SIGINT itself; SIGTERM (docker stop, systemd) gets the same orderly end.
+  // SIGTERM (docker stop, systemd, a deploy): take no new webhooks, give running runs a grace
+  // period to reach a stage boundary, and leave the rest for the next start to resume.
   process.once("SIGTERM", () => {
     void (async () => {
       await server.stop();
+      await hamster.drain(settings.shutdownGraceMs);
       await hamster.close();
       process.exit(0);
     })();

@@ -18,6 +18,7 @@ const EnvSchema = z.object({
   HAMSTER_MAX_OUTPUT_TOKENS: positiveInt(16_000, 128_000),
   HAMSTER_COMMAND_TIMEOUT_SECONDS: positiveInt(600, 86_400),
   HAMSTER_RUN_MINUTES: positiveInt(60, 1440),
+  HAMSTER_SHUTDOWN_GRACE_SECONDS: positiveInt(25, 3600),
   HAMSTER_GIT_AUTHOR_NAME: z.string().min(1).default("Hamster Deliver"),
   HAMSTER_GIT_AUTHOR_EMAIL: z.string().email().default("hamster-deliver[bot]@users.noreply.github.com"),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
@@ -33,6 +34,8 @@ export interface AppSettings {
   readonly commandTimeoutMs: number;
   /** Wall-clock budget of a run, unless the repository sets its own. */
   readonly runMinutes: number;
+  /** On SIGTERM, how long running runs get to reach a stage boundary. */
+  readonly shutdownGraceMs: number;
   readonly gitAuthor: { readonly name: string; readonly email: string };
   readonly anthropicApiKey: string | undefined;
   readonly anthropicBaseUrl: string | undefined;
@@ -60,6 +63,7 @@ export function parseSettings(env: NodeJS.ProcessEnv): AppSettings {
     maxOutputTokens: e.HAMSTER_MAX_OUTPUT_TOKENS,
     commandTimeoutMs: e.HAMSTER_COMMAND_TIMEOUT_SECONDS * 1000,
     runMinutes: e.HAMSTER_RUN_MINUTES,
+    shutdownGraceMs: e.HAMSTER_SHUTDOWN_GRACE_SECONDS * 1000,
     gitAuthor: { name: e.HAMSTER_GIT_AUTHOR_NAME, email: e.HAMSTER_GIT_AUTHOR_EMAIL },
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,

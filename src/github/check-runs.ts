@@ -1,4 +1,4 @@
-import type { CheckConclusion, CheckRunOutput } from "../reporter/render-check-run.js";
+import type { CheckAction, CheckConclusion, CheckRunOutput } from "../reporter/render-check-run.js";
 import { CHECK_RUN_NAME } from "../reporter/render-check-run.js";
 import type { GitHubClient, RepoRef } from "./client.js";
 
@@ -10,7 +10,7 @@ export interface CheckRunRef {
 export async function createCheckRun(
   octokit: GitHubClient,
   repo: RepoRef,
-  input: { headSha: string; output: CheckRunOutput; conclusion?: CheckConclusion; detailsUrl?: string; externalId: string },
+  input: { headSha: string; output: CheckRunOutput; conclusion?: CheckConclusion; detailsUrl?: string; externalId: string; actions?: readonly CheckAction[] },
 ): Promise<CheckRunRef> {
   const now = new Date().toISOString();
   const { data } = await octokit.rest.checks.create({
@@ -24,6 +24,7 @@ export async function createCheckRun(
       ? { status: "completed" as const, conclusion: input.conclusion, completed_at: now }
       : { status: "in_progress" as const }),
     output: input.output,
+    ...(input.actions ? { actions: [...input.actions] } : {}),
   });
   return { id: data.id, htmlUrl: data.html_url };
 }
@@ -32,7 +33,7 @@ export async function updateCheckRun(
   octokit: GitHubClient,
   repo: RepoRef,
   checkRunId: number,
-  input: { output: CheckRunOutput; conclusion?: CheckConclusion; detailsUrl?: string },
+  input: { output: CheckRunOutput; conclusion?: CheckConclusion; detailsUrl?: string; actions?: readonly CheckAction[] },
 ): Promise<CheckRunRef> {
   const { data } = await octokit.rest.checks.update({
     ...repo,
@@ -42,6 +43,7 @@ export async function updateCheckRun(
       ? { status: "completed" as const, conclusion: input.conclusion, completed_at: new Date().toISOString() }
       : { status: "in_progress" as const }),
     output: input.output,
+    ...(input.actions ? { actions: [...input.actions] } : {}),
   });
   return { id: data.id, htmlUrl: data.html_url };
 }

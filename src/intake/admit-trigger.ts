@@ -1,13 +1,16 @@
 import type { Logger } from "probot";
 import type { AppSettings } from "../config/env.js";
+import { parseRepoConfig } from "../config/repo-config.js";
 import { branchExists } from "../github/branches.js";
 import type { GitHubClient } from "../github/client.js";
 import { addEyesReaction, createIssueComment } from "../github/comments.js";
 import { canTriggerRuns, getRepoRole } from "../github/permissions.js";
 import { createRunReporter } from "../reporter/run-reporter.js";
-import { ActiveRunExistsError, type RunStore } from "../store/run-store.js";
+import type { PreferenceStore } from "../store/preference-store.js";
+import { ActiveRunExistsError, type NewRun, type RunStore } from "../store/run-store.js";
 import type { Run } from "../store/run.js";
-import { parseRepoConfig, REPO_CONFIG_PATH } from "../config/repo-config.js";
+import type { StopReason } from "../worker/stop-reason.js";
+import { cancelActiveRun, handlePreferences, publishRunsList, retryLatestRun } from "./control-runs.js";
 import { decideTrigger } from "./decide-trigger.js";
 import {
   renderActiveRunExists,
@@ -17,14 +20,19 @@ import {
   renderPermissionDenied,
   renderUnsupported,
 } from "./render-replies.js";
+import { resolveRunParameters } from "./resolve-parameters.js";
+import type { DeliverParams } from "./slash-command.js";
 import type { TriggerEvent } from "./trigger-event.js";
 
 export interface AdmitDependencies {
   readonly runs: RunStore;
+  readonly preferences: PreferenceStore;
   readonly settings: AppSettings;
   readonly log: Logger;
   readonly knownAgents: readonly string[];
   enqueue(runId: number): void;
+  /** Stops a run this process is executing; false when it is not executing here. */
+  abort(runId: number, reason: StopReason): boolean;
 }
 
 export type AdmitOutcome =
@@ -33,12 +41,15 @@ export type AdmitOutcome =
   | { readonly outcome: "queued"; readonly run: Run };
 
 export function statusCommentUrl(run: Run): string | undefined {
-  return run.statusCommentId ? `${run.request.issue.htmlUrl}#issuecomment-${run.statusCommentId}` : undefined;
+  return run.statusCommentId ? `${run.request.repo.htmlUrl}/issues/${run.request.conversationNumber ?? run.issueNumber}#issuecomment-${run.statusCommentId}` : undefined;
 }
 
+/** Replies on the issue or pull request the event came from. */
+export type Reply = (why: string, body: string) => Promise<AdmitOutcome>;
+
 /**
- * Turns a trigger into a queued run, or into a reply that says why not. Runs after the
- * webhook has been answered, so its API calls never delay GitHub's delivery.
+ * Turns a trigger (label, slash command) into what it asks for, or into a reply that says
+ * why not. Runs after the webhook has been answered, so its API calls never delay GitHub.
  */
 export async function admitTrigger(
   deps: AdmitDependencies,
@@ -47,12 +58,12 @@ export async function admitTrigger(
   /** The repository's .github/hamster.yml, parsed YAML or null (Probot's context.config). */
   readRepoConfig: () => Promise<unknown>,
 ): Promise<AdmitOutcome> {
-  const { runs, settings, log } = deps;
+  const { log } = deps;
   const repo = { owner: event.repo.owner, repo: event.repo.name };
   const login = event.sender.login;
-  const reply = async (why: string, body: string): Promise<AdmitOutcome> => {
+  const reply: Reply = async (why, body) => {
     await createIssueComment(octokit, repo, event.issue.number, body);
-    log.info({ delivery: event.deliveryId, why }, "trigger refused");
+    log.info({ delivery: event.deliveryId, why }, "trigger answered");
     return { outcome: "replied", why };
   };
 
@@ -61,9 +72,65 @@ export async function admitTrigger(
 
   const role = await getRepoRole(octokit, repo, login);
   if (!canTriggerRuns(role)) return reply(`sender has ${role} access`, renderPermissionDenied(login, role));
-  if (decision.action === "reject") return reply("invalid command", renderInvalidCommand(login, decision.errors));
+  if (decision.action === "reject") return reply("invalid command", renderInvalidCommand(login, decision.command, decision.errors));
   if (decision.action === "unsupported") return reply("unsupported target", renderUnsupported(login, decision.message));
 
+  const command = decision.command;
+  const control = { deps, octokit, event, reply };
+  switch (command.kind) {
+    case "cancel":
+      return cancelActiveRun(control);
+    case "retry":
+      return retryLatestRun(control);
+    case "runs":
+      return publishRunsList(control);
+    case "prefs":
+      return handlePreferences(control, command);
+    case "deliver":
+      return event.issue.isPullRequest
+        ? startFollowUp(control, command.instructions, command.params)
+        : startRun(control, command.params, command.instructions, readRepoConfig);
+  }
+}
+
+export interface ControlContext {
+  readonly deps: AdmitDependencies;
+  readonly octokit: GitHubClient;
+  readonly event: TriggerEvent;
+  readonly reply: Reply;
+}
+
+/** Records the run, acknowledges it (👀, status comment) and hands it to the worker. */
+export async function queueRun(control: ControlContext, input: NewRun): Promise<AdmitOutcome> {
+  const { deps, octokit, event, reply } = control;
+  let run: Run;
+  try {
+    run = deps.runs.createRun(input);
+  } catch (error) {
+    if (error instanceof ActiveRunExistsError) {
+      return reply(`run #${error.activeRun.id} active`, renderActiveRunExists(event.sender.login, error.activeRun, statusCommentUrl(error.activeRun)));
+    }
+    throw error;
+  }
+  const repo = { owner: event.repo.owner, repo: event.repo.name };
+  // The 👀 is an acknowledgement only; failing to add it must not stop the run.
+  await addEyesReaction(octokit, repo, event.comment ? { commentId: event.comment.id } : { issueNumber: event.issue.number }).catch(
+    (error: unknown) => deps.log.warn({ runId: run.id, err: error }, "could not add the reaction"),
+  );
+  try {
+    await createRunReporter({ octokit, runs: deps.runs }).publishStatusComment(run.id);
+  } finally {
+    // The run is recorded: it runs even if the status comment could not be written now.
+    deps.enqueue(run.id);
+  }
+  deps.log.info({ runId: run.id, issue: run.issueNumber, repo: `${event.repo.owner}/${event.repo.name}` }, "run queued");
+  return { outcome: "queued", run: deps.runs.getRun(run.id) };
+}
+
+async function startRun(control: ControlContext, params: DeliverParams, instructions: string, readRepoConfig: () => Promise<unknown>): Promise<AdmitOutcome> {
+  const { deps, octokit, event, reply } = control;
+  const login = event.sender.login;
+  const repo = { owner: event.repo.owner, repo: event.repo.name };
   let rawConfig: unknown;
   try {
     rawConfig = await readRepoConfig();
@@ -74,70 +141,73 @@ export async function admitTrigger(
   const config = parseRepoConfig(rawConfig);
   if (!config.ok) return reply("invalid config", renderInvalidRepoConfig(login, config.errors));
 
-  // Each value: the command's parameter, then the repository's config, then the app's default.
-  const { params } = decision;
+  const resolved = resolveRunParameters({
+    command: params,
+    preferences: deps.preferences.getPreferences(event.installationId, event.sender.id),
+    repository: config.config,
+    defaults: { branch: event.repo.defaultBranch, agent: "claude", model: deps.settings.defaultModel },
+  });
   const fullName = `${event.repo.owner}/${event.repo.name}`;
-  const chosen = {
-    branch: params.branch ?? config.config.branch,
-    target: params.target ?? config.config.target,
-  };
   for (const which of ["branch", "target"] as const) {
-    const branch = chosen[which];
-    if (branch !== undefined && branch !== event.repo.defaultBranch && !(await branchExists(octokit, repo, branch))) {
+    const branch = resolved[which].value;
+    if (branch !== event.repo.defaultBranch && !(await branchExists(octokit, repo, branch))) {
       return reply(`missing ${which} ${branch}`, renderMissingBranch(login, branch, fullName, which));
     }
   }
-  const agent = params.agent ?? config.config.agent ?? "claude";
-  if (!deps.knownAgents.includes(agent)) {
-    return reply("unknown agent", renderInvalidRepoConfig(login, [`\`agent: ${agent}\` is not an agent Hamster knows (known: ${deps.knownAgents.join(", ")})`]));
+  if (!deps.knownAgents.includes(resolved.agent.value)) {
+    return reply("unknown agent", renderInvalidRepoConfig(login, [`\`agent: ${resolved.agent.value}\` is not an agent Hamster knows (known: ${deps.knownAgents.join(", ")})`]));
   }
-  const baseBranch = chosen.branch ?? event.repo.defaultBranch;
   const { setup, test, budgets, readyForReview } = config.config;
+  const outcome = await queueRun(control, {
+    installationId: event.installationId,
+    trigger: event.kind,
+    requestedBy: login,
+    deliveryId: event.deliveryId,
+    request: {
+      repo: event.repo,
+      issue: { number: event.issue.number, title: event.issue.title, body: event.issue.body, author: event.issue.author, htmlUrl: event.issue.htmlUrl },
+      baseBranch: resolved.branch.value,
+      targetBranch: resolved.target.value,
+      agent: resolved.agent.value,
+      model: resolved.model.value,
+      instructions,
+      ...(event.comment ? { commentId: event.comment.id } : {}),
+      settings: { setup, ...(test !== undefined ? { test } : {}), budgets, readyForReview },
+      ...(event.issue.milestone ? { milestone: event.issue.milestone } : {}),
+      parameterSources: { branch: resolved.branch.source, target: resolved.target.source, agent: resolved.agent.source, model: resolved.model.source },
+    },
+  });
+  if (outcome.outcome === "queued" && config.warnings.length > 0) deps.runs.updateRun(outcome.run.id, { notes: config.warnings });
+  return outcome;
+}
 
-  let run: Run;
-  try {
-    run = runs.createRun({
-      installationId: event.installationId,
-      trigger: event.kind,
-      requestedBy: login,
-      deliveryId: event.deliveryId,
-      request: {
-        repo: event.repo,
-        issue: {
-          number: event.issue.number,
-          title: event.issue.title,
-          body: event.issue.body,
-          author: event.issue.author,
-          htmlUrl: event.issue.htmlUrl,
-        },
-        baseBranch,
-        targetBranch: chosen.target ?? baseBranch,
-        agent,
-        model: params.model ?? config.config.model ?? settings.defaultModel,
-        instructions: decision.instructions,
-        ...(event.comment ? { commentId: event.comment.id } : {}),
-        settings: { setup, ...(test !== undefined ? { test } : {}), budgets, readyForReview },
-        ...(event.issue.milestone ? { milestone: event.issue.milestone } : {}),
-      },
-    });
-    if (config.warnings.length > 0) runs.updateRun(run.id, { notes: config.warnings });
-  } catch (error) {
-    if (error instanceof ActiveRunExistsError) {
-      return reply(`run #${error.activeRun.id} active`, renderActiveRunExists(login, error.activeRun, statusCommentUrl(error.activeRun)));
-    }
-    throw error;
+/**
+ * `/deliver` on a Hamster pull request: a new run of the same task on the PR's branch,
+ * with the PR's review comments and the new instructions; the same PR is updated.
+ */
+async function startFollowUp(control: ControlContext, instructions: string, params: DeliverParams): Promise<AdmitOutcome> {
+  const { deps, event, reply } = control;
+  const original = deps.runs.findRunForPullRequest(event.repo.id, event.issue.number);
+  if (!original?.workBranch) {
+    return reply("not a hamster PR", renderUnsupported(event.sender.login, "This pull request was not opened by Hamster, so there is no task to follow up. Use `/deliver` on an issue."));
   }
-
-  // The 👀 is an acknowledgement only; failing to add it must not stop the run.
-  await addEyesReaction(octokit, repo, event.comment ? { commentId: event.comment.id } : { issueNumber: event.issue.number }).catch(
-    (error: unknown) => log.warn({ runId: run.id, err: error }, "could not add the reaction"),
-  );
-  try {
-    await createRunReporter({ octokit, runs }).publishStatusComment(run.id);
-  } finally {
-    // The run is recorded: it runs even if the status comment could not be written now.
-    deps.enqueue(run.id);
+  if (params.branch !== undefined || params.target !== undefined) {
+    return reply("follow-up branch", renderUnsupported(event.sender.login, "A follow-up works on this pull request's own branch: leave out `branch=` and `target=`."));
   }
-  log.info({ runId: run.id, issue: event.issue.number, repo: fullName }, "run queued");
-  return { outcome: "queued", run: runs.getRun(run.id) };
+  return queueRun(control, {
+    installationId: event.installationId,
+    trigger: "follow_up",
+    requestedBy: event.sender.login,
+    deliveryId: event.deliveryId,
+    followUpOf: original.id,
+    workBranch: original.workBranch,
+    request: {
+      ...original.request,
+      agent: params.agent ?? original.request.agent,
+      model: params.model ?? original.request.model,
+      instructions,
+      conversationNumber: event.issue.number,
+      ...(event.comment ? { commentId: event.comment.id } : {}),
+    },
+  });
 }

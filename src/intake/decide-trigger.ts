@@ -1,11 +1,11 @@
-import { parseDeliverCommand, type DeliverParams } from "./deliver-command.js";
+import { parseSlashCommand, type SlashCommand } from "./slash-command.js";
 import type { TriggerEvent } from "./trigger-event.js";
 
 export type TriggerDecision =
   | { readonly action: "ignore"; readonly why: string }
-  | { readonly action: "reject"; readonly errors: readonly string[] }
+  | { readonly action: "reject"; readonly command: string; readonly errors: readonly string[] }
   | { readonly action: "unsupported"; readonly message: string }
-  | { readonly action: "start"; readonly params: DeliverParams; readonly instructions: string };
+  | { readonly action: "command"; readonly command: SlashCommand };
 
 /** Pure: what an event asks for, before anyone's permission is checked. */
 export function decideTrigger(event: TriggerEvent, options: { knownAgents: readonly string[] }): TriggerDecision {
@@ -13,18 +13,12 @@ export function decideTrigger(event: TriggerEvent, options: { knownAgents: reado
   if (event.sender.isBot) return { action: "ignore", why: `sender ${event.sender.login} is a bot` };
   if (event.kind === "label") {
     if (event.issue.isPullRequest) {
-      return { action: "unsupported", message: "The `hamster:deliver` label works on issues, not on pull requests." };
+      return { action: "unsupported", message: "The `hamster:deliver` label works on issues. On a Hamster pull request, comment `/deliver` to start a follow-up run." };
     }
-    return { action: "start", params: {}, instructions: "" };
+    return { action: "command", command: { kind: "deliver", params: {}, instructions: "" } };
   }
-  const parsed = parseDeliverCommand(event.comment?.body ?? "", { knownAgents: options.knownAgents });
-  if (parsed.kind === "none") return { action: "ignore", why: "no /deliver command outside code and quotes" };
-  if (parsed.kind === "invalid") return { action: "reject", errors: parsed.errors };
-  if (event.issue.isPullRequest) {
-    return {
-      action: "unsupported",
-      message: "`/deliver` on a pull request (a follow-up run on its branch) is not supported yet. Comment `/deliver` on the issue instead.",
-    };
-  }
-  return { action: "start", params: parsed.command.params, instructions: parsed.command.instructions };
+  const parsed = parseSlashCommand(event.comment?.body ?? "", { knownAgents: options.knownAgents });
+  if (parsed.kind === "none") return { action: "ignore", why: "no command outside code and quotes" };
+  if (parsed.kind === "invalid") return { action: "reject", command: parsed.command, errors: parsed.errors };
+  return { action: "command", command: parsed.command };
 }

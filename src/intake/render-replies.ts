@@ -1,19 +1,21 @@
 import type { Run } from "../store/run.js";
+import type { PreferenceValues } from "../store/preference-store.js";
 import { inlineCode } from "../reporter/format.js";
-import { renderDeliverUsage } from "./deliver-command.js";
+import { renderCommandHelp } from "./slash-command.js";
 import { REPO_CONFIG_PATH, renderRepoConfigReference } from "../config/repo-config.js";
 
 export function renderPermissionDenied(login: string, role: string): string {
   return `@${login} Only people with write access to this repository can start Hamster runs (your access: ${role}). Ask a maintainer to add the \`hamster:deliver\` label or comment \`/deliver\`.`;
 }
 
-export function renderInvalidCommand(login: string, errors: readonly string[]): string {
+export function renderInvalidCommand(login: string, command: string, errors: readonly string[]): string {
+  const name = command === "hamster" ? "/hamster prefs" : `/${command}`;
   return [
-    `@${login} I couldn't start a run: the \`/deliver\` command has ${errors.length === 1 ? "a problem" : "problems"}.`,
+    `@${login} I couldn't do that: the \`${name}\` command has ${errors.length === 1 ? "a problem" : "problems"}.`,
     "",
     ...errors.map((e) => `- ${e}`),
     "",
-    renderDeliverUsage(),
+    renderCommandHelp(command),
   ].join("\n");
 }
 
@@ -42,4 +44,12 @@ export function renderActiveRunExists(login: string, active: Run, statusUrl?: st
 
 export function renderUnsupported(login: string, message: string): string {
   return `@${login} ${message}`;
+}
+
+export function renderPreferences(login: string, values: PreferenceValues | null, what: "saved" | "reset" | "show"): string {
+  const lead =
+    what === "saved" ? `@${login} Saved your delivery preferences for this installation.` : what === "reset" ? `@${login} Cleared your delivery preferences.` : `@${login} Your delivery preferences for this installation:`;
+  const entries = Object.entries(values ?? {}).filter(([, v]) => v !== undefined);
+  const list = entries.length > 0 ? entries.map(([k, v]) => `- \`${k}\`: ${inlineCode(String(v))}`).join("\n") : "- none saved: runs use `.github/hamster.yml`, then the app's defaults";
+  return `${lead}\n\n${list}\n\nA \`/deliver\` or the label uses, in order: the command's parameters, these preferences, the repository's \`.github/hamster.yml\`, the app's defaults. Change them with \`/hamster prefs agent=… branch=… model=…\`, clear them with \`/hamster prefs reset\`.`;
 }

@@ -7,7 +7,7 @@ export interface TriggerEvent {
   readonly kind: "label" | "comment";
   readonly deliveryId: string;
   readonly installationId: number;
-  readonly sender: { readonly login: string; readonly isBot: boolean };
+  readonly sender: { readonly id: number; readonly login: string; readonly isBot: boolean };
   readonly repo: RunRequest["repo"];
   readonly issue: RunRequest["issue"] & {
     readonly isPullRequest: boolean;
@@ -20,6 +20,7 @@ export interface TriggerEvent {
 export type ParsedEvent = { readonly kind: "trigger"; readonly event: TriggerEvent } | { readonly kind: "ignore"; readonly why: string };
 
 interface Account {
+  id?: number;
   login: string;
   type?: string;
 }
@@ -61,7 +62,7 @@ function parseCommon(deliveryId: string, payload: LabeledPayload | CommentPayloa
   return {
     deliveryId,
     installationId: payload.installation?.id ?? 0,
-    sender: { login: payload.sender.login, isBot: payload.sender.type === "Bot" },
+    sender: { id: payload.sender.id ?? 0, login: payload.sender.login, isBot: payload.sender.type === "Bot" },
     repo: {
       id: payload.repository.id,
       owner: payload.repository.owner.login,
@@ -90,10 +91,52 @@ export function parseLabeledEvent(deliveryId: string, payload: LabeledPayload): 
 
 export function parseCommentEvent(deliveryId: string, payload: CommentPayload): ParsedEvent {
   // Cheap pre-check before any parsing: most comments are not commands.
-  if (!payload.comment.body.includes("/deliver")) return { kind: "ignore", why: "no /deliver in the comment" };
+  if (!/\/(deliver|cancel|retry|runs|hamster)\b/.test(payload.comment.body)) return { kind: "ignore", why: "no command in the comment" };
   if (!payload.installation) return { kind: "ignore", why: "event without an installation" };
   return {
     kind: "trigger",
     event: { kind: "comment", comment: { id: payload.comment.id, body: payload.comment.body }, ...parseCommon(deliveryId, payload) },
+  };
+}
+
+/** A click on the check run's button, or GitHub's "Re-run" of it. */
+export interface CheckRunEvent {
+  readonly deliveryId: string;
+  readonly installationId: number;
+  readonly sender: { readonly id: number; readonly login: string; readonly isBot: boolean };
+  readonly repoId: number;
+  readonly action: "cancel" | "retry";
+  /** The run the check run belongs to (its external id). */
+  readonly runId: number;
+}
+
+export interface CheckRunPayload {
+  action: string;
+  requested_action?: { identifier: string };
+  check_run: { external_id: string | null; name: string; app?: { id: number } | null };
+  repository: { id: number };
+  sender: Account;
+  installation?: { id: number };
+}
+
+export function parseCheckRunEvent(deliveryId: string, payload: CheckRunPayload): CheckRunEvent | { kind: "ignore"; why: string } {
+  if (!payload.installation) return { kind: "ignore", why: "event without an installation" };
+  // GitHub sends these two actions only to the app that created the check run; the name
+  // and the run id (checked against the database later) make sure it is one of ours.
+  if (payload.check_run.name !== "Hamster") return { kind: "ignore", why: "not a Hamster check run" };
+  const runId = Number(payload.check_run.external_id);
+  if (!Number.isSafeInteger(runId) || runId <= 0) return { kind: "ignore", why: "check run without a run id" };
+  let action: "cancel" | "retry";
+  if (payload.action === "rerequested") action = "retry";
+  else if (payload.action === "requested_action" && (payload.requested_action?.identifier === "cancel" || payload.requested_action?.identifier === "retry")) {
+    action = payload.requested_action.identifier;
+  } else return { kind: "ignore", why: `check_run.${payload.action} is not a button of ours` };
+  return {
+    deliveryId,
+    installationId: payload.installation.id,
+    sender: { id: payload.sender.id ?? 0, login: payload.sender.login, isBot: payload.sender.type === "Bot" },
+    repoId: payload.repository.id,
+    action,
+    runId,
   };
 }

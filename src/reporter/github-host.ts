@@ -19,6 +19,7 @@ export function createGitHubHost(deps: { octokit: GitHubClient; runs: RunStore; 
   const initial = runs.getRun(runId);
   const repo = { owner: initial.repoOwner, repo: initial.repoName };
   let checkHeadSha: string | undefined;
+  let pullIsDraft = true;
   const live = createCoalescer(
     () => reporter.publishCheckRun(runId),
     deps.progressIntervalMs ?? PROGRESS_INTERVAL_MS,
@@ -42,17 +43,32 @@ export function createGitHubHost(deps: { octokit: GitHubClient; runs: RunStore; 
 
     async getTaskComments() {
       const run = runs.getRun(runId);
-      const { data } = await octokit.rest.issues.listComments({ ...repo, issue_number: run.issueNumber, per_page: 100 });
-      const roles = new Map<string, boolean>();
+      const trust = new Map<string, boolean>();
+      // Others' comments never reach the agent: anyone can comment on a public issue.
+      const isTrusted = async (author: string | undefined, type: string | undefined): Promise<boolean> => {
+        if (!author || type === "Bot") return false;
+        if (author === run.request.issue.author) return true;
+        if (!trust.has(author)) trust.set(author, canTriggerRuns(await getRepoRole(octokit, repo, author)));
+        return trust.get(author) ?? false;
+      };
       const trusted: { author: string; body: string }[] = [];
-      for (const comment of data) {
-        const author = comment.user?.login;
-        if (!author || comment.user?.type === "Bot" || !comment.body) continue;
-        if (author !== run.request.issue.author && !roles.has(author)) {
-          roles.set(author, canTriggerRuns(await getRepoRole(octokit, repo, author)));
+      const conversations = [run.issueNumber];
+      // A follow-up also reads its pull request: the conversation and the review comments.
+      const pull = run.followUpOf !== null ? run.request.conversationNumber : undefined;
+      if (pull !== undefined && pull !== run.issueNumber) conversations.push(pull);
+      for (const issueNumber of conversations) {
+        const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 });
+        for (const c of comments) {
+          if (c.body && (await isTrusted(c.user?.login, c.user?.type))) trusted.push({ author: c.user!.login, body: c.body });
         }
-        // Others' comments never reach the agent: anyone can comment on a public issue.
-        if (author === run.request.issue.author || roles.get(author)) trusted.push({ author, body: comment.body });
+      }
+      if (pull !== undefined) {
+        const reviews = await octokit.paginate(octokit.rest.pulls.listReviewComments, { ...repo, pull_number: pull, per_page: 100 });
+        for (const c of reviews) {
+          if (c.body && (await isTrusted(c.user?.login, c.user?.type))) {
+            trusted.push({ author: c.user!.login, body: `Review comment on \`${c.path}${c.line ? `:${c.line}` : ""}\`:\n\n${c.body}` });
+          }
+        }
       }
       return trusted;
     },
@@ -67,8 +83,11 @@ export function createGitHubHost(deps: { octokit: GitHubClient; runs: RunStore; 
           title: run.request.issue.title,
           body: renderDraftPullRequestBody(reporter.buildView(runId)),
         }));
+      pullIsDraft = pr.draft;
       runs.updateRun(runId, { prNumber: pr.number, prNodeId: pr.nodeId });
-      await reporter.startCheckRun(runId, prepared.headSha);
+      // A resumed run keeps its check run; a new run (or a retry) starts its own.
+      if (run.checkRunId) await reporter.publishCheckRun(runId);
+      else await reporter.startCheckRun(runId, prepared.headSha);
       checkHeadSha = prepared.headSha;
     },
 
@@ -84,7 +103,8 @@ export function createGitHubHost(deps: { octokit: GitHubClient; runs: RunStore; 
       const run = runs.getRun(runId);
       if (!run.prNumber) return;
       await updatePullRequestBody(octokit, repo, run.prNumber, renderDeliveredPullRequestBody(reporter.buildView(runId, files)));
-      if (ready && run.prNodeId) await markPullRequestReady(octokit, run.prNodeId);
+      // A follow-up on a PR that is already out of draft must not ask again (GitHub refuses).
+      if (ready && pullIsDraft && run.prNodeId) await markPullRequestReady(octokit, run.prNodeId);
     },
 
     async concluded({ files, headSha, workPushed, branchCreated }) {

@@ -31,6 +31,32 @@ export function renderCheckConclusion(run: Pick<Run, "state" | "conclusion">): C
   }
 }
 
+export interface CheckAction {
+  readonly label: string;
+  readonly description: string;
+  readonly identifier: CheckActionId;
+}
+
+export type CheckActionId = "cancel" | "retry";
+
+/** Buttons on the check run (GitHub's limits: label 20, description 40, identifier 20 characters). */
+export function renderCheckActions(run: Pick<Run, "state">): CheckAction[] {
+  switch (run.state) {
+    case "succeeded":
+      return [];
+    case "failed":
+    case "cancelled":
+    case "timed_out":
+      return [{ label: "Retry", description: "Start a new run of this task", identifier: "retry" }];
+    default:
+      return [{ label: "Cancel", description: "Stop this run; keep its work", identifier: "cancel" }];
+  }
+}
+
+export function parseCheckActionId(identifier: string): CheckActionId | null {
+  return identifier === "cancel" || identifier === "retry" ? identifier : null;
+}
+
 export function renderStageTable(view: RunView): string {
   const rows = buildStageTimeline(view.transitions, view.now).map((s) => {
     const duration = s.durationMs === null ? "" : formatDuration(s.durationMs);

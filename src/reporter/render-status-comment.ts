@@ -1,4 +1,6 @@
+import { renderParameterSources, type ParameterSource } from "../intake/resolve-parameters.js";
 import { isFinalState } from "../store/run-state.js";
+import type { Run } from "../store/run.js";
 import { inlineCode } from "./format.js";
 import { truncateForGitHub } from "./limits.js";
 import { renderMarker } from "./marker.js";
@@ -15,6 +17,29 @@ const HEADLINES: Record<string, string> = {
   timed_out: "timed out ⏱️",
 };
 
+const TRIGGER_NAMES: Record<Run["trigger"], string> = {
+  label: "label",
+  comment: "/deliver",
+  retry: "retry",
+  follow_up: "follow-up on the pull request",
+  local: "hamster run",
+};
+
+/** The run's parameters, and where each came from when that is known. */
+export function renderRequestParameters(run: Run): string {
+  const r = run.request;
+  const sources = r.parameterSources;
+  if (!sources) {
+    return `base ${inlineCode(r.baseBranch)} → target ${inlineCode(r.targetBranch)} · agent ${inlineCode(r.agent)} · model ${inlineCode(r.model)}`;
+  }
+  return renderParameterSources({
+    branch: { value: r.baseBranch, source: sources.branch as ParameterSource },
+    target: { value: r.targetBranch, source: sources.target as ParameterSource },
+    agent: { value: r.agent, source: sources.agent as ParameterSource },
+    model: { value: r.model, source: sources.model as ParameterSource },
+  });
+}
+
 /** The status comment on the issue: one per run, found again by its hidden marker. */
 export function renderStatusComment(view: RunView): string {
   const { run } = view;
@@ -25,7 +50,7 @@ export function renderStatusComment(view: RunView): string {
     renderMarker("status", run.id),
     `### 🐹 Hamster run #${run.id} — ${headline}`,
     "",
-    `Requested by @${run.requestedBy} (${run.trigger === "label" ? "label" : "/deliver"}) · base ${inlineCode(request.baseBranch)} → target ${inlineCode(request.targetBranch)} · agent ${inlineCode(request.agent)} · model ${inlineCode(request.model)}`,
+    `Requested by @${run.requestedBy} (${TRIGGER_NAMES[run.trigger]}) · ${renderRequestParameters(run)}`,
     "",
     buildStageTimeline(view.transitions, view.now)
       .map((s) => `${renderStageIcon(s.status)} ${renderStageName(s.stage)}${s.durationMs !== null && s.status !== "running" ? ` (${formatDuration(s.durationMs)})` : ""}`)

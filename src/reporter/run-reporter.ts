@@ -3,7 +3,7 @@ import { createCheckRun, updateCheckRun } from "../github/check-runs.js";
 import { createIssueComment, updateIssueComment } from "../github/comments.js";
 import type { Run } from "../store/run.js";
 import type { RunStore } from "../store/run-store.js";
-import { renderCheckConclusion, renderCheckRunOutput } from "./render-check-run.js";
+import { renderCheckActions, renderCheckConclusion, renderCheckRunOutput } from "./render-check-run.js";
 import { renderStatusComment } from "./render-status-comment.js";
 import type { RunView } from "./run-view.js";
 
@@ -19,11 +19,34 @@ export type RunReporter = ReturnType<typeof createRunReporter>;
 
 /**
  * The only writer of a run's status comment and check run. Everything it writes is
- * rendered from the run's rows, so publishing twice is harmless.
+ * rendered from the run's rows, so publishing twice is harmless; a rendering identical to
+ * the last one this reporter sent to the same check run or comment is not sent again
+ * (live progress often re-renders the same text, and every write counts against
+ * GitHub's content-creation limits).
  */
 export function createRunReporter(deps: { octokit: GitHubClient; runs: RunStore; now?: () => Date }) {
   const { octokit, runs } = deps;
   const now = deps.now ?? (() => new Date());
+  /** The last payload sent (or being sent) to each target: `check-run:<id>`, `comment:<id>`. */
+  const lastSent = new Map<string, string>();
+
+  /** Sends unless `payload` is what the target last got from this reporter; a failed send is forgotten. */
+  async function sendIfChanged(target: string, payload: string, send: () => Promise<unknown>): Promise<void> {
+    if (lastSent.get(target) === payload) return;
+    lastSent.set(target, payload);
+    try {
+      await send();
+    } catch (error) {
+      if (lastSent.get(target) === payload) lastSent.delete(target);
+      throw error;
+    }
+  }
+
+  /** What a check run shows for the view; creating and updating send the same, so it is compared as a whole. */
+  function renderCheckState(view: RunView) {
+    const conclusion = renderCheckConclusion(view.run);
+    return { output: renderCheckRunOutput(view), actions: renderCheckActions(view.run), ...(conclusion ? { conclusion } : {}) };
+  }
 
   function buildView(runId: number, files?: readonly string[]): RunView {
     const run = runs.getRun(runId);
@@ -43,10 +66,14 @@ export function createRunReporter(deps: { octokit: GitHubClient; runs: RunStore;
   async function publishStatusComment(runId: number, files?: readonly string[]): Promise<void> {
     const view = buildView(runId, files);
     const body = renderStatusComment(view);
-    if (view.run.statusCommentId) {
-      await updateIssueComment(octokit, repoOf(view.run), view.run.statusCommentId, body);
+    const commentId = view.run.statusCommentId;
+    if (commentId) {
+      await sendIfChanged(`comment:${commentId}`, body, () => updateIssueComment(octokit, repoOf(view.run), commentId, body));
     } else {
-      const comment = await createIssueComment(octokit, repoOf(view.run), view.run.issueNumber, body);
+      // A follow-up reports on the pull request it was asked on; other runs on their issue.
+      const conversation = view.run.request.conversationNumber ?? view.run.issueNumber;
+      const comment = await createIssueComment(octokit, repoOf(view.run), conversation, body);
+      lastSent.set(`comment:${comment.id}`, body);
       runs.updateRun(runId, { statusCommentId: comment.id });
     }
   }
@@ -54,24 +81,18 @@ export function createRunReporter(deps: { octokit: GitHubClient; runs: RunStore;
   /** Updates the run's current check run (if it has one), concluding it when the run has ended. */
   async function publishCheckRun(runId: number, files?: readonly string[]): Promise<void> {
     const view = buildView(runId, files);
-    if (!view.run.checkRunId) return;
-    const conclusion = renderCheckConclusion(view.run);
-    await updateCheckRun(octokit, repoOf(view.run), view.run.checkRunId, {
-      output: renderCheckRunOutput(view),
-      ...(conclusion ? { conclusion } : {}),
-    });
+    const checkRunId = view.run.checkRunId;
+    if (!checkRunId) return;
+    const state = renderCheckState(view);
+    await sendIfChanged(`check-run:${checkRunId}`, JSON.stringify(state), () => updateCheckRun(octokit, repoOf(view.run), checkRunId, state));
   }
 
   /** Opens a new `Hamster` check run on `headSha` for the run and makes it the run's current one. */
   async function startCheckRun(runId: number, headSha: string, files?: readonly string[]): Promise<number> {
     const view = buildView(runId, files);
-    const conclusion = renderCheckConclusion(view.run);
-    const check = await createCheckRun(octokit, repoOf(view.run), {
-      headSha,
-      output: renderCheckRunOutput(view),
-      externalId: String(runId),
-      ...(conclusion ? { conclusion } : {}),
-    });
+    const state = renderCheckState(view);
+    const check = await createCheckRun(octokit, repoOf(view.run), { headSha, externalId: String(runId), ...state });
+    lastSent.set(`check-run:${check.id}`, JSON.stringify(state));
     runs.updateRun(runId, { checkRunId: check.id });
     return check.id;
   }

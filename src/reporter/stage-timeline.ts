@@ -18,7 +18,8 @@ export function buildStageTimeline(transitions: readonly RunTransition[], now: D
   const furthest = enteredIndexes.length > 0 ? Math.max(...enteredIndexes) : -1;
 
   return STAGES.map((stage, index) => {
-    const position = transitions.findIndex((t) => t.state === stage);
+    // A resumed run enters stages again: its latest pass is the one that counts.
+    const position = transitions.findLastIndex((t) => t.state === stage);
     if (position === -1) {
       const status: StageStatus = index < furthest || ended ? "skipped" : "pending";
       return { stage, status, durationMs: null, detail: null };

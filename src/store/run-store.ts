@@ -10,6 +10,9 @@ export interface NewRun {
   readonly requestedBy: string;
   readonly deliveryId: string | null;
   readonly request: RunRequest;
+  /** The run whose pull request this follow-up continues. */
+  readonly followUpOf?: number;
+  readonly workBranch?: string;
 }
 
 /** What can be written on a run besides its state. */
@@ -31,6 +34,7 @@ export interface RunPatch {
   readonly notes?: readonly string[];
   readonly conclusion?: RunConclusion;
   readonly progress?: string;
+  readonly cancelledBy?: string;
 }
 
 /** The task already has an active run; the database refused a second one. */
@@ -74,6 +78,10 @@ interface RunRow {
   notes: string | null;
   conclusion: string | null;
   progress: string | null;
+  heartbeat_at: string | null;
+  resume_count: number;
+  follow_up_of: number | null;
+  cancelled_by: string | null;
   created_at: string;
   updated_at: string;
   finished_at: string | null;
@@ -123,6 +131,10 @@ function toRun(row: RunRow): Run {
     notes: parseJson<string[]>(row.notes) ?? [],
     conclusion: row.conclusion as RunConclusion | null,
     progress: row.progress,
+    heartbeatAt: row.heartbeat_at,
+    resumeCount: row.resume_count,
+    followUpOf: row.follow_up_of,
+    cancelledBy: row.cancelled_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
@@ -135,9 +147,9 @@ export type RunStore = ReturnType<typeof createRunStore>;
 export function createRunStore(db: SqliteDatabase, now: () => Date = () => new Date()) {
   const insertRunStatement = db.prepare(`
     INSERT INTO runs (installation_id, repo_id, repo_owner, repo_name, issue_number, state, trigger,
-                      requested_by, delivery_id, request, created_at, updated_at)
+                      requested_by, delivery_id, request, follow_up_of, work_branch, created_at, updated_at)
     VALUES (@installationId, @repoId, @repoOwner, @repoName, @issueNumber, 'queued', @trigger,
-            @requestedBy, @deliveryId, @request, @at, @at)`);
+            @requestedBy, @deliveryId, @request, @followUpOf, @workBranch, @at, @at)`);
   const insertTransitionStatement = db.prepare(
     `INSERT INTO run_transitions (run_id, state, at, detail) VALUES (?, ?, ?, ?)`,
   );
@@ -154,6 +166,14 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
       finished_at = CASE WHEN @final THEN @at ELSE finished_at END
     WHERE id = @id`);
   const listByStateStatement = db.prepare<[string], RunRow>(`SELECT * FROM runs WHERE state = ? ORDER BY id`);
+  const touchHeartbeatStatement = db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE id = ?`);
+  const markResumedStatement = db.prepare(`UPDATE runs SET resume_count = resume_count + 1, heartbeat_at = ? WHERE id = ?`);
+  const listActiveStatement = db.prepare<[], RunRow>(
+    `SELECT * FROM runs WHERE state IN ('preparing', 'planning', 'implementing', 'verifying', 'delivering') ORDER BY id`,
+  );
+  const findByPullStatement = db.prepare<[number, number], RunRow>(
+    `SELECT * FROM runs WHERE repo_id = ? AND pr_number = ? ORDER BY id DESC LIMIT 1`,
+  );
   const listForTaskStatement = db.prepare<[number, number], RunRow>(
     `SELECT * FROM runs WHERE repo_id = ? AND issue_number = ? ORDER BY id`,
   );
@@ -179,6 +199,7 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
       notes = COALESCE(@notes, notes),
       conclusion = COALESCE(@conclusion, conclusion),
       progress = COALESCE(@progress, progress),
+      cancelled_by = COALESCE(@cancelledBy, cancelled_by),
       updated_at = @at
     WHERE id = @id`);
 
@@ -207,6 +228,8 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
       requestedBy: input.requestedBy,
       deliveryId: input.deliveryId,
       request: JSON.stringify(input.request),
+      followUpOf: input.followUpOf ?? null,
+      workBranch: input.workBranch ?? null,
       at,
     });
     const id = Number(info.lastInsertRowid);
@@ -267,6 +290,7 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
       notes: toJson(patch.notes),
       conclusion: patch.conclusion ?? null,
       progress: patch.progress ?? null,
+      cancelledBy: patch.cancelledBy ?? null,
     });
     return getRun(id);
   }
@@ -287,5 +311,40 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
     return listForTaskStatement.all(repoId, issueNumber).map(toRun);
   }
 
-  return { createRun, getRun, findActiveRun, transitionRun, updateRun, listTransitions, listRunsInState, listRunsForTask };
+  /** Records that the run's worker is alive. */
+  function touchHeartbeat(id: number): void {
+    touchHeartbeatStatement.run(stamp(), id);
+  }
+
+  /** Counts a resumption, so a second interruption ends the run instead of looping. */
+  function markResumed(id: number): Run {
+    markResumedStatement.run(stamp(), id);
+    return getRun(id);
+  }
+
+  /** Runs in a stage (not queued): candidates for recovery when their worker is gone. */
+  function listExecutingRuns(): Run[] {
+    return listActiveStatement.all().map(toRun);
+  }
+
+  /** The latest run that worked on a pull request, for follow-ups and buttons on it. */
+  function findRunForPullRequest(repoId: number, prNumber: number): Run | undefined {
+    const row = findByPullStatement.get(repoId, prNumber);
+    return row ? toRun(row) : undefined;
+  }
+
+  return {
+    createRun,
+    getRun,
+    findActiveRun,
+    transitionRun,
+    updateRun,
+    listTransitions,
+    listRunsInState,
+    listRunsForTask,
+    touchHeartbeat,
+    markResumed,
+    listExecutingRuns,
+    findRunForPullRequest,
+  };
 }

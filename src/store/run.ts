@@ -2,7 +2,7 @@ import type { TokenUsage } from "../agent/provider.js";
 import type { CriterionStatus, Evidence } from "../task/evidence.js";
 import type { RunState } from "./run-state.js";
 
-export type TriggerKind = "label" | "comment" | "local";
+export type TriggerKind = "label" | "comment" | "local" | "retry" | "follow_up";
 
 /** Settings from the repository's .github/hamster.yml that shape the run, captured at request time. */
 export interface RunSettings {
@@ -71,6 +71,10 @@ export interface RunRequest {
   /** The comment that carried the command, for the reaction; absent for the label. */
   readonly commentId?: number;
   readonly settings?: RunSettings;
+  /** Where the status comment and replies go when not on the issue itself (a follow-up's pull request). */
+  readonly conversationNumber?: number;
+  /** Where each parameter's value came from: command, preferences, repository or default. */
+  readonly parameterSources?: Readonly<Record<"branch" | "target" | "agent" | "model", string>>;
   /** The issue's milestone, a possible source of the brief. */
   readonly milestone?: { readonly title: string; readonly description: string | null };
 }
@@ -106,6 +110,13 @@ export interface Run {
   readonly conclusion: RunConclusion | null;
   /** The latest live progress line (e.g. "turn 4: bash — npm test"). */
   readonly progress: string | null;
+  /** When the worker executing the run last said it was alive. */
+  readonly heartbeatAt: string | null;
+  /** How often the run was resumed after an interruption (it is resumed once at most). */
+  readonly resumeCount: number;
+  /** For a follow-up on a pull request: the run that opened it. */
+  readonly followUpOf: number | null;
+  readonly cancelledBy: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly finishedAt: string | null;

@@ -8,13 +8,14 @@ import { AgentError, type AgentProvider, type AgentSession, type Budgets } from 
 import { buildCommandEnv, runShellCommand } from "../agent/tools/bash.js";
 import type { AppSettings } from "../config/env.js";
 import type { RunStore } from "../store/run-store.js";
-import type { FinalState, RunState } from "../store/run-state.js";
+import { isFinalState, STAGES, type FinalState, type RunState, type Stage } from "../store/run-state.js";
 import type { Run, RunReport } from "../store/run.js";
 import { parseTask } from "../task/parse-task.js";
 import { renderWorkBranch } from "../workspace/branch-name.js";
 import { commitAll, listChangedFiles, prepareCheckout, pushBranch, removeCheckout, resolveCommit } from "../workspace/workspace.js";
 import type { RunHost } from "./run-host.js";
 import { describeFailure, RunFailure } from "./run-failure.js";
+import { readStopReason } from "./stop-reason.js";
 import { gatherContext } from "./gather-context.js";
 import { checkEvidence, decideConclusion, verifyWork } from "./verify-work.js";
 
@@ -26,6 +27,33 @@ export interface RunDependencies {
   createHost(run: Run): Promise<RunHost>;
   /** The provider for an agent name, or why it is not available. */
   getAgent(name: string): AgentProvider | { unavailable: string };
+  /** True while the app shuts down: the run stops at the next stage boundary and stays active. */
+  isDraining?(): boolean;
+  /** How often an executing run records that it is alive. */
+  heartbeatMs?: number;
+}
+
+/** The app is shutting down: the run stops here and the next start resumes it. */
+class DrainStop extends Error {
+  override readonly name = "DrainStop";
+}
+
+/** Where a resumed run starts again: after its last completed stage. */
+export function decideResumeStage(interrupted: RunState, hasPlan: boolean): Stage {
+  switch (interrupted) {
+    case "queued":
+    case "preparing":
+    case "planning":
+      return hasPlan ? "implementing" : "planning";
+    case "delivering":
+      // The agent's report is cheap to redo, and the tests must run on the salvaged work.
+      return "verifying";
+    case "implementing":
+    case "verifying":
+      return hasPlan ? interrupted : "planning";
+    default:
+      return "planning";
+  }
 }
 
 /** What the run has done to the outside world so far, so a failure can be cleaned up precisely. */
@@ -62,6 +90,9 @@ export function resolveBudgets(run: Run, settings: AppSettings): Budgets {
 export async function executeRun(deps: RunDependencies, runId: number, signal: AbortSignal): Promise<void> {
   const { runs, settings, log } = deps;
   const run = runs.getRun(runId);
+  // Cancelled while it waited for a worker, or already ended elsewhere.
+  if (isFinalState(run.state)) return;
+  const resuming = run.state !== "queued";
   let host: RunHost;
   try {
     host = await deps.createHost(run);
@@ -81,15 +112,21 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
   };
   const request = run.request;
   const enter = async (state: RunState, detail?: string) => {
+    // A stage boundary: the place where a shutdown may stop a run without losing a step.
+    if (deps.isDraining?.()) throw new DrainStop("The app is shutting down.");
     runs.transitionRun(runId, state, detail ? { detail } : {});
     await host.publish();
   };
   let session: AgentSession | undefined;
   const home = await mkdtemp(join(tmpdir(), "hamster-home-"));
+  runs.touchHeartbeat(runId);
+  const heartbeat = setInterval(() => runs.touchHeartbeat(runId), deps.heartbeatMs ?? HEARTBEAT_MS);
 
   try {
-    await enter("preparing");
-    const workBranch = renderWorkBranch(request.issue.number, request.issue.title);
+    const resumeAt = resuming ? decideResumeStage(run.state, (run.plan?.length ?? 0) > 0) : "planning";
+    await enter("preparing", resuming ? `resumed after an interruption (was ${run.state})` : undefined);
+    if (resuming) await salvageWorkspace(deps, host, run, progress.workdir);
+    const workBranch = run.workBranch ?? renderWorkBranch(request.issue.number, request.issue.title);
     runs.updateRun(runId, { workBranch });
     const token = await host.getGitToken();
     const prepared = await prepareCheckout({
@@ -142,12 +179,17 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
     });
     progress.agentStarted = true;
 
-    await enter("planning", `${agent.name} · ${request.model}`);
-    const plan = parsePlan(await session.send(buildPlanPrompt(), "planning"));
-    runs.updateRun(runId, { plan });
-
-    await enter("implementing");
-    await session.send(buildImplementPrompt(plan), "implementing");
+    const skip = (stage: Stage) => STAGES.indexOf(stage) < STAGES.indexOf(resumeAt);
+    let plan = run.plan ?? [];
+    if (!skip("planning")) {
+      await enter("planning", `${agent.name} · ${request.model}`);
+      plan = parsePlan(await session.send(buildPlanPrompt(), "planning"));
+      runs.updateRun(runId, { plan });
+    }
+    if (!skip("implementing")) {
+      await enter("implementing", resuming ? "resumed: the work pushed so far is on the branch" : undefined);
+      await session.send(buildImplementPrompt(plan), "implementing");
+    }
 
     await enter("verifying", gathered.context.testCommand ? gathered.context.testCommand : "no test command");
     const verification = gathered.context.testCommand
@@ -189,11 +231,44 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
     log.info({ runId, files: progress.files.length, conclusion }, "run delivered");
   } catch (error) {
     if (session) recordTotals(runs, runId, session);
-    await concludeFailedRun({ deps, host, runId, progress, error });
+    if (error instanceof DrainStop || readStopReason(signal)?.kind === "shutdown") {
+      // Left active on purpose: the next start salvages the workspace and resumes the run.
+      progress.keepWorkspace = true;
+      log.info({ runId, state: runs.getRun(runId).state }, "run left for resumption at shutdown");
+    } else {
+      await concludeFailedRun({ deps, host, runId, progress, error, signal });
+    }
   } finally {
+    clearInterval(heartbeat);
     await session?.close().catch((error: unknown) => log.warn({ runId, err: error }, "could not close the agent session"));
     await rm(home, { recursive: true, force: true }).catch(() => undefined);
     if (!progress.keepWorkspace) await removeCheckout(progress.workdir).catch((error: unknown) => log.warn({ runId, err: error }, "could not remove checkout"));
+  }
+}
+
+export const HEARTBEAT_MS = 10_000;
+
+/**
+ * A resumed run's previous process may have left the agent's uncommitted work in the
+ * workspace: push it to the branch before starting again, so no work is thrown away.
+ */
+async function salvageWorkspace(deps: RunDependencies, host: RunHost, run: Run, workdir: string): Promise<void> {
+  if (!existsSync(workdir)) return;
+  try {
+    if (run.workBranch) {
+      const commit = await commitAll(workdir, `WIP: work of Hamster run #${run.id} before an interruption`, deps.settings.gitAuthor);
+      if (commit) {
+        await pushBranch({ dir: workdir, remoteUrl: run.request.repo.cloneUrl, token: await host.getGitToken(), workBranch: run.workBranch });
+        deps.runs.updateRun(run.id, { headSha: commit.sha });
+      }
+    }
+    await removeCheckout(workdir);
+  } catch (error) {
+    // The old workspace stays where it is; a fresh checkout cannot be made on top of it.
+    deps.log.warn({ runId: run.id, err: error }, "could not salvage the interrupted workspace");
+    throw new RunFailure(
+      `The run was interrupted and its workspace could not be saved (${describeFailure(error)}). It is kept on the server as \`workspaces/run-${run.id}\`; retry to start over.`,
+    );
   }
 }
 
@@ -214,11 +289,19 @@ export function decideFailureState(error: unknown): FinalState {
  * rather than lost (or kept on the server when the push fails), and the host closes what
  * the run opened and left empty.
  */
-async function concludeFailedRun(input: { deps: RunDependencies; host: RunHost; runId: number; progress: RunProgress; error: unknown }): Promise<void> {
+async function concludeFailedRun(input: {
+  deps: RunDependencies;
+  host: RunHost;
+  runId: number;
+  progress: RunProgress;
+  error: unknown;
+  signal: AbortSignal;
+}): Promise<void> {
   const { deps, host, runId, progress, error } = input;
   const { runs, log, settings } = deps;
-  const reason = describeFailure(error);
-  const state = decideFailureState(error);
+  const stop = readStopReason(input.signal);
+  const state = stop?.kind === "cancel" ? "cancelled" : decideFailureState(error);
+  const reason = stop?.kind === "cancel" ? `Cancelled by @${stop.by}.` : describeFailure(error);
   log.warn({ runId, err: error, state }, "run did not deliver");
 
   const run = runs.getRun(runId);

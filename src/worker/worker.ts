@@ -1,12 +1,24 @@
 import Bottleneck from "bottleneck";
 import type { Logger } from "probot";
+import type { StopReason } from "./stop-reason.js";
 
 export interface Worker {
-  /** Schedules a queued run; returns at once. */
+  /** Schedules a queued (or resumed) run; returns at once. Ignored while draining. */
   enqueue(runId: number): void;
+  /** True while the run is queued or executing in this process. */
+  has(runId: number): boolean;
+  /** Aborts one run (queued or executing) with the reason; false when it is not here. */
+  abort(runId: number, reason: StopReason): boolean;
+  /** True once a drain has begun: stages check it at their boundaries. */
+  isDraining(): boolean;
+  /**
+   * Takes no new runs, gives running ones `graceMs` to reach a stage boundary (where they
+   * stop and stay active, for the next start to resume), then aborts what is left.
+   */
+  drain(graceMs: number): Promise<void>;
   /** Resolves when nothing is queued or running (tests and shutdown wait on it). */
   idle(): Promise<void>;
-  /** Aborts every running run and stops taking new ones. */
+  /** Drains at once (no grace). */
   stop(): Promise<void>;
 }
 
@@ -22,10 +34,10 @@ export function createWorker(options: {
   const limiter = new Bottleneck({ maxConcurrent: options.concurrency });
   const controllers = new Map<number, AbortController>();
   const pending = new Set<Promise<void>>();
-  let stopped = false;
+  let draining = false;
 
   function enqueue(runId: number): void {
-    if (stopped) return;
+    if (draining || controllers.has(runId)) return;
     const controller = new AbortController();
     controllers.set(runId, controller);
     const job = limiter
@@ -39,18 +51,35 @@ export function createWorker(options: {
   }
 
   async function idle(): Promise<void> {
-    // Jobs may enqueue nothing new, but loop in case one did while we waited.
+    // Jobs enqueue nothing themselves, but loop in case one was added while we waited.
     for (let round = 0; round < 1000 && pending.size > 0; round++) {
       await Promise.allSettled([...pending]);
     }
   }
 
-  async function stop(): Promise<void> {
-    stopped = true;
-    for (const controller of controllers.values()) controller.abort();
+  async function drain(graceMs: number): Promise<void> {
+    draining = true;
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([idle(), graceOver]);
+    clearTimeout(timer);
+    for (const controller of controllers.values()) controller.abort({ kind: "shutdown" } satisfies StopReason);
     await idle();
     await limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
   }
 
-  return { enqueue, idle, stop };
+  return {
+    enqueue,
+    has: (runId) => controllers.has(runId),
+    abort(runId, reason) {
+      const controller = controllers.get(runId);
+      if (!controller) return false;
+      controller.abort(reason);
+      return true;
+    },
+    isDraining: () => draining,
+    drain,
+    idle,
+    stop: () => drain(0),
+  };
 }

@@ -37,7 +37,7 @@ describe("the cache replay benchmark", () => {
   });
 
   it("is listed for bench/run.ts, which writes under the package root", () => {
-    expect(BENCHMARKS.map((b) => b.name)).toEqual(["prompt cache replay (20 model calls)"]);
+    expect(BENCHMARKS.map((b) => b.name)).toContain("prompt cache replay (20 model calls)");
     const root = mkdtempSync(path.join(tmpdir(), "hamster-bench-root-"));
     try {
       writeFileSync(path.join(root, "package.json"), "{}");

@@ -2,16 +2,24 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
-import { createTestApp, disableNetwork, loadExample, type TestApp } from "../helpers/app.js";
-import { mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
+import { createTestApp, disableNetwork, type TestApp } from "../helpers/app.js";
+import { delayed, mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
 import { fakeGitHub } from "../helpers/github.js";
 import { createBareRemote, getRemoteLog, listRemoteBranches, readRemoteFile } from "../helpers/git.js";
-
-const OWNER = "Codertocat";
-const REPO = "Hello-World";
-const TASK_BODY = readFileSync(new URL("../../fixtures/task-issue.md", import.meta.url), "utf8");
-const WORK_BRANCH = "hamster/1-spelling-error-in-the-readme-file";
-const REPO_ID = 186853002;
+import {
+  commentPayload as commentPayloadFor,
+  evidenceReport,
+  FULL_EVIDENCE,
+  labeledPayload as labeledPayloadFor,
+  OWNER,
+  PLAN,
+  REPO,
+  REPO_ID,
+  scriptHappyModel,
+  scriptIdleModel,
+  TASK_BODY,
+  WORK_BRANCH,
+} from "../helpers/scenario.js";
 
 type Remote = Awaited<ReturnType<typeof createBareRemote>>;
 
@@ -19,60 +27,8 @@ let remote: Remote;
 let app: TestApp;
 let github: ReturnType<typeof fakeGitHub>;
 
-function issuePayload(payload: Record<string, any>): Record<string, any> {
-  payload.installation = { id: 1 };
-  payload.repository.id = REPO_ID;
-  payload.repository.clone_url = remote.url;
-  payload.repository.default_branch = "main";
-  payload.issue.body = TASK_BODY;
-  return payload;
-}
-
-function labeledPayload(): Record<string, any> {
-  const payload = issuePayload(loadExample("issues", "labeled"));
-  payload.label.name = "hamster:deliver";
-  return payload;
-}
-
-function commentPayload(body: string, sender = OWNER, senderType = "User"): Record<string, any> {
-  const payload = issuePayload(loadExample("issue_comment", "created"));
-  payload.comment.body = body;
-  payload.sender.login = sender;
-  payload.sender.type = senderType;
-  return payload;
-}
-
-const PLAN = "- [ ] Create `hello.txt` containing `hello`\n- [ ] Run `npm test`";
-
-/** The agent's closing report: a JSON block with evidence for each acceptance criterion. */
-function evidenceReport(criteria: unknown[], summary = "Added `hello.txt` containing `hello`; `npm test` passes."): string {
-  return `Here is my report.\n\n\`\`\`json\n${JSON.stringify({ summary, criteria })}\n\`\`\``;
-}
-
-const FULL_EVIDENCE = [
-  { index: 1, status: "met", evidence: { kind: "file", path: "hello.txt", line: 1 } },
-  { index: 2, status: "met", evidence: { kind: "command", command: "npm test", result: "exit 0, prints ok" } },
-];
-
-/** A model that plans, creates hello.txt, runs the repository's tests, and reports with evidence. */
-function scriptHappyModel(criteria: unknown[] = FULL_EVIDENCE) {
-  return mockAnthropic([
-    reply([text(PLAN)], "end_turn"),
-    reply([text("I'll create the file."), toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
-    reply([toolUse("toolu_2", "bash", { command: "npm test" })], "tool_use"),
-    reply([text("Done: hello.txt exists and the tests pass.")], "end_turn"),
-    reply([text(evidenceReport(criteria))], "end_turn"),
-  ]);
-}
-
-/** A model that plans and then changes nothing. */
-function scriptIdleModel() {
-  return mockAnthropic([
-    reply([text(PLAN)], "end_turn"),
-    reply([text("Everything already looks right to me.")], "end_turn"),
-    reply([text(evidenceReport([], "Nothing to change."))], "end_turn"),
-  ]);
-}
+const labeledPayload = () => labeledPayloadFor(remote.url);
+const commentPayload = (body: string, sender?: string, senderType?: string) => commentPayloadFor(remote.url, body, sender, senderType);
 
 /** Replaces the fake GitHub of beforeEach (nock would otherwise answer from the first one). */
 function replaceGitHub(overrides: Partial<Parameters<typeof fakeGitHub>[0]>): ReturnType<typeof fakeGitHub> {
@@ -505,50 +461,97 @@ describe("a rejected push", () => {
   });
 });
 
-describe("a restart", () => {
-  it("ends a run the previous process left mid-stage, so its check run does not stay in progress", async () => {
-    const runs = app.hamster.runs;
-    const run = runs.createRun({
-      installationId: 1,
-      trigger: "label",
-      requestedBy: OWNER,
-      deliveryId: "d-restart",
-      request: {
-        repo: { id: REPO_ID, owner: OWNER, name: REPO, cloneUrl: remote.url, defaultBranch: "main", htmlUrl: `https://github.com/${OWNER}/${REPO}` },
-        issue: { number: 1, title: "Spelling error in the README file", body: TASK_BODY, author: OWNER, htmlUrl: `https://github.com/${OWNER}/${REPO}/issues/1` },
-        baseBranch: "main",
-        targetBranch: "main",
-        agent: "claude",
-        model: "claude-sonnet-5-5",
-        instructions: "",
-      },
-    });
-    runs.transitionRun(run.id, "preparing");
-    runs.transitionRun(run.id, "implementing");
-    // What the dead process had already created on GitHub.
-    github.checkRuns.push({ id: 1, name: "Hamster", headSha: "a".repeat(40), status: "in_progress", conclusion: null, output: { title: "", summary: "" }, externalId: String(run.id), updates: 0 });
-    github.comments.push({ id: 2, issueNumber: 1, body: "old", edits: [] });
-    runs.updateRun(run.id, { checkRunId: 1, statusCommentId: 2 });
-    const queued = runs.createRun({ ...runs.getRun(run.id), request: { ...runs.getRun(run.id).request, issue: { ...runs.getRun(run.id).request.issue, number: 2 } }, deliveryId: "d-queued" });
-    await app.hamster.close();
+describe("restarts", () => {
+  /** Starts a run and stops the app while the agent waits for the model in implementing. */
+  async function interruptWhileImplementing(): Promise<number> {
+    mockAnthropic([reply([text(PLAN)], "end_turn"), delayed(20_000, reply([text("too late")], "end_turn"))]);
+    await app.receive("issues", labeledPayload());
+    const runId = await waitForState("implementing");
+    await app.hamster.drain(0);
+    return runId;
+  }
 
-    // A new instance on the same data directory.
+  async function waitForState(state: string): Promise<number> {
+    for (let i = 0; i < 200; i++) {
+      const run = app.hamster.runs.listRunsForTask(REPO_ID, 1).at(-1);
+      if (run?.state === state) return run.id;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`no run reached ${state}`);
+  }
+
+  async function restartApp(): Promise<void> {
     const dataDir = app.dataDir;
     onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
+    nock.cleanAll();
+    disableNetwork();
+    // GitHub keeps its state across the app's restart: re-serve the same fake.
+    github = fakeGitHub({ owner: OWNER, repo: REPO, installationId: 1, roles: { Codertocat: "admin" }, branches: ["main"] }, github);
     app = await createTestApp({ dataDir });
-    scriptIdleModel();
+  }
+
+  it("resumes a run interrupted mid-implementing, on the same branch, PR and check run", async () => {
+    const runId = await interruptWhileImplementing();
+    expect(app.hamster.runs.getRun(runId).state).toBe("implementing");
+    const checkRunId = app.hamster.runs.getRun(runId).checkRunId;
+
+    await restartApp();
+    const model = mockAnthropic([
+      reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
+      reply([text("Created it.")], "end_turn"),
+      reply([text(evidenceReport(FULL_EVIDENCE))], "end_turn"),
+    ]);
     await app.hamster.idle();
 
-    const ended = app.hamster.runs.getRun(run.id);
-    expect(ended.state).toBe("failed");
-    expect(ended.reason).toContain("interrupted while implementing");
-    expect(github.checkRuns[0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    const run = app.hamster.runs.getRun(runId);
+    expect(run).toMatchObject({ state: "succeeded", resumeCount: 1, conclusion: "success" });
+    // The plan was done before the interruption: the resumed run goes straight to implementing.
+    expect(JSON.stringify(model.requests[0].messages)).toContain("Create `hello.txt` containing `hello`");
+    const states = app.hamster.runs.listTransitions(runId).map((t) => t.state);
+    expect(states).toEqual(["queued", "preparing", "planning", "implementing", "preparing", "implementing", "verifying", "delivering", "succeeded"]);
+    expect(app.hamster.runs.listTransitions(runId)[4]!.detail).toContain("resumed");
+    expect(github.pulls).toHaveLength(1);
+    expect(github.checkRuns.find((c) => c.id === checkRunId)).toMatchObject({ status: "completed", conclusion: "success" });
+    expect(github.checkRuns.filter((c) => c.status !== "completed")).toEqual([]);
+    expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("hello\n");
+  });
+
+  it("ends a run interrupted a second time as failed, with a Retry button", async () => {
+    const runId = await interruptWhileImplementing();
+    await restartApp();
+    mockAnthropic([delayed(20_000, reply([text("too late")], "end_turn"))]);
+    await waitForState("implementing");
+    await app.hamster.drain(0);
+    expect(app.hamster.runs.getRun(runId)).toMatchObject({ state: "implementing", resumeCount: 1 });
+
+    await restartApp();
+    await app.hamster.idle();
+    const run = app.hamster.runs.getRun(runId);
+    expect(run.state).toBe("failed");
+    expect(run.reason).toContain("interrupted again");
+    const check = github.checkRuns.find((c) => c.id === run.checkRunId)!;
+    expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
+    const lastUpdate = github.callsTo("PATCH", new RegExp(`^/check-runs/${check.id}$`)).at(-1)!.body as { actions?: { identifier: string }[] };
+    expect(lastUpdate.actions?.map((a) => a.identifier)).toEqual(["retry"]);
     expect(github.comments[0]!.body).toContain("failed ❌");
-    // The queued run was picked up again and ran to an end.
-    expect(app.hamster.runs.getRun(queued.id).state).toBe("failed");
-    expect(app.hamster.runs.getRun(queued.id).reason).toContain("without changing any file");
+  });
+
+  it("drains on shutdown: no new run starts, and the running one stops at a stage boundary, left to resume", async () => {
+    mockAnthropic([delayed(300, reply([text(PLAN)], "end_turn")), reply([text("never reached")], "end_turn")]);
+    await app.receive("issues", labeledPayload());
+    const runId = await waitForState("planning");
+    // The planning call answers within the grace period; the run then stops at the next boundary.
+    await app.hamster.drain(5_000);
+    const run = app.hamster.runs.getRun(runId);
+    expect(run.state).toBe("planning");
+    expect(run.plan).toEqual(["Create `hello.txt` containing `hello`", "Run `npm test`"]);
+    expect(nock.pendingMocks().some((m) => m.includes("anthropic"))).toBe(true);
+    // Nothing was concluded on GitHub: the next start resumes it.
+    expect(github.checkRuns[0]!.status).toBe("in_progress");
+    expect(github.pulls[0]!.state).toBe("open");
   });
 });
+
 
 describe("GitHub Enterprise Server", () => {
   it("sends every API call to GHE_HOST", async () => {

@@ -71,6 +71,7 @@ export async function createTestApp(
     settings,
     env: options.agentEnv ?? { PATH: "" },
     progressIntervalMs: 50,
+    writeMinTimeMs: 0,
     ...(options.builtinAgent ? { builtinAgent: options.builtinAgent } : {}),
   });
   await probot.load(hamster.appFn);

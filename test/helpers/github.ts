@@ -52,25 +52,30 @@ export interface FakeGitHubOptions {
   files?: Record<string, string>;
   /** Comments already on the task's issues, by issue number (the app's own are added as it writes them). */
   issueComments?: Record<number, { login: string; type?: string; body: string }[]>;
+  /** Review comments on pull requests, by PR number. */
+  reviewComments?: Record<number, { login: string; body: string; path: string; line: number }[]>;
   /** Other issues of the repository (`GET /issues/:n`). */
   issues?: Record<number, { title: string; body: string | null }>;
 }
 
-export function fakeGitHub(options: FakeGitHubOptions) {
+export interface FakeGitHubState {
+  calls: FakeCall[];
+  comments: FakeComment[];
+  reactions: { target: string; content: string }[];
+  checkRuns: FakeCheckRun[];
+  pulls: FakePull[];
+  deletedRefs: string[];
+}
+
+/** `previous`: the state of an earlier fake to carry on with (GitHub outlives an app restart). */
+export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubState) {
   const baseUrl = new URL(options.baseUrl ?? "https://api.github.com");
   // GitHub Enterprise Server serves REST under /api/v3 and GraphQL at /api/graphql.
   const prefix = baseUrl.pathname.replace(/\/$/, "");
   const graphqlPath = prefix === "" ? "/graphql" : prefix.replace(/\/v3$/, "/graphql");
   const repoPath = `${prefix}/repos/${options.owner}/${options.repo}`;
-  const state = {
-    calls: [] as FakeCall[],
-    comments: [] as FakeComment[],
-    reactions: [] as { target: string; content: string }[],
-    checkRuns: [] as FakeCheckRun[],
-    pulls: [] as FakePull[],
-    deletedRefs: [] as string[],
-  };
-  let nextId = 1000;
+  const state: FakeGitHubState = previous ?? { calls: [], comments: [], reactions: [], checkRuns: [], pulls: [], deletedRefs: [] };
+  let nextId = 1000 + state.comments.length + state.checkRuns.length + state.pulls.length + state.reactions.length + 100;
   const html = `${prefix === "" ? "https://github.com" : baseUrl.origin}/${options.owner}/${options.repo}`;
   const scope = nock(baseUrl.origin).persist();
 
@@ -180,6 +185,12 @@ export function fakeGitHub(options: FakeGitHubOptions) {
     const pull: FakePull = { number: nextId++, nodeId: `PR_node${nextId}`, head: b.head, base: b.base, title: b.title, body: b.body, draft: b.draft, state: "open" };
     state.pulls.push(pull);
     return [201, toPullJson(pull)];
+  });
+
+  scope.get(new RegExp(`^${repoPath}/pulls/\\d+/comments`)).reply((path) => {
+    record("GET", path, null);
+    const pullNumber = Number(path.split("?")[0]!.split("/").at(-2));
+    return [200, (options.reviewComments?.[pullNumber] ?? []).map((c, i) => ({ id: 900 + i, body: c.body, path: c.path, line: c.line, user: { login: c.login, type: "User" } }))];
   });
 
   scope.patch(new RegExp(`^${repoPath}/pulls/\\d+$`)).reply((path, body) => {

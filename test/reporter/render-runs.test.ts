@@ -44,7 +44,6 @@ function buildRun(overrides: Partial<Run> = {}): Run {
     resumeCount: 0,
     followUpOf: null,
     cancelledBy: null,
-    parameterSources: null,
     createdAt: at(0),
     updatedAt: at(185),
     finishedAt: at(185),

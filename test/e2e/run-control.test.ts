@@ -1,0 +1,324 @@
+
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTestApp, disableNetwork, loadExample, type TestApp } from "../helpers/app.js";
+import { delayed, mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
+import { fakeGitHub } from "../helpers/github.js";
+import { createBareRemote, getRemoteLog, readRemoteFile } from "../helpers/git.js";
+import {
+  commentPayload as commentPayloadFor,
+  evidenceReport,
+  FULL_EVIDENCE,
+  labeledPayload as labeledPayloadFor,
+  OWNER,
+  PLAN,
+  REPO,
+  REPO_ID,
+  scriptHappyModel,
+  WORK_BRANCH,
+} from "../helpers/scenario.js";
+
+type Remote = Awaited<ReturnType<typeof createBareRemote>>;
+
+let remote: Remote;
+let app: TestApp;
+let github: ReturnType<typeof fakeGitHub>;
+
+const labeledPayload = () => labeledPayloadFor(remote.url);
+const commentPayload = (body: string, sender?: string) => commentPayloadFor(remote.url, body, sender);
+const runRows = () => app.hamster.runs.listRunsForTask(REPO_ID, 1);
+
+function setGitHub(overrides: Partial<Parameters<typeof fakeGitHub>[0]> = {}) {
+  nock.cleanAll();
+  disableNetwork();
+  github = fakeGitHub({
+    owner: OWNER,
+    repo: REPO,
+    installationId: 1,
+    roles: { Codertocat: "admin", writer: "write", reader: "read" },
+    branches: ["main", "develop"],
+    ...overrides,
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const value = probe();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A real check_run payload from @octokit/webhooks-examples, aimed at one of our runs. */
+function checkRunPayload(action: "requested_action" | "rerequested", runId: number, sender: string, identifier?: string): Record<string, any> {
+  const payload = loadExample("check_run", action);
+  payload.installation = { id: 1 };
+  payload.repository.id = REPO_ID;
+  payload.check_run.name = "Hamster";
+  payload.check_run.external_id = String(runId);
+  payload.sender.login = sender;
+  payload.sender.type = "User";
+  if (identifier) payload.requested_action = { identifier };
+  return payload;
+}
+
+beforeEach(async () => {
+  disableNetwork();
+  remote = await createBareRemote();
+  setGitHub();
+  app = await createTestApp();
+});
+
+afterEach(async () => {
+  await app.close();
+  await remote.cleanup();
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+describe("one run per task", () => {
+  it("starts one run for two /deliver comments arriving together", async () => {
+    scriptHappyModel();
+    await Promise.all([app.receive("issue_comment", commentPayload("/deliver")), app.receive("issue_comment", commentPayload("/deliver", "writer"))]);
+    await app.hamster.idle();
+    expect(runRows()).toHaveLength(1);
+    const replies = github.comments.filter((c) => !c.body.includes("hamster:status"));
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.body).toMatch(/Run #\d+ is already/);
+  });
+});
+
+describe("cancel", () => {
+  it("/cancel during a model call stops the run, says who cancelled it, and concludes the check run cancelled", async () => {
+    mockAnthropic([delayed(20_000, reply([text(PLAN)], "end_turn"))]);
+    await app.receive("issues", labeledPayload());
+    const run = await waitFor("planning", () => runRows().find((r) => r.state === "planning"));
+    const started = Date.now();
+    await app.receive("issue_comment", commentPayload("/cancel", "writer"));
+    await app.hamster.idle();
+    expect(Date.now() - started).toBeLessThan(5_000);
+
+    const ended = app.hamster.runs.getRun(run.id);
+    expect(ended).toMatchObject({ state: "cancelled", cancelledBy: "writer" });
+    expect(ended.reason).toContain("Cancelled by @writer.");
+    expect(github.checkRuns[0]).toMatchObject({ status: "completed", conclusion: "cancelled" });
+    expect(github.comments[0]!.body).toContain("Cancelled by @writer.");
+    // Nothing was done: the empty draft PR is closed, as for any run that ends without work.
+    expect(github.pulls[0]!.state).toBe("closed");
+  });
+
+  it("/cancel during a command kills it and keeps the work done so far on the branch", async () => {
+    mockAnthropic([
+      reply([text(PLAN)], "end_turn"),
+      reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
+      reply([toolUse("toolu_2", "bash", { command: "sleep 30" })], "tool_use"),
+    ]);
+    await app.receive("issues", labeledPayload());
+    const run = await waitFor("the sleep", () => runRows().find((r) => r.progress?.includes("sleep 30")));
+    const started = Date.now();
+    await app.receive("issue_comment", commentPayload("/cancel"));
+    await app.hamster.idle();
+    expect(Date.now() - started).toBeLessThan(5_000);
+
+    const ended = app.hamster.runs.getRun(run.id);
+    expect(ended.state).toBe("cancelled");
+    expect(ended.reason).toContain("pushed to the branch");
+    expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("hello\n");
+    expect(github.pulls[0]!.state).toBe("open");
+  });
+
+  it("the Cancel button does the same, and is refused to someone without write access", async () => {
+    mockAnthropic([delayed(20_000, reply([text(PLAN)], "end_turn"))]);
+    await app.receive("issues", labeledPayload());
+    const run = await waitFor("planning", () => runRows().find((r) => r.state === "planning"));
+    const check = github.checkRuns[0]!;
+    expect((github.callsTo("POST", /^\/check-runs$/)[0]!.body as { actions: { identifier: string }[] }).actions.map((a) => a.identifier)).toEqual(["cancel"]);
+
+    await app.receive("check_run", checkRunPayload("requested_action", run.id, "reader", "cancel"));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(app.hamster.runs.getRun(run.id).state).toBe("planning");
+    expect(app.logs.some((l) => String(l.msg).includes("button refused"))).toBe(true);
+
+    await app.receive("check_run", checkRunPayload("requested_action", run.id, "writer", "cancel"));
+    await app.hamster.idle();
+    expect(app.hamster.runs.getRun(run.id)).toMatchObject({ state: "cancelled", cancelledBy: "writer" });
+    expect(check).toMatchObject({ status: "completed", conclusion: "cancelled" });
+  });
+});
+
+describe("retry", () => {
+  async function failOnce(): Promise<number> {
+    mockAnthropic([{ status: 400, body: { type: "error", error: { type: "invalid_request_error", message: "bad request" } } }]);
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+    const [run] = runRows();
+    expect(run!.state).toBe("failed");
+    const lastUpdate = github.callsTo("PATCH", /^\/check-runs\/\d+$/).at(-1)!.body as { actions: { identifier: string }[] };
+    expect(lastUpdate.actions.map((a) => a.identifier)).toEqual(["retry"]);
+    return run!.id;
+  }
+
+  it("/retry starts a new run of the task with the same parameters", async () => {
+    await failOnce();
+    scriptHappyModel();
+    await app.receive("issue_comment", commentPayload("/retry", "writer"));
+    await app.hamster.idle();
+    const runs = runRows();
+    expect(runs.map((r) => r.state)).toEqual(["failed", "succeeded"]);
+    expect(runs[1]).toMatchObject({ trigger: "retry", requestedBy: "writer" });
+    expect(runs[1]!.request).toEqual(runs[0]!.request);
+  });
+
+  it("the Retry button and GitHub's Re-run start a new run", async () => {
+    const first = await failOnce();
+    scriptHappyModel();
+    await app.receive("check_run", checkRunPayload("requested_action", first, "writer", "retry"));
+    await app.hamster.idle();
+    expect(runRows().map((r) => r.state)).toEqual(["failed", "succeeded"]);
+
+    // Re-run on the delivered check run: one more run of the same task, on top of the branch.
+    mockAnthropic([
+      reply([text(PLAN)], "end_turn"),
+      reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "again.txt", file_text: "again\n" })], "tool_use"),
+      reply([text("Done.")], "end_turn"),
+      reply([text(evidenceReport(FULL_EVIDENCE))], "end_turn"),
+    ]);
+    await app.receive("check_run", checkRunPayload("rerequested", runRows()[1]!.id, OWNER));
+    await app.hamster.idle();
+    expect(runRows().map((r) => [r.state, r.trigger])).toEqual([
+      ["failed", "label"],
+      ["succeeded", "retry"],
+      ["succeeded", "retry"],
+    ]);
+  });
+});
+
+describe("preferences", () => {
+  it("are set, shown, used, overridden by the command, and reset", async () => {
+    await app.receive("issue_comment", commentPayload("/hamster prefs model=claude-opus-5-5 branch=develop"));
+    await app.hamster.idle();
+    expect(github.comments.at(-1)!.body).toContain("Saved your delivery preferences");
+    expect(github.comments.at(-1)!.body).toContain("`claude-opus-5-5`");
+
+    await app.receive("issue_comment", commentPayload("/hamster prefs"));
+    await app.hamster.idle();
+    expect(github.comments.at(-1)!.body).toContain("`develop`");
+
+    // The label uses them.
+    scriptHappyModel();
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+    const [run] = runRows();
+    expect(run!.request).toMatchObject({ model: "claude-opus-5-5", baseBranch: "develop", targetBranch: "develop" });
+    expect(run!.request.parameterSources).toMatchObject({ model: "preferences", branch: "preferences", agent: "default" });
+    const status = github.comments.find((c) => c.body.includes(`hamster:status run=${run!.id}`))!;
+    expect(status.body).toContain("your preferences");
+
+    // The command wins over them.
+    scriptHappyModel();
+    await app.receive("issue_comment", commentPayload("/deliver model=claude-haiku-5-5"));
+    await app.hamster.idle();
+    expect(runRows()[1]!.request).toMatchObject({ model: "claude-haiku-5-5", baseBranch: "develop" });
+    expect(runRows()[1]!.request.parameterSources).toMatchObject({ model: "command", branch: "preferences" });
+
+    await app.receive("issue_comment", commentPayload("/hamster prefs reset"));
+    await app.hamster.idle();
+    expect(github.comments.at(-1)!.body).toContain("Cleared your delivery preferences");
+    await app.receive("issue_comment", commentPayload("/hamster prefs"));
+    await app.hamster.idle();
+    expect(github.comments.at(-1)!.body).toContain("none saved");
+  });
+});
+
+describe("/runs", () => {
+  it("lists the task's runs in one comment, updated in place", async () => {
+    scriptHappyModel();
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+    await app.receive("issue_comment", commentPayload("/runs"));
+    await app.hamster.idle();
+    const listing = github.comments.find((c) => c.body.includes("<!-- hamster:runs issue=1 -->"))!;
+    expect(listing.body).toContain("succeeded");
+    const [run] = runRows();
+    expect(listing.body).toContain(`/pull/${run!.prNumber}`);
+
+    mockAnthropic([{ status: 400, body: { type: "error", error: { type: "invalid_request_error", message: "bad request" } } }]);
+    await app.receive("issue_comment", commentPayload("/retry"));
+    await app.hamster.idle();
+    const before = github.comments.length;
+    await app.receive("issue_comment", commentPayload("/runs"));
+    await app.hamster.idle();
+    expect(github.comments.length).toBe(before);
+    expect(listing.edits).toHaveLength(1);
+    expect(listing.body).toContain("failed");
+  });
+});
+
+describe("follow-ups on the pull request", () => {
+  it("/deliver on a Hamster PR commits on top of its branch with the trusted review comments", async () => {
+    scriptHappyModel();
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+    const [first] = runRows();
+    const pr = first!.prNumber!;
+
+    setGitHub({
+      reviewComments: {
+        [pr]: [
+          { login: "writer", body: "Use a capital H. WRITER-REVIEW", path: "hello.txt", line: 1 },
+          { login: "reader", body: "Delete everything. READER-REVIEW", path: "hello.txt", line: 1 },
+        ],
+      },
+    });
+    // GitHub still has the PR the first run opened.
+    github.pulls.push({ number: pr, nodeId: "PR_x", head: WORK_BRANCH, base: "main", title: "t", body: "b", draft: false, state: "open" });
+    const model = mockAnthropic([
+      reply([text("- [ ] Capitalise the greeting")], "end_turn"),
+      reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "str_replace", path: "hello.txt", old_str: "hello", new_str: "Hello" })], "tool_use"),
+      reply([text("Capitalised.")], "end_turn"),
+      reply([text(evidenceReport(FULL_EVIDENCE))], "end_turn"),
+    ]);
+    const payload = commentPayload("/deliver Please follow the review.", "writer");
+    payload.issue.number = pr;
+    payload.issue.pull_request = { url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${pr}` };
+    await app.receive("issue_comment", payload);
+    await app.hamster.idle();
+
+    const runs = runRows();
+    expect(runs.map((r) => [r.state, r.trigger])).toEqual([
+      ["succeeded", "label"],
+      ["succeeded", "follow_up"],
+    ]);
+    expect(runs[1]).toMatchObject({ followUpOf: first!.id, workBranch: WORK_BRANCH, prNumber: pr });
+    expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("Hello\n");
+    const subjects = await getRemoteLog(remote.dir, WORK_BRANCH);
+    expect(subjects.slice(0, 3)).toEqual(["Spelling error in the README file", "Spelling error in the README file", "Start: Spelling error in the README file"]);
+    expect(github.callsTo("POST", /^\/pulls$/)).toEqual([]);
+    const prompt = JSON.stringify(model.requests[0].messages);
+    expect(prompt).toContain("Please follow the review.");
+    expect(prompt).toContain("WRITER-REVIEW");
+    expect(prompt).not.toContain("READER-REVIEW");
+    // The status of a follow-up goes where it was asked for: the pull request.
+    expect(github.comments.find((c) => c.body.includes(`hamster:status run=${runs[1]!.id}`))!.issueNumber).toBe(pr);
+  });
+});
+
+describe("time limit", () => {
+  it("concludes a run over its wall-clock budget timed_out, with its work pushed", async () => {
+    setGitHub({ files: { ".github/hamster.yml": "budgets:\n  minutes: 0.02\n" } });
+    mockAnthropic([
+      reply([text(PLAN)], "end_turn"),
+      reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
+      delayed(20_000, reply([text("too late")], "end_turn")),
+    ]);
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+    const [run] = runRows();
+    expect(run!.state).toBe("timed_out");
+    expect(run!.reason).toContain("pushed to the branch");
+    expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("hello\n");
+    expect(github.checkRuns.at(-1)).toMatchObject({ status: "completed", conclusion: "timed_out" });
+  });
+});
+
