@@ -98,6 +98,16 @@ describe("npm start", () => {
     expect(unsigned.status).toBe(400);
   });
 
+  it("stops on SIGTERM: drains and exits 0", async () => {
+    const { base } = await startApp({ APP_ID: "123", PRIVATE_KEY: generatePrivateKey(), WEBHOOK_SECRET: "s", HAMSTER_SHUTDOWN_GRACE_SECONDS: "1" });
+    const child = children.at(-1)!;
+    expect((await fetch(`${base}/probot`)).status).toBeLessThan(500);
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    process.kill(child.pid!, "SIGTERM");
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("timeout"), 15_000))]);
+    expect(code).toBe(0);
+  });
+
   it("refuses to start with an invalid setting, and says which", async () => {
     const child = spawnSync(process.execPath, ["dist/src/main.js"], {
       cwd: ROOT,
