@@ -97,7 +97,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
         runs.transitionRun(stale.id, "failed", { reason: "Interrupted: the hamster run process ended before the run did." });
       }
     }
-    const { setup, test, budgets, readyForReview } = config.config;
+    const { setup, test, budgets, readyForReview, allowWorkflowChanges } = config.config;
     const run = runs.createRun({
       installationId: 0,
       trigger: "local",
@@ -111,7 +111,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
         agent,
         model: options.model ?? config.config.model ?? io.settings.defaultModel,
         instructions: "",
-        settings: { setup, ...(test !== undefined ? { test } : {}), budgets, readyForReview },
+        settings: { setup, ...(test !== undefined ? { test } : {}), budgets, readyForReview, allowWorkflowChanges },
       },
     });
     if (config.warnings.length > 0) runs.updateRun(run.id, { notes: config.warnings });

@@ -18,6 +18,8 @@ export interface RepoConfig {
   test?: string;
   budgets: { turns?: number; inputTokens?: number; outputTokens?: number; costUsd?: number; minutes?: number };
   readyForReview: boolean;
+  /** YAML `allow_workflow_changes`, default false: changes under .github/workflows/ are not pushed. */
+  allowWorkflowChanges: boolean;
 }
 
 export type RepoConfigParse =
@@ -60,6 +62,12 @@ const TOP_LEVEL_KEYS = [
     expected: "`true` or `false`",
     default: "`true`",
     meaning: "`false` leaves the pull request as a draft when the run ends.",
+  },
+  {
+    key: "allow_workflow_changes",
+    expected: "`true` or `false`",
+    default: "`false`",
+    meaning: "`true` lets the agent's changes under `.github/workflows/` be pushed (they run with the repository's CI secrets).",
   },
 ] as const satisfies readonly KeySpec[];
 
@@ -133,6 +141,7 @@ const RepoConfigSchema = z.object({
   test: command.optional(),
   budgets: BudgetsSchema.optional(),
   ready_for_review: z.boolean(top("ready_for_review")).optional(),
+  allow_workflow_changes: z.boolean(top("allow_workflow_changes")).optional(),
 });
 
 /**
@@ -170,6 +179,7 @@ export function parseRepoConfig(raw: unknown): RepoConfigParse {
   if (data.setup !== undefined) config.setup = data.setup;
   if (data.test !== undefined) config.test = data.test;
   if (data.ready_for_review !== undefined) config.readyForReview = data.ready_for_review;
+  if (data.allow_workflow_changes !== undefined) config.allowWorkflowChanges = data.allow_workflow_changes;
   const budgets = data.budgets ?? {};
   if (budgets.turns !== undefined) config.budgets.turns = budgets.turns;
   if (budgets.input_tokens !== undefined) config.budgets.inputTokens = budgets.input_tokens;
@@ -180,7 +190,7 @@ export function parseRepoConfig(raw: unknown): RepoConfigParse {
 }
 
 function createDefaultConfig(): RepoConfig {
-  return { setup: [], budgets: {}, readyForReview: true };
+  return { setup: [], budgets: {}, readyForReview: true, allowWorkflowChanges: false };
 }
 
 /** Markdown reference of every key, for the README and for replies to a broken config. */

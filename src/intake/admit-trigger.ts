@@ -157,7 +157,7 @@ async function startRun(control: ControlContext, params: DeliverParams, instruct
   if (!deps.knownAgents.includes(resolved.agent.value)) {
     return reply("unknown agent", renderInvalidRepoConfig(login, [`\`agent: ${resolved.agent.value}\` is not an agent Hamster knows (known: ${deps.knownAgents.join(", ")})`]));
   }
-  const { setup, test, budgets, readyForReview } = config.config;
+  const { setup, test, budgets, readyForReview, allowWorkflowChanges } = config.config;
   const outcome = await queueRun(control, {
     installationId: event.installationId,
     trigger: event.kind,
@@ -172,7 +172,7 @@ async function startRun(control: ControlContext, params: DeliverParams, instruct
       model: resolved.model.value,
       instructions,
       ...(event.comment ? { commentId: event.comment.id } : {}),
-      settings: { setup, ...(test !== undefined ? { test } : {}), budgets, readyForReview },
+      settings: { setup, ...(test !== undefined ? { test } : {}), budgets, readyForReview, allowWorkflowChanges },
       ...(event.issue.milestone ? { milestone: event.issue.milestone } : {}),
       parameterSources: { branch: resolved.branch.source, target: resolved.target.source, agent: resolved.agent.source, model: resolved.model.source },
     },

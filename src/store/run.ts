@@ -16,6 +16,7 @@ export interface RunSettings {
     readonly minutes?: number;
   };
   readonly readyForReview: boolean;
+  readonly allowWorkflowChanges?: boolean;
 }
 
 export type { CriterionStatus, Evidence } from "../task/evidence.js";

@@ -16,6 +16,7 @@ import { commitAll, listChangedFiles, prepareCheckout, pushBranch, removeCheckou
 import type { RunHost } from "./run-host.js";
 import { describeFailure, RunFailure } from "./run-failure.js";
 import { readStopReason } from "./stop-reason.js";
+import { checkPush, WorkflowChangeRefused } from "./push-policy.js";
 import { gatherContext } from "./gather-context.js";
 import { checkEvidence, decideConclusion, verifyWork } from "./verify-work.js";
 
@@ -220,6 +221,14 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
       );
     }
     progress.localWorkSha = headSha;
+    await checkPush({
+      dir: progress.workdir,
+      fromSha: prepared.headSha,
+      toSha: headSha,
+      workBranch,
+      defaultBranch: request.repo.defaultBranch,
+      allowWorkflowChanges: request.settings?.allowWorkflowChanges ?? false,
+    });
     await pushBranch({ dir: progress.workdir, remoteUrl: request.repo.cloneUrl, token, workBranch });
     progress.workPushed = true;
     progress.files = await listChangedFiles(progress.workdir, prepared.baseSha, headSha);
@@ -321,6 +330,14 @@ async function concludeFailedRun(input: {
       if (head !== progress.startSha) progress.localWorkSha = head;
       if (!progress.localWorkSha) return;
       try {
+        await checkPush({
+          dir: progress.workdir,
+          fromSha: progress.startSha!,
+          toSha: progress.localWorkSha,
+          workBranch: run.workBranch!,
+          defaultBranch: run.request.repo.defaultBranch,
+          allowWorkflowChanges: run.request.settings?.allowWorkflowChanges ?? false,
+        });
         const token = await host.getGitToken();
         await pushBranch({ dir: progress.workdir, remoteUrl: run.request.repo.cloneUrl, token, workBranch: run.workBranch! });
         progress.workPushed = true;
@@ -328,7 +345,13 @@ async function concludeFailedRun(input: {
         fullReason = `${reason}\n\nThe work done so far is pushed to the branch.`;
       } catch (pushError) {
         progress.keepWorkspace = true;
-        fullReason = `${reason}\n\nThe agent's work could not be pushed; it is kept on the Hamster server in the workspace of run #${runId} (\`workspaces/run-${runId}\` under the data directory) for an admin to recover.`;
+        const kept = `it is kept on the Hamster server in the workspace of run #${runId} (\`workspaces/run-${runId}\` under the data directory) for an admin to recover.`;
+        if (pushError instanceof WorkflowChangeRefused) {
+          // The same refusal may be what ended the run; say it once.
+          fullReason = `${error instanceof WorkflowChangeRefused ? reason : `${reason}\n\n${pushError.message}`}\n\nThe agent's work ${kept}`;
+        } else {
+          fullReason = `${reason}\n\nThe agent's work could not be pushed; ${kept}`;
+        }
         log.warn({ runId, err: pushError }, "partial work kept in the workspace");
       }
     });

@@ -18,7 +18,7 @@ function errorsOf(result: RepoConfigParse): string[] {
   return result.errors;
 }
 
-const DEFAULTS = { setup: [], budgets: {}, readyForReview: true };
+const DEFAULTS = { setup: [], budgets: {}, readyForReview: true, allowWorkflowChanges: false };
 
 describe("parseRepoConfig", () => {
   it("names the file as Probot's context.config expects it", () => {
@@ -58,6 +58,7 @@ describe("parseRepoConfig", () => {
         test: "npm test -- --run",
         budgets: { turns: 80, inputTokens: 2_000_000, outputTokens: 100_000, costUsd: 4.5, minutes: 90 },
         readyForReview: false,
+        allowWorkflowChanges: false,
       },
     });
   });
@@ -91,10 +92,10 @@ describe("parseRepoConfig", () => {
     expect(result.config.model).toBeUndefined();
     expect(result.config.readyForReview).toBe(true);
     expect(result.warnings).toEqual([
-      "unknown key `modle` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review; did you mean `model`?)",
-      "unknown key `readyForReview` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review; did you mean `ready_for_review`?)",
-      "unknown key `turns` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review; did you mean `budgets.turns`?)",
-      "unknown key `foo` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review)",
+      "unknown key `modle` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes; did you mean `model`?)",
+      "unknown key `readyForReview` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes; did you mean `ready_for_review`?)",
+      "unknown key `turns` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes; did you mean `budgets.turns`?)",
+      "unknown key `foo` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes)",
     ]);
   });
 
@@ -205,6 +206,7 @@ describe("renderRepoConfigReference", () => {
       "budgets.cost_usd",
       "budgets.minutes",
       "ready_for_review",
+      "allow_workflow_changes",
     ];
     for (const key of keys) expect(reference).toMatch(new RegExp(`^\\| \`${key.replace(".", "\\.")}\` \\|`, "m"));
     // Every row has the four columns of the header.
@@ -218,6 +220,7 @@ describe("renderRepoConfigReference", () => {
     const example = /```yaml\n([\s\S]*?)```/.exec(renderRepoConfigReference())?.[1];
     expect(example).toBeDefined();
     expect(parseYamlConfig(example ?? "")).toMatchObject({ ok: true, warnings: [] });
-    expect(parseYamlConfig(example ?? "")).toMatchObject({ config: { readyForReview: false, setup: ["npm ci"] } });
+    expect(parseYamlConfig(example ?? "")).toMatchObject({ config: { readyForReview: false,
+        allowWorkflowChanges: false, setup: ["npm ci"] } });
   });
 });

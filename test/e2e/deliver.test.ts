@@ -292,6 +292,32 @@ describe("repository configuration and context", () => {
     }
   });
 
+  it("does not push changes to CI workflows unless the repository allows it", async () => {
+    const workflowModel = () =>
+      mockAnthropic([
+        reply([text(PLAN)], "end_turn"),
+        reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: ".github/workflows/ci.yml", file_text: "on: push\njobs: {}\n" })], "tool_use"),
+        reply([text("Added a workflow.")], "end_turn"),
+        reply([text(evidenceReport([]))], "end_turn"),
+      ]);
+    workflowModel();
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+    const [refused] = runRows();
+    expect(refused!.state).toBe("failed");
+    expect(refused!.reason).toContain("`.github/workflows/ci.yml`");
+    expect(refused!.reason).toContain("allow_workflow_changes: true");
+    expect(await readRemoteFile(remote.dir, WORK_BRANCH, ".github/workflows/ci.yml").catch(() => "absent")).toBe("absent");
+    expect(github.checkRuns[0]!.output.summary).toContain("allow_workflow_changes");
+
+    replaceGitHub({ files: { ".github/hamster.yml": "allow_workflow_changes: true\n" } });
+    workflowModel();
+    await app.receive("issue_comment", commentPayload("/deliver"));
+    await app.hamster.idle();
+    expect(runRows()[1]!.state).toBe("succeeded");
+    expect(await readRemoteFile(remote.dir, WORK_BRANCH, ".github/workflows/ci.yml")).toBe("on: push\njobs: {}\n");
+  });
+
   it("answers an invalid .github/hamster.yml with its problems and starts nothing", async () => {
     replaceGitHub({ files: { ".github/hamster.yml": "budgets:\n  turns: -3\nready_for_review: maybe\n" } });
     await app.receive("issues", labeledPayload());
