@@ -9,7 +9,7 @@ import { createCoalescer } from "./coalesce.js";
 import { renderDeliveredPullRequestBody, renderDraftPullRequestBody } from "./render-pull-request.js";
 import { createRunReporter } from "./run-reporter.js";
 
-/** Live progress reaches the check run no more often than this. */
+/** The check run and the status comment are updated no more often than this. */
 export const PROGRESS_INTERVAL_MS = 5_000;
 
 /** The GitHub App's host: a draft PR, `Hamster` check runs and a status comment on the issue. */
@@ -20,8 +20,10 @@ export function createGitHubHost(deps: { octokit: GitHubClient; runs: RunStore; 
   const repo = { owner: initial.repoOwner, repo: initial.repoName };
   let checkHeadSha: string | undefined;
   let pullIsDraft = true;
+  // Stage changes and live progress both go through here: the latest state wins, at most
+  // one check-run update and one comment edit per interval.
   const live = createCoalescer(
-    () => reporter.publishCheckRun(runId),
+    () => reporter.publish(runId),
     deps.progressIntervalMs ?? PROGRESS_INTERVAL_MS,
     (error) => log.warn({ runId, err: error }, "could not publish progress"),
   );
@@ -92,7 +94,7 @@ export function createGitHubHost(deps: { octokit: GitHubClient; runs: RunStore; 
     },
 
     async publish() {
-      await reporter.publish(runId);
+      live.request();
     },
 
     progress() {
