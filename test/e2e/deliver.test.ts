@@ -329,6 +329,26 @@ describe("repository configuration and context", () => {
     expect(github.comments[0]!.body).toContain("ready_for_review");
   });
 
+  it.each([
+    ["input token", "input_tokens: 15"],
+    ["output token", "output_tokens: 8"],
+    ["cost", "cost_usd: 0.00015"],
+  ])("stops at the %s budget with the work so far pushed", async (name, budget) => {
+    replaceGitHub({ files: { ".github/hamster.yml": `budgets:\n  ${budget}\n` } });
+    mockAnthropic([
+      reply([text(PLAN)], "end_turn"),
+      reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
+    ]);
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+    const [run] = runRows();
+    expect(run!.state).toBe("failed");
+    expect(run!.reason).toContain(`Stopped by the ${name} budget`);
+    expect(run!.reason).toContain("pushed to the branch");
+    expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("hello\n");
+    expect(github.checkRuns.at(-1)!.output.summary).toContain("budget");
+  });
+
   it("stops at the turn budget, pushes the work so far and says which budget", async () => {
     replaceGitHub({ files: { ".github/hamster.yml": "budgets:\n  turns: 2\n" } });
     mockAnthropic([
