@@ -1,31 +1,41 @@
 #!/usr/bin/env node
 import { realpathSync } from "node:fs";
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import { parseSettings, SettingsError } from "../config/env.js";
 import { createBuiltinAgent } from "../index.js";
 import { CliError, runLocal } from "./run-local.js";
+import { runSecrets } from "./secrets.js";
 
 const USAGE = `Usage:
   hamster run --repo PATH --task FILE.md [--branch BRANCH] [--model MODEL] [--agent AGENT]
+  hamster secrets set --installation ID --provider PROVIDER < key.txt
+  hamster secrets list | delete --installation ID --provider PROVIDER | rotate
 
 Commands:
   run     Runs the delivery pipeline on a local git repository: the task comes from a
           markdown file (its first "# heading" is the title), the work is left on the
           local branch hamster/0-<slug>, and the stages are printed as they happen.
+  secrets Stores agent-provider API keys per installation, encrypted with
+          HAMSTER_VAULT_KEY (openssl rand -base64 32); the key is read from standard
+          input, never from an argument. "hamster secrets --help" tells more.
 
 Environment: the same variables as the app (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL,
 HAMSTER_MODEL, HAMSTER_DATA_DIR, ...). See the README.`;
 
 /** The `hamster` command. Returns the process exit code. */
-export async function main(argv: readonly string[], io: { out: Writable; err: Writable; env: NodeJS.ProcessEnv }): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: { out: Writable; err: Writable; env: NodeJS.ProcessEnv; in?: Readable },
+): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     io.out.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
+  if (command === "secrets") return runSecrets(rest, { in: io.in ?? process.stdin, out: io.out, err: io.err, env: io.env });
   try {
     if (command !== "run") throw new CliError(`Unknown command "${command}".\n\n${USAGE}`);
     const { values } = parseArgs({

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { parseVaultKeys, type VaultKey } from "../store/vault-key.js";
 
 /**
  * The app's own settings, read from the environment once at start. Probot reads its own
@@ -39,6 +40,11 @@ export interface AppSettings {
   readonly gitAuthor: { readonly name: string; readonly email: string };
   readonly anthropicApiKey: string | undefined;
   readonly anthropicBaseUrl: string | undefined;
+  /**
+   * The secrets vault's master keys from HAMSTER_VAULT_KEY, highest version first (it
+   * encrypts; all decrypt). Undefined when the variable is not set.
+   */
+  readonly vaultKeys?: readonly VaultKey[];
 }
 
 export class SettingsError extends Error {
@@ -50,8 +56,12 @@ export function parseSettings(env: NodeJS.ProcessEnv): AppSettings {
   // An empty variable means "not set", as in most shells' `VAR=` idiom.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
   const result = EnvSchema.safeParse(present);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `- ${issue.path.join(".")}: ${issue.message}`);
+  const problems = result.success ? [] : result.error.issues.map((issue) => `- ${issue.path.join(".")}: ${issue.message}`);
+  // Parsed beside the schema so its problems join the others; they never quote the key material.
+  const vaultKeyText = present["HAMSTER_VAULT_KEY"];
+  const vault = vaultKeyText === undefined ? undefined : parseVaultKeys(vaultKeyText);
+  if (vault && !vault.ok) problems.push(...vault.problems.map((problem) => `- HAMSTER_VAULT_KEY: ${problem}`));
+  if (!result.success || problems.length > 0) {
     throw new SettingsError(`Invalid configuration in the environment:\n${problems.join("\n")}`);
   }
   const e = result.data;
@@ -67,5 +77,6 @@ export function parseSettings(env: NodeJS.ProcessEnv): AppSettings {
     gitAuthor: { name: e.HAMSTER_GIT_AUTHOR_NAME, email: e.HAMSTER_GIT_AUTHOR_EMAIL },
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
+    ...(vault?.ok ? { vaultKeys: vault.keys } : {}),
   };
 }

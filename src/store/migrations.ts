@@ -88,4 +88,18 @@ export const MIGRATIONS: readonly string[] = [
   -- JSON: where each parameter came from (command, preferences, repository, default).
   ALTER TABLE runs ADD COLUMN parameter_sources TEXT;
   `,
+  // 4: agent-provider API keys per installation, AES-256-GCM encrypted by the vault; the
+  // installation and provider are bound as associated data, the key version says which master key.
+  `
+  CREATE TABLE secrets (
+    installation_id INTEGER NOT NULL,
+    provider        TEXT    NOT NULL,
+    key_version     INTEGER NOT NULL,
+    nonce           BLOB    NOT NULL,
+    ciphertext      BLOB    NOT NULL,
+    tag             BLOB    NOT NULL,
+    updated_at      TEXT    NOT NULL,
+    PRIMARY KEY (installation_id, provider)
+  );
+  `,
 ];
