@@ -19,6 +19,9 @@ import {
 } from "./intake/trigger-event.js";
 import { createPreferenceStore } from "./store/preference-store.js";
 import { createWriteLimiters, DEFAULT_WRITE_MIN_TIME_MS } from "./github/write-limiter.js";
+import { installRedaction } from "./github/redact-requests.js";
+import { collectAppSecrets } from "./security/app-secrets.js";
+import { sharedRedactor, type Redactor } from "./security/redactor.js";
 import { openDatabase, type SqliteDatabase } from "./store/database.js";
 import { createDeliveryStore } from "./store/delivery-store.js";
 import { createRunStore, type RunStore } from "./store/run-store.js";
@@ -39,6 +42,8 @@ export interface HamsterAppOptions {
   readonly recoveryIntervalMs?: number;
   /** Time between two writes of one installation to GitHub (default 1000 ms, GitHub's advice). */
   readonly writeMinTimeMs?: number;
+  /** Guards every text written out (GitHub, database, logs); default the process-wide one. */
+  readonly redactor?: Redactor;
 }
 
 export interface HamsterApp {
@@ -75,6 +80,9 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
   let recoveryTimer: NodeJS.Timeout | undefined;
   // One queue of writes per installation, so many runs at once stay under GitHub's secondary rate limits.
   const writeLimiters = createWriteLimiters({ minTimeMs: options.writeMinTimeMs ?? DEFAULT_WRITE_MIN_TIME_MS });
+  const redactor = options.redactor ?? sharedRedactor;
+  if (settings.anthropicApiKey) redactor.addSecret(settings.anthropicApiKey);
+  for (const { key } of settings.vaultKeys ?? []) redactor.addSecret(key.toString("base64"));
   const track = (work: Promise<unknown>) => {
     const tracked = work.finally(() => admissions.delete(tracked));
     admissions.add(tracked);
@@ -86,20 +94,24 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       env: options.env ?? process.env,
       commandTimeoutMs: settings.commandTimeoutMs,
     });
+    // Probot's run() has loaded .env by now: every secret the app holds is known to the redactor.
+    for (const secret of collectAppSecrets(options.env ?? process.env)) redactor.addSecret(secret);
     db = openDatabase(settings.dataDir);
-    const runStore = createRunStore(db);
+    const runStore = createRunStore(db, undefined, { redact: redactor.redact });
     runs = runStore;
     const deliveries = createDeliveryStore(db);
     const preferences = createPreferenceStore(db);
     const getOctokit = async (installationId: number) => {
       const octokit = (await app.auth(installationId)) as GitHubClient;
       writeLimiters.wrap(octokit, installationId);
+      installRedaction(octokit, redactor);
       return octokit;
     };
     const clientOf = (context: Context): GitHubClient => {
       const octokit = context.octokit as GitHubClient;
       const installationId = (context.payload as { installation?: { id?: number } }).installation?.id;
       if (installationId) writeLimiters.wrap(octokit, installationId);
+      installRedaction(octokit, redactor);
       return octokit;
     };
     const activeWorker = createWorker({

@@ -6,6 +6,7 @@ import { closePullRequest, createDraftPullRequest, findOpenPullRequest, markPull
 import type { RunStore } from "../store/run-store.js";
 import type { RunHost } from "../worker/run-host.js";
 import { createCoalescer } from "./coalesce.js";
+import { sharedRedactor } from "../security/redactor.js";
 import { renderDeliveredPullRequestBody, renderDraftPullRequestBody } from "./render-pull-request.js";
 import { createRunReporter } from "./run-reporter.js";
 
@@ -30,7 +31,9 @@ export function createGitHubHost(deps: { octokit: GitHubClient; runs: RunStore; 
 
   return {
     async getGitToken() {
-      return ((await octokit.auth({ type: "installation" })) as { token: string }).token;
+      const { token } = (await octokit.auth({ type: "installation" })) as { token: string };
+      sharedRedactor.addSecret(token, { temporary: true });
+      return token;
     },
 
     async getIssue(issueNumber) {

@@ -1,5 +1,6 @@
 import { SqliteError } from "better-sqlite3";
 import type { TokenUsage } from "../agent/provider.js";
+import { mapStrings } from "../security/map-strings.js";
 import type { SqliteDatabase } from "./database.js";
 import type { Run, RunConclusion, RunReport, RunRequest, RunTransition, TriggerKind, Verification } from "./run.js";
 import { isFinalState, parseRunState, type RunState } from "./run-state.js";
@@ -143,8 +144,22 @@ function toRun(row: RunRow): Run {
 
 export type RunStore = ReturnType<typeof createRunStore>;
 
+export interface RunStoreOptions {
+  /**
+   * Applied to every free-text field before it is written (reason, summary, notes, progress,
+   * transition details, the request, brief source, and the strings inside plan, verification
+   * and report), so no secret reaches the database file. Default: stored as given.
+   */
+  readonly redact?: (text: string) => string;
+}
+
 /** The only SQL about runs. Statements are prepared once, here. */
-export function createRunStore(db: SqliteDatabase, now: () => Date = () => new Date()) {
+export function createRunStore(db: SqliteDatabase, now: () => Date = () => new Date(), options: RunStoreOptions = {}) {
+  const { redact } = options;
+  /** A free-text column's value, redacted; null stays null (COALESCE keeps the old value). */
+  const text = (value: string | null | undefined): string | null => (value === undefined || value === null ? null : redact ? redact(value) : value);
+  /** A JSON column's value, the strings inside it redacted before serialising (the JSON stays valid). */
+  const json = (value: unknown): string | null => toJson(redact && value !== undefined ? mapStrings(value, redact) : value);
   const insertRunStatement = db.prepare(`
     INSERT INTO runs (installation_id, repo_id, repo_owner, repo_name, issue_number, state, trigger,
                       requested_by, delivery_id, request, follow_up_of, work_branch, created_at, updated_at)
@@ -227,13 +242,13 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
       trigger: input.trigger,
       requestedBy: input.requestedBy,
       deliveryId: input.deliveryId,
-      request: JSON.stringify(input.request),
+      request: json(input.request),
       followUpOf: input.followUpOf ?? null,
       workBranch: input.workBranch ?? null,
       at,
     });
     const id = Number(info.lastInsertRowid);
-    insertTransitionStatement.run(id, "queued", at, `requested by @${input.requestedBy} (${input.trigger})`);
+    insertTransitionStatement.run(id, "queued", at, text(`requested by @${input.requestedBy} (${input.trigger})`));
     return id;
   });
 
@@ -262,7 +277,7 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
     if (isFinalState(current.state)) {
       throw new Error(`Run #${id} already ended (${current.state}); it cannot become ${state}`);
     }
-    transition(id, state, options.detail ?? null, options.reason ?? null);
+    transition(id, state, text(options.detail), text(options.reason));
     return getRun(id);
   }
 
@@ -276,20 +291,20 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
       checkRunId: patch.checkRunId ?? null,
       statusCommentId: patch.statusCommentId ?? null,
       headSha: patch.headSha ?? null,
-      summary: patch.summary ?? null,
+      summary: text(patch.summary),
       inputTokens: patch.usage?.inputTokens ?? null,
       outputTokens: patch.usage?.outputTokens ?? null,
       cacheReadTokens: patch.usage?.cacheReadTokens ?? null,
       cacheWriteTokens: patch.usage?.cacheWriteTokens ?? null,
       costUsd: patch.costUsd ?? null,
       turns: patch.turns ?? null,
-      plan: toJson(patch.plan),
-      verification: toJson(patch.verification),
-      report: toJson(patch.report),
-      briefSource: patch.briefSource ?? null,
-      notes: toJson(patch.notes),
+      plan: json(patch.plan),
+      verification: json(patch.verification),
+      report: json(patch.report),
+      briefSource: text(patch.briefSource),
+      notes: json(patch.notes),
       conclusion: patch.conclusion ?? null,
-      progress: patch.progress ?? null,
+      progress: text(patch.progress),
       cancelledBy: patch.cancelledBy ?? null,
     });
     return getRun(id);

@@ -87,7 +87,8 @@ describe("write limiters", () => {
     expect(arrivals.map((r) => r.method)).toEqual(["POST", "PATCH", "POST", "DELETE", "POST", "POST"]);
     expect(Math.max(...arrivals.map((r) => r.inFlight))).toBe(1);
     expect(sent).toHaveLength(6);
-    for (const gap of gaps(sent)) expect(gap).toBeGreaterThanOrEqual(58);
+    // Timers may fire a few ms early on a loaded machine; without the limiter the gaps are ~0.
+    for (const gap of gaps(sent)) expect(gap).toBeGreaterThanOrEqual(50);
     expect(limiters.size()).toBe(1);
     await limiters.stop();
   });
@@ -138,7 +139,7 @@ describe("write limiters", () => {
     await Promise.all([write(octokit, 1), write(octokit, 2), write(octokit, 3)]);
     expect(performance.now() - started).toBeLessThan(400);
     expect(other.size()).toBe(0);
-    for (const gap of gaps(sent)) expect(gap).toBeGreaterThanOrEqual(48);
+    for (const gap of gaps(sent)) expect(gap).toBeGreaterThanOrEqual(40);
     await Promise.all([limiters.stop(), other.stop()]);
   });
 
