@@ -4,6 +4,10 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { runCacheReplayBenchmark, type CacheReplayResult } from "./cache-replay.js";
 import { githubRateLimitFigures, runGitHubRateLimitBenchmark } from "./github-rate-limit.js";
+import { runWebhookAckBenchmark, webhookAckFigures } from "./webhook-ack.js";
+import { firstFeedbackFigures, runFirstFeedbackBenchmark } from "./first-feedback.js";
+import { manyRunsFigures, runManyRunsBenchmark } from "./many-runs.js";
+import { githubEconomyFigures, runGitHubEconomyBenchmark } from "./github-economy.js";
 
 /**
  * Runs the benchmarks, prints one table of figures (ours against a baseline run in the same
@@ -107,6 +111,34 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
     run: async () => {
       const result = await runGitHubRateLimitBenchmark({ runs: 20 });
       return { figures: githubRateLimitFigures(result), details: result };
+    },
+  },
+  {
+    name: "Webhook acknowledgement (200 signed deliveries over HTTP, 20 in flight; baseline: bare Probot app)",
+    run: async () => {
+      const result = await runWebhookAckBenchmark({ deliveries: 200, concurrency: 20 });
+      return { figures: webhookAckFigures(result), details: result };
+    },
+  },
+  {
+    name: "First feedback (one issues.labeled; ms as seen by the fake GitHub; baseline: one round trip)",
+    run: async () => {
+      const result = await runFirstFeedbackBenchmark();
+      return { figures: firstFeedbackFigures(result), details: result };
+    },
+  },
+  {
+    name: "Many runs (50 at once in one process, model answers after 200 ms; baseline: the same process idle)",
+    run: async () => {
+      const result = await runManyRunsBenchmark({ runs: 50, concurrency: 50, modelDelayMs: 200 });
+      return { figures: manyRunsFigures(result), details: result };
+    },
+  },
+  {
+    name: "GitHub economy (calls of one successful run; baseline: the same run with live progress unthrottled)",
+    run: async () => {
+      const result = await runGitHubEconomyBenchmark();
+      return { figures: githubEconomyFigures(result), details: result };
     },
   },
 ];

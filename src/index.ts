@@ -18,6 +18,8 @@ import {
   type ParsedEvent,
 } from "./intake/trigger-event.js";
 import { createPreferenceStore } from "./store/preference-store.js";
+import { createVault, VaultError } from "./store/vault.js";
+import { checkSandbox } from "./sandbox/check-sandbox.js";
 import { createWriteLimiters, DEFAULT_WRITE_MIN_TIME_MS } from "./github/write-limiter.js";
 import { installRedaction } from "./github/redact-requests.js";
 import { collectAppSecrets } from "./security/app-secrets.js";
@@ -67,6 +69,7 @@ export function createBuiltinAgent(settings: AppSettings): AgentProvider {
     ...(settings.anthropicBaseUrl ? { baseURL: settings.anthropicBaseUrl } : {}),
     maxTokens: settings.maxOutputTokens,
     commandTimeoutMs: settings.commandTimeoutMs,
+    sandbox: settings.sandbox,
   });
 }
 
@@ -93,7 +96,15 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       builtin: options.builtinAgent ?? createBuiltinAgent(settings),
       env: options.env ?? process.env,
       commandTimeoutMs: settings.commandTimeoutMs,
+      sandbox: settings.sandbox,
     });
+    if (settings.sandbox.mode === "off") {
+      app.log.warn("HAMSTER_SANDBOX=off: the agent's commands run UNSANDBOXED, with this server's files and network in reach.");
+    } else {
+      const check = await checkSandbox();
+      if (!check.ok) app.log.error(`The sandbox cannot start, so every run will fail until this is fixed: ${check.reason}`);
+      else for (const warning of check.warnings) app.log.warn(warning);
+    }
     // Probot's run() has loaded .env by now: every secret the app holds is known to the redactor.
     for (const secret of collectAppSecrets(options.env ?? process.env)) redactor.addSecret(secret);
     db = openDatabase(settings.dataDir);
@@ -101,6 +112,18 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     runs = runStore;
     const deliveries = createDeliveryStore(db);
     const preferences = createPreferenceStore(db);
+    const vault = createVault(db, settings.vaultKeys);
+    const getProviderKey = (installationId: number, provider: string): string | undefined => {
+      try {
+        const key = vault.getSecret(installationId, provider) ?? undefined;
+        if (key) redactor.addSecret(key);
+        return key;
+      } catch (error) {
+        // No master key configured: the installation has no key of its own, the app-wide one applies.
+        if (error instanceof VaultError && error.code === "no_key") return undefined;
+        throw error;
+      }
+    };
     const getOctokit = async (installationId: number) => {
       const octokit = (await app.auth(installationId)) as GitHubClient;
       writeLimiters.wrap(octokit, installationId);
@@ -133,6 +156,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
               }),
             getAgent: (name) => registry.available[name] ?? { unavailable: registry.explainMissing(name) },
             isDraining: () => activeWorker.isDraining(),
+            getProviderKey,
             ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
           },
           runId,

@@ -100,6 +100,11 @@ export interface FakeGitHubServer {
   countByEndpoint(calls?: readonly FakeGitHubCall[]): Record<string, number>;
   /** The most write requests (accepted or refused) one installation sent in any window of `windowMs`. */
   peakWrites(windowMs: number): number;
+  /**
+   * The first call (already recorded or still to come) that matches; rejects after `timeoutMs`.
+   * Calls are recorded when their reply is decided, so `at` is when the request had fully arrived.
+   */
+  waitForCall(matches: (call: FakeGitHubCall) => boolean, timeoutMs: number): Promise<FakeGitHubCall>;
   close(): Promise<void>;
 }
 
@@ -134,6 +139,7 @@ export async function startFakeGitHubServer(options: FakeGitHubServerOptions): P
   /** Accepted write times per installation, oldest first. */
   const accepted = new Map<number, number[]>();
   const tokens = new Map<string, number>();
+  const listeners = new Set<(call: FakeGitHubCall) => void>();
   let nextId = 1000;
   let origin = "";
 
@@ -353,7 +359,9 @@ export async function startFakeGitHubServer(options: FakeGitHubServerOptions): P
     } else {
       reply = route.run(url.searchParams, body);
     }
-    calls.push({ method, endpoint, path: url.pathname, installationId, at, status: reply.status, write });
+    const call: FakeGitHubCall = { method, endpoint, path: url.pathname, installationId, at, status: reply.status, write };
+    calls.push(call);
+    for (const listener of listeners) listener(call);
     send(res, reply);
   };
 
@@ -394,6 +402,23 @@ export async function startFakeGitHubServer(options: FakeGitHubServerOptions): P
         }
       }
       return peak;
+    },
+    waitForCall(matches, timeoutMs) {
+      const found = calls.find(matches);
+      if (found) return Promise.resolve(found);
+      return new Promise<FakeGitHubCall>((resolve, reject) => {
+        const listener = (call: FakeGitHubCall) => {
+          if (!matches(call)) return;
+          clearTimeout(timer);
+          listeners.delete(listener);
+          resolve(call);
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(listener);
+          reject(new Error(`No matching call to the fake GitHub within ${timeoutMs} ms`));
+        }, timeoutMs);
+        listeners.add(listener);
+      });
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -28,6 +28,7 @@ import {
   type AgentTotals,
   type TokenUsage,
 } from "./provider.js";
+import { resolveSandboxPolicy, type SandboxOption, type SandboxPolicy } from "../sandbox/sandbox.js";
 import { BASH_TOOL_NAME, BASH_TOOL_TYPE, buildCommandEnv, executeBash } from "./tools/bash.js";
 import { TEXT_EDITOR_TOOL_NAME, TEXT_EDITOR_TOOL_TYPE, executeTextEditor } from "./tools/text-editor.js";
 import { toolError, type ToolOutcome } from "./tools/tool-outcome.js";
@@ -52,6 +53,12 @@ export interface ClaudeAgentOptions {
   readonly maxContextTokens?: number;
   /** The clock of the wall-clock budget (ms). Default Date.now. */
   readonly now?: () => number;
+  /**
+   * The sandbox every bash command runs in: settings (the session's checkout becomes the
+   * workdir) or a factory from the checkout to a policy. The session's HOME is made
+   * writable in it. Absent: commands run unsandboxed.
+   */
+  readonly sandbox?: SandboxOption;
 }
 
 const DEFAULT_MAX_OUTPUT_CHARS = 30_000;
@@ -87,8 +94,10 @@ export function createClaudeAgent(options: ClaudeAgentOptions): AgentProvider {
 async function startClaudeSession(options: ClaudeAgentOptions, request: AgentSessionRequest): Promise<AgentSession> {
   if (request.signal.aborted) throw new AgentError("The run was cancelled before the agent started.", "cancelled", ZERO_USAGE);
   // Built per session, after test setup has had the chance to patch global fetch (nock).
+  // The installation's own key (from the vault) wins over the app-wide one.
+  const apiKey = request.apiKey ?? options.apiKey;
   const client = new Anthropic({
-    ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+    ...(apiKey !== undefined ? { apiKey } : {}),
     ...(options.baseURL !== undefined ? { baseURL: options.baseURL } : {}),
     maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
   });
@@ -111,6 +120,7 @@ class ClaudeSession implements AgentSession {
   private readonly messages: MessageParam[] = [];
   private readonly system: TextBlockParam[];
   private readonly env: Record<string, string>;
+  private readonly sandbox: SandboxPolicy | undefined;
   private readonly secret: string | undefined;
   private readonly now: () => number;
   private readonly startedAt: number;
@@ -131,8 +141,10 @@ class ClaudeSession implements AgentSession {
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
     this.caching = options.promptCaching ?? true;
-    this.secret = options.apiKey ?? process.env["ANTHROPIC_API_KEY"];
-    this.env = buildCommandEnv({ HOME: options.homeDir ?? ownHome ?? tmpdir() });
+    this.secret = request.apiKey ?? options.apiKey ?? process.env["ANTHROPIC_API_KEY"];
+    const home = options.homeDir ?? ownHome ?? tmpdir();
+    this.env = buildCommandEnv({ HOME: home });
+    this.sandbox = options.sandbox === undefined ? undefined : resolveSandboxPolicy(options.sandbox, request.workdir, { writablePaths: [home], readOnlyPaths: request.readOnlyPaths ?? [] });
     // Built once: an unchanged system prompt is what every call reads from the cache.
     this.system = [{ type: "text", text: buildSystemPrompt(request.context), ...(this.caching ? { cache_control: EPHEMERAL } : {}) }];
   }
@@ -286,6 +298,7 @@ class ClaudeSession implements AgentSession {
             maxOutputChars,
             signal,
             env: this.env,
+            sandbox: this.sandbox,
           });
         default:
           return toolError(`Unknown tool ${JSON.stringify(toolUse.name)}. The available tools are ${TEXT_EDITOR_TOOL_NAME} and ${BASH_TOOL_NAME}.`);

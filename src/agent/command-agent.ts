@@ -13,6 +13,7 @@ import {
   type AgentSessionRequest,
   type AgentTotals,
 } from "./provider.js";
+import { resolveSandboxPolicy, type SandboxOption } from "../sandbox/sandbox.js";
 import { buildCommandEnv } from "./tools/bash.js";
 import { runProcess } from "./tools/run-process.js";
 
@@ -25,6 +26,9 @@ import { runProcess } from "./tools/run-process.js";
  * provider's key (it calls the model API itself), so that one key — and only the
  * variables its spec names — is in its environment, and everything the agent runs can
  * read it. No GitHub token or other secret of the app is ever passed.
+ *
+ * With a sandbox (options.sandbox), the CLI runs in it like any command, with the host's
+ * network: it can reach its model API, and nothing of the app's but that one key.
  *
  * The CLIs also read configuration from the checkout itself (Claude Code's
  * `.claude/settings.json`, Aider's `.env` and `.aider.conf.yml`), which the repository's
@@ -148,6 +152,12 @@ export interface CommandAgentOptions {
   readonly commandTimeoutMs: number;
   /** Longest text a `send` returns (head and tail kept). Default 30,000. */
   readonly maxOutputChars?: number;
+  /**
+   * The sandbox the CLI (and so everything it runs) works in: settings (the checkout becomes
+   * the workdir) or a factory from the checkout to a policy. Its HOME is made writable, and
+   * its network is always the host's: the CLI calls its model API itself. Absent: unsandboxed.
+   */
+  readonly sandbox?: SandboxOption;
 }
 
 export function createCommandAgent(spec: CommandAgentSpec, options: CommandAgentOptions): AgentProvider {
@@ -178,6 +188,8 @@ async function startCommandSession(
     ...(options.env["PATH"] !== undefined && options.env["PATH"] !== "" ? { PATH: options.env["PATH"] } : {}),
     ...pickEnv(options.env, spec.passEnv),
   });
+  // The host's network whatever the settings say: a CLI agent cannot work without its model API.
+  const sandbox = options.sandbox === undefined ? undefined : resolveSandboxPolicy(options.sandbox, request.workdir, { writablePaths: [home], network: "host", readOnlyPaths: request.readOnlyPaths ?? [] });
   const taskFile = path.join(request.workdir, TASK_FILE_NAME);
   const model = spec.acceptsModel === undefined || spec.acceptsModel(request.model) ? request.model : undefined;
   // Aborted by close(), so a send still running when the session is released is killed too.
@@ -234,6 +246,7 @@ async function startCommandSession(
         signal,
         maxOutputChars: options.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS,
         stderrTailChars: STDERR_TAIL_CHARS,
+        sandbox,
       });
 
       switch (outcome.ending) {

@@ -53,6 +53,10 @@ export interface AgentSessionRequest {
   /** Aborts model calls and running commands; the session then throws AgentError "cancelled". */
   readonly signal: AbortSignal;
   readonly onProgress?: (progress: AgentProgress) => void;
+  /** Outside the checkout, what commands may read (e.g. the objects of the mirror the checkout shares). */
+  readonly readOnlyPaths?: readonly string[];
+  /** The provider key for this run (the installation's, from the vault); absent: the provider's default. */
+  readonly apiKey?: string;
 }
 
 export interface AgentTotals {

@@ -1,3 +1,4 @@
+import type { SandboxOption } from "../sandbox/sandbox.js";
 import { COMMAND_AGENTS, createCommandAgent, findExecutable } from "./command-agent.js";
 import type { AgentProvider } from "./provider.js";
 
@@ -20,6 +21,8 @@ export interface AgentRegistryOptions {
   /** The app's environment: command agents are looked up on its PATH and take their keys from it. */
   readonly env: NodeJS.ProcessEnv;
   readonly commandTimeoutMs: number;
+  /** The sandbox command agents run in (the built-in agent gets its own in its options). */
+  readonly sandbox?: SandboxOption;
 }
 
 /**
@@ -33,7 +36,12 @@ export async function createAgentRegistry(options: AgentRegistryOptions): Promis
   const found = await Promise.all(COMMAND_AGENTS.map(async (spec) => ({ spec, path: await findExecutable(spec.executable, options.env["PATH"]) })));
   for (const { spec, path } of found) {
     if (path === null) continue;
-    available[spec.name] = createCommandAgent(spec, { executablePath: path, env: options.env, commandTimeoutMs: options.commandTimeoutMs });
+    available[spec.name] = createCommandAgent(spec, {
+      executablePath: path,
+      env: options.env,
+      commandTimeoutMs: options.commandTimeoutMs,
+      ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+    });
   }
 
   return {

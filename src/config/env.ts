@@ -1,4 +1,7 @@
-import { resolve } from "node:path";
+import { homedir } from "node:os";
+import { isAbsolute, resolve } from "node:path";
+import { buildSandboxSettings } from "../sandbox/sandbox-settings.js";
+import type { SandboxSettings } from "../sandbox/sandbox.js";
 import { z } from "zod";
 import { parseVaultKeys, type VaultKey } from "../store/vault-key.js";
 
@@ -10,6 +13,12 @@ const positiveInt = (fallback: number, max: number) => z.coerce.number().int().m
 
 const EnvSchema = z.object({
   HAMSTER_DATA_DIR: z.string().min(1).default("./data"),
+  HAMSTER_SANDBOX: z.enum(["bubblewrap", "off"]).default("bubblewrap"),
+  HAMSTER_SANDBOX_NETWORK: z.enum(["none", "host"]).default("none"),
+  HAMSTER_SANDBOX_HIDE: z
+    .string()
+    .refine((v) => v.split(":").every((p) => p === "" || isAbsolute(p)), "must be absolute paths separated by ':'")
+    .optional(),
   HAMSTER_CONCURRENCY: positiveInt(2, 64),
   HAMSTER_MODEL: z
     .string()
@@ -40,6 +49,8 @@ export interface AppSettings {
   readonly gitAuthor: { readonly name: string; readonly email: string };
   readonly anthropicApiKey: string | undefined;
   readonly anthropicBaseUrl: string | undefined;
+  /** Where every command of the agent, setup and tests runs; `off` only when an admin says so. */
+  readonly sandbox: SandboxSettings;
   /**
    * The secrets vault's master keys from HAMSTER_VAULT_KEY, highest version first (it
    * encrypts; all decrypt). Undefined when the variable is not set.
@@ -78,5 +89,14 @@ export function parseSettings(env: NodeJS.ProcessEnv): AppSettings {
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     ...(vault?.ok ? { vaultKeys: vault.keys } : {}),
+    sandbox: buildSandboxSettings({
+      mode: e.HAMSTER_SANDBOX,
+      network: e.HAMSTER_SANDBOX_NETWORK,
+      dataDir: resolve(e.HAMSTER_DATA_DIR),
+      appDir: process.cwd(),
+      ...(present["PRIVATE_KEY_PATH"] ? { privateKeyPath: present["PRIVATE_KEY_PATH"] } : {}),
+      appHome: homedir(),
+      extraHidePaths: (e.HAMSTER_SANDBOX_HIDE ?? "").split(":").filter((p) => p !== ""),
+    }),
   };
 }

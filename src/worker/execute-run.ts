@@ -6,6 +6,8 @@ import type { Logger } from "probot";
 import { buildImplementPrompt, buildPlanPrompt, buildReportPrompt, parseEvidenceReport, parsePlan } from "../agent/phase-prompts.js";
 import { AgentError, type AgentProvider, type AgentSession, type Budgets } from "../agent/provider.js";
 import { buildCommandEnv, runShellCommand } from "../agent/tools/bash.js";
+import { checkSandbox } from "../sandbox/check-sandbox.js";
+import { resolveSandboxPolicy } from "../sandbox/sandbox.js";
 import type { AppSettings } from "../config/env.js";
 import type { RunStore } from "../store/run-store.js";
 import { isFinalState, STAGES, type FinalState, type RunState, type Stage } from "../store/run-state.js";
@@ -32,7 +34,12 @@ export interface RunDependencies {
   isDraining?(): boolean;
   /** How often an executing run records that it is alive. */
   heartbeatMs?: number;
+  /** The installation's own key for a model provider (the vault), if it has one. */
+  getProviderKey?(installationId: number, provider: string): string | undefined;
 }
+
+/** The built-in agent talks to Anthropic; command agents bring their own keys. */
+const PROVIDER_OF_AGENT: Record<string, string> = { claude: "anthropic" };
 
 /** The app is shutting down: the run stops here and the next start resumes it. */
 class DrainStop extends Error {
@@ -143,10 +150,18 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
     runs.updateRun(runId, { headSha: prepared.headSha });
     await host.opened(prepared);
 
-    const runner = { workdir: progress.workdir, env: buildCommandEnv({ HOME: home }), timeoutMs: settings.commandTimeoutMs, signal };
+    // Commands never run unsandboxed unless an admin turned the sandbox off.
+    if (settings.sandbox.mode === "bubblewrap") {
+      const check = await checkSandbox();
+      if (!check.ok) throw new RunFailure(check.reason);
+    }
+    const sandbox = resolveSandboxPolicy(settings.sandbox, progress.workdir, { writablePaths: [home] });
+    const runner = { workdir: progress.workdir, env: buildCommandEnv({ HOME: home }), timeoutMs: settings.commandTimeoutMs, signal, sandbox };
     for (const command of request.settings?.setup ?? []) {
       host.progress(`setup: ${command}`);
-      const result = await runShellCommand({ command, cwd: runner.workdir, env: runner.env, timeoutMs: runner.timeoutMs, maxOutputChars: 20_000, signal });
+      // Setup installs dependencies, so it may reach the network; the agent's commands may not.
+      const setupSandbox = resolveSandboxPolicy(settings.sandbox, progress.workdir, { writablePaths: [home], network: "host" });
+      const result = await runShellCommand({ command, cwd: runner.workdir, env: runner.env, timeoutMs: runner.timeoutMs, maxOutputChars: 20_000, signal, sandbox: setupSandbox });
       if (result.exitCode !== 0) {
         throw new RunFailure(
           `The setup command \`${command}\` from .github/hamster.yml failed (${result.exitCode === null ? "killed" : `exit code ${result.exitCode}`}). Its output ended with:\n\n\`\`\`\n${result.output.slice(-3000)}\n\`\`\``,
@@ -166,7 +181,15 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
 
     const agent = deps.getAgent(request.agent);
     if ("unavailable" in agent) throw new RunFailure(agent.unavailable);
+    const provider = PROVIDER_OF_AGENT[request.agent];
+    const apiKey = provider ? deps.getProviderKey?.(run.installationId, provider) : undefined;
+    if (provider === "anthropic" && !apiKey && !settings.anthropicApiKey) {
+      throw new RunFailure(
+        `No Anthropic API key is set up for this installation, so the agent cannot start. An admin of the Hamster server adds one with \`hamster secrets set --installation ${run.installationId} --provider anthropic\` (the key is read from standard input), or sets ANTHROPIC_API_KEY for the whole app.`,
+      );
+    }
     session = await agent.startSession({
+      ...(apiKey ? { apiKey } : {}),
       task,
       context: gathered.context,
       workdir: progress.workdir,

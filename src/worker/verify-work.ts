@@ -3,6 +3,7 @@ import { resolveInWorkdir } from "../agent/path-guard.js";
 import { buildFixPrompt } from "../agent/phase-prompts.js";
 import type { AgentSession } from "../agent/provider.js";
 import { runShellCommand } from "../agent/tools/bash.js";
+import type { SandboxPolicy } from "../sandbox/sandbox.js";
 import type { CriterionResult, RunConclusion, RunReport, Verification } from "../store/run.js";
 
 export const MAX_FIX_ATTEMPTS = 2;
@@ -13,6 +14,7 @@ export interface CommandRunner {
   readonly env: Record<string, string>;
   readonly timeoutMs: number;
   readonly signal: AbortSignal;
+  readonly sandbox?: SandboxPolicy;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function verifyWork(input: {
   const maxFixAttempts = input.maxFixAttempts ?? MAX_FIX_ATTEMPTS;
   for (let run = 1; ; run++) {
     input.onAttempt?.(`running ${input.command}${run > 1 ? ` (after fix ${run - 1})` : ""}`);
-    const result = await runShellCommand({ command: input.command, cwd: input.runner.workdir, env: input.runner.env, timeoutMs: input.runner.timeoutMs, maxOutputChars: 30_000, signal: input.runner.signal });
+    const result = await runShellCommand({ command: input.command, cwd: input.runner.workdir, env: input.runner.env, timeoutMs: input.runner.timeoutMs, maxOutputChars: 30_000, signal: input.runner.signal, ...(input.runner.sandbox ? { sandbox: input.runner.sandbox } : {}) });
     const passed = result.exitCode === 0;
     const verification: Verification = {
       command: input.command,

@@ -1,12 +1,16 @@
-import { mkdir, readFile, rm, stat } from "node:fs/promises";
-import { dirname, isAbsolute, join } from "node:path";
+import { mkdir, readFile, realpath, rm, stat } from "node:fs/promises";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parseBranchName } from "../git/ref-name.js";
 import { runCheckoutStep } from "./checkout-git.js";
+import { buildCloneFailure } from "./clone-failure.js";
 import { createCommit, resolveCommit } from "./commit-all.js";
+import { ensureMirror } from "./ensure-mirror.js";
 import { buildGitAuthEnv, redactToken } from "./git-auth.js";
+import { mirrorLeases } from "./mirror-lock.js";
+import { renderMirrorDir } from "./mirror-name.js";
 import { pushBranch } from "./push-branch.js";
 import { parseRemoteUrl, renderSafeUrl } from "./remote-url.js";
-import { GitCommandError, runGit } from "./run-git.js";
+import { runGit } from "./run-git.js";
 import type { GitAuthor } from "./run-git.js";
 import { WorkspaceError } from "./workspace-error.js";
 
@@ -23,6 +27,13 @@ export interface PrepareCheckoutOptions {
   /** e.g. "Start: Add retries" */
   startMessage: string;
   author: GitAuthor;
+  /**
+   * Directory of the bare mirrors, one per remote: `<dataDir>/mirrors`. When set, the run
+   * fetches only what changed into the repository's mirror and clones from it with
+   * `--shared`, so the checkout holds its work tree and its own new objects and borrows
+   * the rest, read-only, from the mirror. When absent, the checkout is a full clone.
+   */
+  mirrorsDir?: string | undefined;
 }
 
 export interface PreparedCheckout {
@@ -32,6 +43,12 @@ export interface PreparedCheckout {
   baseSha: string;
   /** True when this call created (and pushed) the work branch. */
   branchCreated: boolean;
+  /**
+   * With `mirrorsDir`: the mirror's objects directory (a real path), which the checkout's
+   * `.git/objects/info/alternates` names. Commands in the checkout need it readable at
+   * this same path, e.g. bound read-only into a sandbox; they never need to write to it.
+   */
+  borrowedObjectsDir?: string;
 }
 
 /**
@@ -65,16 +82,61 @@ export async function prepareCheckout(o: PrepareCheckoutOptions): Promise<Prepar
     );
   }
 
+  const hasWorkBranch = heads.has(workBranch);
+  if (o.mirrorsDir === undefined) {
+    return setUpCheckout(o, remoteUrl, baseBranch, workBranch, hasWorkBranch, {
+      clone: () => cloneBranch(o.dir, remoteUrl, o.token, baseBranch),
+      loadWorkBranch: (workRef) =>
+        runCheckoutStep(o.dir, ["fetch", "--quiet", "--no-tags", "--end-of-options", remoteUrl, `+refs/heads/${workBranch}:${workRef}`], `fetch branch ${workBranch}`, {
+          token: o.token,
+          env: buildGitAuthEnv(o.token),
+        }),
+    });
+  }
+
+  // A real path, so the alternates file and borrowedObjectsDir name the mirror without symbolic links.
+  const mirrorsDir = resolve(o.mirrorsDir);
+  await mkdir(mirrorsDir, { recursive: true });
+  const mirrorDir = renderMirrorDir(await realpath(mirrorsDir), remoteUrl);
+  // The lease keeps pruneMirrors away until the checkout exists and borrows the mirror's objects.
+  return mirrorLeases.withLease(mirrorDir, async () => {
+    const mirror = await ensureMirror({ mirrorDir, remoteUrl, token: o.token, branches: hasWorkBranch ? [baseBranch, workBranch] : [baseBranch] });
+    const prepared = await setUpCheckout(o, remoteUrl, baseBranch, workBranch, hasWorkBranch, {
+      clone: () => cloneFromMirror(o.dir, mirrorDir, remoteUrl, baseBranch),
+      // The objects are already there through the mirror; only the ref is missing.
+      loadWorkBranch: (workRef) => {
+        const tip = mirror.tips.get(workBranch);
+        if (tip === undefined) throw new WorkspaceError("git_failed", `Branch ${workBranch} is missing from Hamster's mirror of the repository after fetching it; retry the run.`);
+        return runCheckoutStep(o.dir, ["update-ref", "--end-of-options", workRef, tip], `load branch ${workBranch}`);
+      },
+    });
+    return { ...prepared, borrowedObjectsDir: join(mirrorDir, "objects") };
+  });
+}
+
+/** How a checkout gets its history: straight from the remote, or from the local mirror. */
+interface CheckoutSource {
+  /** Creates `dir` holding the base branch, checked out, with `origin` the remote's URL. */
+  clone(): Promise<void>;
+  /** Points `workRef` at the remote's work branch. */
+  loadWorkBranch(workRef: string): Promise<unknown>;
+}
+
+async function setUpCheckout(
+  o: PrepareCheckoutOptions,
+  remoteUrl: string,
+  baseBranch: string,
+  workBranch: string,
+  hasWorkBranch: boolean,
+  source: CheckoutSource,
+): Promise<PreparedCheckout> {
   try {
-    await cloneBranch(o.dir, remoteUrl, o.token, baseBranch);
+    await source.clone();
     await ensureNoCredentialsInConfig(o.dir, o.token);
     const baseRef = `refs/remotes/origin/${baseBranch}`;
-    if (heads.has(workBranch)) {
+    if (hasWorkBranch) {
       const workRef = `refs/remotes/origin/${workBranch}`;
-      await runCheckoutStep(o.dir, ["fetch", "--quiet", "--no-tags", "--end-of-options", remoteUrl, `+refs/heads/${workBranch}:${workRef}`], `fetch branch ${workBranch}`, {
-        token: o.token,
-        env: buildGitAuthEnv(o.token),
-      });
+      await source.loadWorkBranch(workRef);
       await runCheckoutStep(o.dir, ["checkout", "--quiet", "--no-track", "-b", workBranch, workRef, "--"], `check out branch ${workBranch}`);
       const headSha = await resolveCommit(o.dir, "HEAD");
       return { headSha, baseSha: await findForkPoint(o.dir, baseRef, headSha), branchCreated: false };
@@ -102,7 +164,7 @@ async function findRemoteHeads(dir: string, remoteUrl: string, token: string | u
       env: { ...buildGitAuthEnv(token), GIT_DIR: join(dir, ".git") },
     });
   } catch (error) {
-    throw cloneFailure(error, remoteUrl, token);
+    throw buildCloneFailure(error, remoteUrl, token);
   }
   const heads = new Map<string, string>();
   for (const line of output.split("\n")) {
@@ -124,8 +186,32 @@ async function cloneBranch(dir: string, remoteUrl: string, token: string | undef
       env: buildGitAuthEnv(token),
     });
   } catch (error) {
-    throw cloneFailure(error, remoteUrl, token);
+    throw buildCloneFailure(error, remoteUrl, token);
   }
+}
+
+/**
+ * A checkout that borrows the mirror's objects through `objects/info/alternates`
+ * (`clone --shared`) instead of copying them, then has `origin` pointed at the real
+ * remote, where pushes go (they name the URL explicitly anyway).
+ *
+ * Not `git worktree add`: a worktree's `.git` is a file pointing into the mirror, whose
+ * index, HEAD and refs live in the mirror too, so the agent's sandbox would need the
+ * mirror writable. A `--shared` clone is a repository of its own; the sandbox can make the
+ * checkout writable and bind the mirror read-only at the same absolute path (the
+ * alternates file names it). The mirror never deletes objects (gc is off), so a checkout
+ * never loses one it borrows; pruneMirrors only deletes whole mirrors no checkout uses.
+ */
+async function cloneFromMirror(dir: string, mirrorDir: string, remoteUrl: string, baseBranch: string): Promise<void> {
+  try {
+    await runGit({
+      cwd: dirname(dir),
+      args: ["clone", "--quiet", "--shared", "--no-tags", "--single-branch", `--branch=${baseBranch}`, "--end-of-options", mirrorDir, dir],
+    });
+  } catch (error) {
+    throw buildCloneFailure(error, remoteUrl, undefined);
+  }
+  await runCheckoutStep(dir, ["config", "--local", "remote.origin.url", remoteUrl], "point origin at the repository");
 }
 
 /**
@@ -164,20 +250,4 @@ function requireBranchName(name: string, role: "base" | "work"): string {
   const parsed = parseBranchName(name);
   if (!parsed.ok) throw new WorkspaceError("git_failed", `The ${role} branch "${name}" is not a valid branch name: ${parsed.reason}.`, { branch: name });
   return parsed.value;
-}
-
-function cloneFailure(error: unknown, remoteUrl: string, token: string | undefined): WorkspaceError {
-  const output = error instanceof GitCommandError ? error.output : redactToken(String(error), token);
-  const hasToken = token !== undefined && token !== "";
-  const refused = /could not read (username|password)|authentication failed|returned error: 40[13]/i.test(output);
-  const hint = !refused
-    ? "Check that the repository URL is right and the git server is reachable, then retry."
-    : hasToken
-      ? "The server refused the installation token; check that the Hamster app is still installed on this repository and may read its contents."
-      : "The server requires authentication but no access token was available; check that the Hamster app is installed on this repository.";
-  return new WorkspaceError("clone_failed", `Hamster could not clone ${renderSafeUrl(remoteUrl)}: ${output || "git failed without a message"}. ${hint}`, {
-    command: error instanceof GitCommandError ? error.command : "clone",
-    gitOutput: output,
-    cause: error instanceof GitCommandError ? error : undefined,
-  });
 }

@@ -8,6 +8,10 @@ export type { PrepareCheckoutOptions, PreparedCheckout } from "./prepare-checkou
 export { commitAll, listChangedFiles, resolveCommit } from "./commit-all.js";
 export type { CommitResult } from "./commit-all.js";
 export { pushBranch } from "./push-branch.js";
+export { pruneMirrors } from "./prune-mirrors.js";
+export type { PruneMirrorsOptions, PrunedMirrors, RemovedMirror } from "./prune-mirrors.js";
+export { renderMirrorDir } from "./mirror-name.js";
+export { getDiskUsage } from "./disk-usage.js";
 export type { PushBranchOptions } from "./push-branch.js";
 export type { GitAuthor } from "./run-git.js";
 export { WorkspaceError } from "./workspace-error.js";

@@ -9,21 +9,35 @@ export const APP_AUTHOR: GitAuthor = { name: "Hamster Bot", email: "hamster@exam
 export const WORK_BRANCH = "hamster/12-add-retries";
 export const START_MESSAGE = "Start: Add retries";
 
-/** A bare remote in its own temp dir, with checkouts made next to it so one cleanup removes all. */
+/** How a fixture's checkouts get their history: a full clone each, or through a shared mirror. */
+export type CheckoutMode = "clone" | "mirror";
+export const CHECKOUT_MODES: readonly CheckoutMode[] = ["clone", "mirror"];
+
+export interface CheckoutFixtureOptions extends BareRemoteOptions {
+  /** "mirror" passes `mirrorsDir` (next to the remote) to prepareCheckout; "clone" by default. */
+  mode?: CheckoutMode;
+}
+
+/** A bare remote in its own temp dir, with checkouts (and mirrors) made next to it so one cleanup removes all. */
 export interface CheckoutFixture {
   remote: BareRemote;
+  /** The mirrors directory in "mirror" mode, undefined in "clone" mode. */
+  mirrorsDir: string | undefined;
   /** A fresh checkout path next to the remote (not created). */
   checkoutPath(name?: string): string;
   /** prepareCheckout of WORK_BRANCH from main into a fresh path. */
   prepare(overrides?: { dir?: string; workBranch?: string; remoteUrl?: string; token?: string }): Promise<{ dir: string; prepared: PreparedCheckout }>;
 }
 
-export async function createCheckoutFixture(options?: BareRemoteOptions): Promise<CheckoutFixture> {
-  const remote = await createBareRemote(options);
+export async function createCheckoutFixture(options: CheckoutFixtureOptions = {}): Promise<CheckoutFixture> {
+  const { mode = "clone", ...remoteOptions } = options;
+  const remote = await createBareRemote(remoteOptions);
   let count = 0;
   const checkoutPath = (name = "checkout") => join(dirname(remote.dir), `${name}-${++count}`);
+  const mirrorsDir = mode === "mirror" ? join(dirname(remote.dir), "mirrors") : undefined;
   return {
     remote,
+    mirrorsDir,
     checkoutPath,
     async prepare(overrides = {}) {
       const dir = overrides.dir ?? checkoutPath();
@@ -35,6 +49,7 @@ export async function createCheckoutFixture(options?: BareRemoteOptions): Promis
         workBranch: overrides.workBranch ?? WORK_BRANCH,
         startMessage: START_MESSAGE,
         author: APP_AUTHOR,
+        ...(mirrorsDir === undefined ? {} : { mirrorsDir }),
       });
       return { dir, prepared };
     },

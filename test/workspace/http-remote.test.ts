@@ -6,7 +6,7 @@ import { commitToRemote, getRemoteLog, getRemoteSha, readRemoteFile } from "../h
 import { startGitHttpServer } from "../helpers/git-http-server.js";
 import type { GitHttpServer } from "../helpers/git-http-server.js";
 import { commitAll, pushBranch, WorkspaceError } from "../../src/workspace/workspace.js";
-import { APP_AUTHOR, createCheckoutFixture, readAllFiles, START_MESSAGE, WORK_BRANCH } from "./checkout-fixture.js";
+import { APP_AUTHOR, CHECKOUT_MODES, createCheckoutFixture, readAllFiles, START_MESSAGE, WORK_BRANCH } from "./checkout-fixture.js";
 import type { CheckoutFixture } from "./checkout-fixture.js";
 
 const TOKEN = "ghs_TestToken0123456789abcdefABCDEF";
@@ -14,27 +14,33 @@ const EXPECTED_HEADER = `Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString
 /** Every form in which the token could leak. */
 const TOKEN_FORMS = [TOKEN, Buffer.from(TOKEN).toString("base64"), EXPECTED_HEADER.slice("Basic ".length)];
 
-let fixture: CheckoutFixture;
-let server: GitHttpServer;
-let url: string;
-
-beforeEach(async () => {
-  fixture = await createCheckoutFixture();
-  server = await startGitHttpServer({ root: dirname(fixture.remote.dir), requireToken: TOKEN });
-  url = server.url(basename(fixture.remote.dir));
-});
-
-afterEach(async () => {
-  vi.unstubAllEnvs();
-  await server.close();
-  await fixture.remote.cleanup();
-});
-
 function leaks(text: string | Buffer): string[] {
   return TOKEN_FORMS.filter((form) => text.includes(form));
 }
 
-describe("workspace over smart HTTP with a token", () => {
+describe.each(CHECKOUT_MODES)("workspace over smart HTTP with a token (%s)", (mode) => {
+  let fixture: CheckoutFixture;
+  let server: GitHttpServer;
+  let url: string;
+
+  beforeEach(async () => {
+    fixture = await createCheckoutFixture({ mode });
+    server = await startGitHttpServer({ root: dirname(fixture.remote.dir), requireToken: TOKEN });
+    url = server.url(basename(fixture.remote.dir));
+  });
+
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    await server.close();
+    await fixture.remote.cleanup();
+  });
+
+  /** Files of the checkout's .git and of the mirror, if any, that contain the token in some form. */
+  async function findLeakingFiles(dir: string): Promise<string[]> {
+    const files = [...(await readAllFiles(join(dir, ".git"))), ...(fixture.mirrorsDir === undefined ? [] : await readAllFiles(fixture.mirrorsDir))];
+    return files.filter((file) => leaks(file.content).length > 0).map((file) => file.path);
+  }
+
   it("clones and pushes with the token sent as a header, leaving it nowhere in .git", async () => {
     const { dir, prepared } = await fixture.prepare({ remoteUrl: url, token: TOKEN });
     await writeFile(join(dir, "hello.txt"), "hello\n");
@@ -52,7 +58,7 @@ describe("workspace over smart HTTP with a token", () => {
 
     const files = await readAllFiles(join(dir, ".git"));
     expect(files.map((file) => file.path)).toContain(join(dir, ".git", "config"));
-    expect(files.filter((file) => leaks(file.content).length > 0).map((file) => file.path)).toEqual([]);
+    expect(await findLeakingFiles(dir)).toEqual([]);
     expect(await readFile(join(dir, ".git", "config"), "utf8")).toContain(`url = ${url}`);
   });
 
@@ -81,7 +87,7 @@ describe("workspace over smart HTTP with a token", () => {
 
     expect(prepared.branchCreated).toBe(false);
     expect(prepared.headSha).toBe(await getRemoteSha(fixture.remote.dir, WORK_BRANCH));
-    expect((await readAllFiles(join(dir, ".git"))).filter((file) => leaks(file.content).length > 0)).toEqual([]);
+    expect(await findLeakingFiles(dir)).toEqual([]);
   });
 
   it("says push_rejected without revealing the token when the branch moved on", async () => {

@@ -3,25 +3,29 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { commitToRemote, getRemoteLog, getRemoteSha, listRemoteBranches } from "../helpers/git.js";
 import { prepareCheckout, WorkspaceError } from "../../src/workspace/workspace.js";
-import { APP_AUTHOR, createCheckoutFixture, gitIn, START_MESSAGE, WORK_BRANCH } from "./checkout-fixture.js";
+import { APP_AUTHOR, CHECKOUT_MODES, createCheckoutFixture, gitIn, START_MESSAGE, WORK_BRANCH } from "./checkout-fixture.js";
 import type { CheckoutFixture } from "./checkout-fixture.js";
 
-let fixture: CheckoutFixture;
+// Every behaviour holds whether the checkout is a full clone or borrows from a mirror.
+describe.each(CHECKOUT_MODES)("prepareCheckout (%s)", (mode) => {
+  let fixture: CheckoutFixture;
 
-beforeEach(async () => {
-  fixture = await createCheckoutFixture({ branches: ["develop"] });
-});
+  beforeEach(async () => {
+    fixture = await createCheckoutFixture({ branches: ["develop"], mode });
+  });
 
-afterEach(async () => {
-  await fixture.remote.cleanup();
-});
+  afterEach(async () => {
+    await fixture.remote.cleanup();
+  });
 
-describe("prepareCheckout", () => {
+  /** What a prepared checkout says about borrowed objects: the mirror's, in mirror mode only. */
+  const borrowed = () => (fixture.mirrorsDir === undefined ? {} : { borrowedObjectsDir: expect.stringMatching(/\/mirrors\/[0-9a-f]{16}-[^/]+\.git\/objects$/) });
+
   it("creates the work branch from main with exactly one empty start commit and pushes it", async () => {
     const mainSha = await getRemoteSha(fixture.remote.dir, "main");
     const { dir, prepared } = await fixture.prepare();
 
-    expect(prepared).toEqual({ headSha: expect.stringMatching(/^[0-9a-f]{40}$/), baseSha: mainSha, branchCreated: true });
+    expect(prepared).toEqual({ headSha: expect.stringMatching(/^[0-9a-f]{40}$/), baseSha: mainSha, branchCreated: true, ...borrowed() });
     expect(await listRemoteBranches(fixture.remote.dir)).toEqual(["develop", WORK_BRANCH, "main"]);
     expect(await getRemoteSha(fixture.remote.dir, WORK_BRANCH)).toBe(prepared.headSha);
     expect(await getRemoteLog(fixture.remote.dir, WORK_BRANCH)).toEqual([START_MESSAGE, "Initial commit"]);
@@ -51,7 +55,7 @@ describe("prepareCheckout", () => {
 
     const { dir, prepared } = await fixture.prepare();
 
-    expect(prepared).toEqual({ headSha: work, baseSha: mainSha, branchCreated: false });
+    expect(prepared).toEqual({ headSha: work, baseSha: mainSha, branchCreated: false, ...borrowed() });
     expect(await getRemoteLog(fixture.remote.dir, WORK_BRANCH)).toEqual(["Earlier work", START_MESSAGE, "Initial commit"]);
     expect((await gitIn(dir, ["symbolic-ref", "--short", "HEAD"])).trim()).toBe(WORK_BRANCH);
     expect(await readFile(join(dir, "retry.js"), "utf8")).toBe("retry();\n");
@@ -77,6 +81,7 @@ describe("prepareCheckout", () => {
       workBranch: WORK_BRANCH,
       startMessage: START_MESSAGE,
       author: APP_AUTHOR,
+      mirrorsDir: fixture.mirrorsDir,
     }).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(WorkspaceError);
@@ -84,6 +89,8 @@ describe("prepareCheckout", () => {
     expect((error as Error).message).toContain('"release/9"');
     await expect(stat(dir)).rejects.toThrow();
     expect(await listRemoteBranches(fixture.remote.dir)).toEqual(["develop", "main"]);
+    // Nothing is fetched for a branch that does not exist, so no mirror is made either.
+    if (fixture.mirrorsDir !== undefined) await expect(stat(fixture.mirrorsDir)).rejects.toThrow();
   });
 
   it("refuses a checkout directory that already exists", async () => {

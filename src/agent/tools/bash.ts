@@ -1,5 +1,6 @@
 import { tmpdir } from "node:os";
 import { z } from "zod";
+import type { SandboxPolicy } from "../../sandbox/sandbox.js";
 import { runProcess, type ProcessResult } from "./run-process.js";
 import { toolError, toolOk, type ToolOutcome } from "./tool-outcome.js";
 
@@ -25,6 +26,8 @@ export interface BashContext {
   readonly signal: AbortSignal;
   /** The complete environment of the command; nothing is inherited from this process. */
   readonly env: Record<string, string>;
+  /** The sandbox every command runs in (its workdir is the checkout); none when absent. */
+  readonly sandbox?: SandboxPolicy | undefined;
 }
 
 const inputSchema = z.object({
@@ -59,6 +62,8 @@ export interface ShellCommandRequest {
   /** stdout and stderr together are kept to their first and last maxOutputChars / 2 characters. */
   readonly maxOutputChars: number;
   readonly signal: AbortSignal;
+  /** The sandbox the command runs in (`cwd` must lie inside its workdir); none when absent. */
+  readonly sandbox?: SandboxPolicy | undefined;
 }
 
 export interface ShellCommandResult extends Pick<ProcessResult, "exitCode" | "ending" | "exitSignal"> {
@@ -69,10 +74,19 @@ export interface ShellCommandResult extends Pick<ProcessResult, "exitCode" | "en
 /**
  * Runs one command with `bash -c` in its own process group, and ends the whole group when
  * the command exits, times out or is aborted. Used by the bash tool and by the pipeline's
- * own commands (setup, verification), so both are bounded the same way.
+ * own commands (setup, verification), so both are bounded, and sandboxed, the same way.
  */
 export async function runShellCommand(request: ShellCommandRequest): Promise<ShellCommandResult> {
-  const { exitCode, ending, exitSignal, output } = await runProcess({ ...request, file: "bash", args: ["-c", request.command] });
+  const { exitCode, ending, exitSignal, output } = await runProcess({
+    file: "bash",
+    args: ["-c", request.command],
+    cwd: request.cwd,
+    env: request.env,
+    timeoutMs: request.timeoutMs,
+    maxOutputChars: request.maxOutputChars,
+    signal: request.signal,
+    sandbox: request.sandbox,
+  });
   return { exitCode, ending, exitSignal, output };
 }
 

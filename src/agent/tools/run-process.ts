@@ -1,10 +1,12 @@
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
+import { buildSandboxedCommand, type SandboxPolicy } from "../../sandbox/sandbox.js";
 
 /*
  * Runs one program in its own process group and ends the whole group when it exits, times
  * out or is aborted. The bash tool, the pipeline's own commands and the CLI agents all run
- * through here, so every process Hamster starts is bounded the same way.
+ * through here, so every process Hamster starts is bounded the same way, and, given a
+ * sandbox policy, confined the same way (src/sandbox/sandbox.ts).
  */
 
 export interface ProcessRequest {
@@ -23,6 +25,12 @@ export interface ProcessRequest {
    * arrive, into `output`.
    */
   readonly stderrTailChars?: number;
+  /**
+   * With mode "bubblewrap", the program runs inside that sandbox (bwrap, then prlimit, then
+   * the program); `cwd` must lie inside its workdir. Killing the process group on timeout
+   * or abort kills bwrap, and with it every process in the sandbox's pid namespace.
+   */
+  readonly sandbox?: SandboxPolicy | undefined;
 }
 
 export interface ProcessResult {
@@ -54,11 +62,23 @@ export function runProcess(request: ProcessRequest): Promise<ProcessResult> {
       resolve({ exitCode: null, ending: "cancelled", exitSignal: null, output: "", stderrTail: "" });
       return;
     }
+    let command: { file: string; args: string[] };
+    try {
+      command =
+        request.sandbox?.mode === "bubblewrap"
+          ? buildSandboxedCommand(request.file, request.args, request.sandbox, request.cwd)
+          : { file: request.file, args: [...request.args] };
+    } catch (caught) {
+      const error = caught instanceof Error ? caught : new Error(String(caught));
+      resolve({ exitCode: null, ending: "spawn_error", exitSignal: null, output: `Could not set up the sandbox: ${error.message}`, stderrTail: "", error });
+      return;
+    }
+    const sandboxed = request.sandbox?.mode === "bubblewrap";
     const tailChars = request.stderrTailChars;
     const output = new OutputCollector(request.maxOutputChars);
     // Both halves of the collector hold the tail's size, so its last half is the real tail.
     const stderr = tailChars === undefined ? output : new OutputCollector(tailChars * 2);
-    const child = spawn(request.file, [...request.args], {
+    const child = spawn(command.file, command.args, {
       cwd: request.cwd,
       env: request.env,
       // Its own process group, so one kill reaches everything the program started.
@@ -127,7 +147,8 @@ export function runProcess(request: ProcessRequest): Promise<ProcessResult> {
     child.on("error", (error) => {
       // Also emitted for a failed kill, after the process started; only a spawn failure ends the run here.
       if (child.pid !== undefined) return;
-      finish({ exitCode: null, ending: "spawn_error", exitSignal: null, output: error.message, stderrTail: "", error });
+      const output = sandboxed ? `Could not start the sandbox (bubblewrap): ${error.message}` : error.message;
+      finish({ exitCode: null, ending: "spawn_error", exitSignal: null, output, stderrTail: "", error });
     });
     child.on("exit", (code, signal) => {
       exitCode = code;

@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OutputCollector, RESTART_MESSAGE, buildCommandEnv, executeBash, runShellCommand, type BashContext } from "../../../src/agent/tools/bash.js";
 import { groupAlive, waitFor } from "../fixtures/fake-cli.js";
+import { requireBubblewrap } from "../../sandbox/sandbox-fixture.js";
 
 let workdir: string;
 let home: string;
@@ -196,3 +197,33 @@ function realReadFile(p: string): string {
 function realExists(p: string): boolean {
   return existsSync(p);
 }
+
+describe("executeBash and runShellCommand in a sandbox", () => {
+  // The workdir lies in the host's /tmp, which the sandbox covers with its own: it is mounted back, like HOME.
+  const sandbox = (): BashContext["sandbox"] => ({ mode: "bubblewrap", workdir, hidePaths: [], writablePaths: [home], network: "none", limits: {} });
+
+  it("runs the bash tool's command in the sandbox it is given", async () => {
+    await requireBubblewrap();
+    const outcome = await executeBash({ command: 'echo "pids=$(ls -d /proc/[0-9]* | wc -l)"; touch here "$HOME/h" && echo wrote; touch /etc/hamster-x' }, context({ sandbox: sandbox() }));
+    expect(outcome.content).toMatch(/^pids=[1-9]$/m);
+    expect(outcome.content).toContain("wrote");
+    expect(outcome.content).toMatch(/Read-only file system[\s\S]*\[exit code: 1\]$/);
+    expect(existsSync(path.join(workdir, "here"))).toBe(true);
+    expect(existsSync(path.join(home, "h"))).toBe(true);
+  });
+
+  it("passes the sandbox through runShellCommand, and runs unsandboxed with mode off", async () => {
+    await requireBubblewrap();
+    const { workdir: cwd, ...rest } = context();
+    const inside = await runShellCommand({ ...rest, cwd, command: "cat /proc/1/cmdline | tr '\\0' ' '", sandbox: sandbox() });
+    expect(inside.output).toMatch(/^bwrap /);
+    const off = await runShellCommand({ ...rest, cwd, command: "cat /proc/1/cmdline | tr '\\0' ' '", sandbox: { ...sandbox()!, mode: "off" } });
+    expect(off.output).not.toMatch(/^bwrap /);
+  });
+
+  it("tells the model when the sandbox cannot be set up", async () => {
+    const outcome = await executeBash({ command: "true" }, context({ sandbox: { ...sandbox()!, hidePaths: [workdir] } }));
+    expect(outcome.isError).toBe(true);
+    expect(outcome.content).toMatch(/^Could not start bash: Could not set up the sandbox: .*both hidden and writable/);
+  });
+});

@@ -1,8 +1,10 @@
+import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildCommandEnv } from "../../../src/agent/tools/bash.js";
 import { runProcess, type ProcessRequest } from "../../../src/agent/tools/run-process.js";
+import { requireBubblewrap } from "../../sandbox/sandbox-fixture.js";
 
 function request(overrides: Partial<ProcessRequest>): ProcessRequest {
   return {
@@ -41,5 +43,37 @@ describe("runProcess", () => {
     expect(result).toMatchObject({ exitCode: null, ending: "spawn_error", stderrTail: "" });
     expect(result.error).toBeInstanceOf(Error);
     expect(result.output).toMatch(/ENOENT/);
+  });
+});
+
+describe("runProcess with a sandbox", () => {
+  it("runs the program inside bwrap and prlimit when the policy says bubblewrap", async () => {
+    await requireBubblewrap();
+    const workdir = realpathSync(mkdtempSync(path.join(tmpdir(), "hamster-run-process-")));
+    try {
+      const sandbox = { mode: "bubblewrap" as const, workdir, hidePaths: [], network: "none" as const, limits: { processes: 77 } };
+      const result = await runProcess(request({ file: "bash", args: ["-c", "ulimit -u; tr '\\0' ' ' < /proc/1/cmdline"], cwd: workdir, sandbox }));
+      expect(result).toMatchObject({ exitCode: 0, ending: "exited" });
+      expect(result.output).toMatch(/^77\nbwrap /);
+    } finally {
+      rmSync(workdir, { recursive: true, force: true });
+    }
+  });
+
+  it("reports a policy it cannot set up, or a bwrap it cannot start, as a spawn error that names the sandbox", async () => {
+    const missing = path.join(tmpdir(), "hamster-no-such-workdir");
+    const sandbox = { mode: "bubblewrap" as const, workdir: missing, hidePaths: [], network: "none" as const, limits: {} };
+    const unusable = await runProcess(request({ sandbox }));
+    expect(unusable).toMatchObject({ exitCode: null, ending: "spawn_error" });
+    expect(unusable.output).toMatch(/^Could not set up the sandbox: .*not an existing directory/);
+
+    const workdir = realpathSync(mkdtempSync(path.join(tmpdir(), "hamster-run-process-")));
+    try {
+      const noBwrap = await runProcess(request({ cwd: workdir, env: { PATH: path.join(workdir, "empty") }, sandbox: { ...sandbox, workdir } }));
+      expect(noBwrap).toMatchObject({ exitCode: null, ending: "spawn_error" });
+      expect(noBwrap.output).toMatch(/^Could not start the sandbox \(bubblewrap\): .*ENOENT/);
+    } finally {
+      rmSync(workdir, { recursive: true, force: true });
+    }
   });
 });

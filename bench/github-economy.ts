@@ -1,0 +1,180 @@
+import path from "node:path";
+import {
+  createWorkArea,
+  labeledPayload,
+  postDelivery,
+  ratioOf,
+  SENDER,
+  signDelivery,
+  startHamster,
+  startScriptedModel,
+  within,
+} from "./lib/app-harness.js";
+import { PROGRESS_INTERVAL_MS } from "../src/reporter/github-host.js";
+import { startFakeGitHubServer, type FakeGitHubCall } from "./lib/fake-github-server.js";
+import type { BenchmarkFigure } from "./run.js";
+
+/**
+ * GitHub economy: the REST (and GraphQL) calls one successful run makes, by endpoint, as
+ * the fake GitHub counts them — from the `issues.labeled` webhook to the run's end. The
+ * agent's own reads of repository content (contents API reads other than
+ * .github/hamster.yml, the brief's issue) are counted apart; everything else is the app's,
+ * the installation token and both .github/hamster.yml reads (repository, then the owner's
+ * `.github` repository) included. Git itself goes to a file:// remote and is not counted.
+ *
+ * Ours: the app's defaults (live progress at most every 5 s), the scripted model answering
+ * each call after `modelDelayMs`. Baseline: the same run with live progress unthrottled
+ * (progressIntervalMs 0: every stage change and progress line published at once), so the
+ * ratio shows what coalescing saves. A third, longer run (`longTurns` tool turns, model
+ * answers after 200 ms, progress every 250 ms: time ÷ 20 as in the rate-limit benchmark)
+ * shows how live progress grows with the length of a run.
+ */
+
+export interface GitHubEconomyOptions {
+  readonly modelDelayMs?: number;
+  readonly timeoutMs?: number;
+  /** Tool turns of the longer run; 0 skips it. */
+  readonly longTurns?: number;
+}
+
+/** The longer run's time compression, as in the rate-limit benchmark: 5 s of progress interval → 250 ms. */
+export const LONG_RUN_TIME_SCALE = 20;
+
+export interface RunCalls {
+  readonly state: string;
+  readonly durationMs: number;
+  readonly total: number;
+  /** Total minus the agent's own reads of repository content. */
+  readonly app: number;
+  readonly agentReads: number;
+  readonly writes: number;
+  readonly checkRunUpdates: number;
+  readonly statusCommentEdits: number;
+  readonly byEndpoint: Record<string, number>;
+}
+
+export interface GitHubEconomyResult {
+  readonly config: {
+    modelDelayMs: number;
+    writeMinTimeMs: number;
+    oursProgressIntervalMs: string;
+    baselineProgressIntervalMs: number;
+    long: { toolTurns: number; modelDelayMs: number; progressIntervalMs: number; timeScale: number } | null;
+  };
+  readonly ours: RunCalls;
+  readonly baseline: RunCalls;
+  /** The longer run, time-compressed; null when skipped. */
+  readonly long: RunCalls | null;
+}
+
+export const APP_CALLS_GOAL = 20;
+
+const CONFIG_PATH = /\/contents\/\.github\/hamster\.yml$/;
+
+/** The agent's reads of repository content through the API (the checkout itself is read locally). */
+export function isAgentContentRead(call: Pick<FakeGitHubCall, "endpoint" | "path">): boolean {
+  if (call.endpoint === "GET /repos/{owner}/{repo}/contents/{path}") return !CONFIG_PATH.test(safeDecode(call.path));
+  // The brief, when the task links another issue.
+  return call.endpoint === "GET /repos/{owner}/{repo}/issues/{issue_number}";
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+export async function runGitHubEconomyBenchmark(options: GitHubEconomyOptions = {}): Promise<GitHubEconomyResult> {
+  const modelDelayMs = options.modelDelayMs ?? 200;
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const longTurns = options.longTurns ?? 15;
+  const ours = await measureOneRun({ modelDelayMs, timeoutMs });
+  const baseline = await measureOneRun({ modelDelayMs, timeoutMs, progressIntervalMs: 0 });
+  const longConfig = longTurns > 0 ? { toolTurns: longTurns, modelDelayMs: 200, progressIntervalMs: PROGRESS_INTERVAL_MS / LONG_RUN_TIME_SCALE, timeScale: LONG_RUN_TIME_SCALE } : null;
+  const long = longConfig ? await measureOneRun({ ...longConfig, timeoutMs }) : null;
+  return {
+    config: { modelDelayMs, writeMinTimeMs: 0, oursProgressIntervalMs: `app default (${PROGRESS_INTERVAL_MS})`, baselineProgressIntervalMs: 0, long: longConfig },
+    ours,
+    baseline,
+    long,
+  };
+}
+
+async function measureOneRun(options: { modelDelayMs: number; timeoutMs: number; progressIntervalMs?: number; toolTurns?: number }): Promise<RunCalls> {
+  const github = await startFakeGitHubServer({ secondaryLimit: null, roles: { [SENDER]: "admin" }, branches: ["main"] });
+  const model = await startScriptedModel({ delayMs: options.modelDelayMs, toolTurns: options.toolTurns ?? 1 });
+  const area = await createWorkArea("economy", 1, github.url);
+  const repo = area.repos[0]!;
+  try {
+    const app = await startHamster({
+      github,
+      modelUrl: model.url,
+      dataDir: path.join(area.root, "data"),
+      writeMinTimeMs: 0,
+      ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+    });
+    try {
+      const response = await postDelivery(app.server.url, signDelivery("economy-1", "issues", labeledPayload(repo, 1)));
+      if (response.status !== 200) throw new Error(`The webhook was answered ${response.status}`);
+      if (!(await within(app.hamster.idle(), options.timeoutMs))) throw new Error(`The run did not end within ${options.timeoutMs} ms`);
+      const run = app.hamster.runs.listRunsForTask(repo.id, 1)[0];
+      const calls = github.calls;
+      const agentReads = calls.filter(isAgentContentRead).length;
+      const byEndpoint = Object.fromEntries(Object.entries(github.countByEndpoint()).sort(([a], [b]) => a.localeCompare(b)));
+      return {
+        state: run?.state ?? "(no run)",
+        durationMs: run ? Date.parse(run.finishedAt ?? run.updatedAt) - Date.parse(run.createdAt) : 0,
+        total: calls.length,
+        app: calls.length - agentReads,
+        agentReads,
+        writes: calls.filter((c) => c.write).length,
+        checkRunUpdates: byEndpoint["PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"] ?? 0,
+        statusCommentEdits: byEndpoint["PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"] ?? 0,
+        byEndpoint,
+      };
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await model.close();
+    await github.close();
+    await area.cleanup();
+  }
+}
+
+export function githubEconomyFigures(result: GitHubEconomyResult): BenchmarkFigure[] {
+  const { ours, baseline } = result;
+  const info = (figure: string, a: number, b: number): BenchmarkFigure => ({ figure, ours: a, baseline: b, ratio: ratioOf(a, b), goal: "—", pass: null, unit: "count" });
+  return [
+    {
+      figure: "app's calls per run (beyond agent reads)",
+      ours: ours.app,
+      baseline: baseline.app,
+      ratio: ratioOf(ours.app, baseline.app),
+      goal: `≤ ${APP_CALLS_GOAL}`,
+      pass: ours.state === "succeeded" && ours.app <= APP_CALLS_GOAL,
+      unit: "count",
+    },
+    ...(result.long
+      ? [
+          {
+            // Baseline: the short run above, so the ratio shows what the run's length adds.
+            figure: `app's calls, ${result.config.long!.toolTurns}-turn run (time ÷ ${result.config.long!.timeScale})`,
+            ours: result.long.app,
+            baseline: ours.app,
+            ratio: ratioOf(result.long.app, ours.app),
+            goal: `≤ ${APP_CALLS_GOAL}`,
+            pass: result.long.state === "succeeded" && result.long.app <= APP_CALLS_GOAL,
+            unit: "count" as const,
+          },
+        ]
+      : []),
+    info("all calls per run", ours.total, baseline.total),
+    info("agent's content reads", ours.agentReads, baseline.agentReads),
+    info("writes per run", ours.writes, baseline.writes),
+    info("check-run updates", ours.checkRunUpdates, baseline.checkRunUpdates),
+    info("status comment edits", ours.statusCommentEdits, baseline.statusCommentEdits),
+  ];
+}

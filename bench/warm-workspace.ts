@@ -1,0 +1,246 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { buildAuthorizationHeader } from "../src/workspace/git-auth.js";
+import { getDiskUsage, prepareCheckout, renderMirrorDir } from "../src/workspace/workspace.js";
+import { appendCommit, generateRepo, runGeneratorGit } from "./lib/generate-repo.js";
+import type { GeneratedRepo, GenerateRepoOptions } from "./lib/generate-repo.js";
+import { startGitHttpServer } from "./lib/git-http-server.js";
+import type { BenchmarkFigure } from "./run.js";
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Warm workspaces: what a run pays to get its checkout when the app keeps a bare mirror
+ * per repository, against what it pays without one.
+ *
+ * A repository shaped like a large real one is generated with `git fast-import` and served
+ * over git's smart HTTP (`git http-backend`) on 127.0.0.1, behind token auth like GitHub's.
+ * Then, all in one process, one after the other:
+ * - baseline: `git clone` of it, as anyone would;
+ * - cold: the first run's prepareCheckout with a mirrors directory (mirror created, whole
+ *   history fetched, `clone --shared`, start commit pushed);
+ * - today: prepareCheckout without a mirror (a full clone per run);
+ * - warm: after one new commit on main, the next run's prepareCheckout (incremental fetch
+ *   into the mirror, `clone --shared`, start commit pushed), `warmRuns` times;
+ * - floor: after the same commit, `git worktree add` from an up-to-date local mirror, the
+ *   least any checkout of the work tree can cost (no network, no push);
+ * - disk: what a warm run's checkout (.git and work tree) takes, against its work tree alone.
+ *
+ * Before each timed step the page cache is flushed to disk (`sync`, not timed), so a step
+ * does not pay for the writes of the one before it. Localhost has no network cost, so a
+ * clone here costs only its CPU and disk: on a real network it costs more, a warm run
+ * hardly more (it transfers one commit).
+ */
+
+export interface WarmWorkspaceOptions {
+  readonly repo: Omit<GenerateRepoOptions, "dir">;
+  /** Warm runs and floor checkouts, each after a new commit; medians are reported. */
+  readonly warmRuns?: number;
+}
+
+export interface WarmWorkspaceResult {
+  readonly repo: Omit<GeneratedRepo, "dir"> & { readonly generateMs: number };
+  readonly cloneMs: number;
+  readonly coldMs: number;
+  readonly withoutMirrorMs: number;
+  readonly warmMs: readonly number[];
+  readonly floorMs: readonly number[];
+  readonly warmMedianMs: number;
+  readonly floorMedianMs: number;
+  readonly disk: {
+    /** A warm run's checkout: work tree and .git. */
+    readonly checkoutBytes: number;
+    /** The same checkout without .git. */
+    readonly worktreeBytes: number;
+    readonly gitDirBytes: number;
+    /** A plain `git clone`: work tree and all history. */
+    readonly cloneBytes: number;
+    /** The checkout prepareCheckout makes without a mirror. */
+    readonly withoutMirrorBytes: number;
+    readonly mirrorBytes: number;
+  };
+}
+
+/** Shaped like a large real repository; generation plus measurements take about two minutes on two cores. */
+export const LARGE_REPO: WarmWorkspaceOptions["repo"] = { files: 30_000, commits: 10_000, changesPerCommit: 6, meanFileBytes: 3_000 };
+
+const TOKEN = "ghs_WarmWorkspaceBenchToken0123456789";
+const AUTHOR = { name: "Hamster Bench", email: "bench@example.test" };
+
+export async function runWarmWorkspaceBenchmark(options: WarmWorkspaceOptions = { repo: LARGE_REPO }): Promise<WarmWorkspaceResult> {
+  const warmRuns = options.warmRuns ?? 3;
+  const root = await mkdtemp(path.join(tmpdir(), "hamster-bench-warm-"));
+  const server = await startGitHttpServer({ root: path.join(root, "remote"), requireToken: TOKEN, requestTimeoutMs: 30 * 60_000 });
+  try {
+    const generateStarted = performance.now();
+    const { dir: remoteDir, ...repo } = await generateRepo({ ...options.repo, dir: path.join(root, "remote", "repo.git") });
+    const generateMs = Math.round(performance.now() - generateStarted);
+    const url = server.url("repo.git");
+    const mirrorsDir = path.join(root, "mirrors");
+    const workspaces = path.join(root, "workspaces");
+    await mkdir(workspaces, { recursive: true });
+    let runNumber = 0;
+    const prepareRun = (mirrored: boolean) => {
+      runNumber += 1;
+      const dir = path.join(workspaces, `run-${runNumber}`);
+      return {
+        dir,
+        prepare: () =>
+          prepareCheckout({
+            dir,
+            remoteUrl: url,
+            token: TOKEN,
+            baseBranch: "main",
+            workBranch: `hamster/${runNumber}-bench-run`,
+            startMessage: `Start: bench run ${runNumber}`,
+            author: AUTHOR,
+            ...(mirrored ? { mirrorsDir } : {}),
+          }),
+      };
+    };
+
+    // Baseline first, while the remote has only main, as a fresh repository would.
+    const cloneDir = path.join(root, "clone");
+    const cloneMs = await timeStep(() =>
+      runGeneratorGit(["clone", "--quiet", "--end-of-options", url, cloneDir], root, {
+        GIT_CONFIG_COUNT: "1",
+        GIT_CONFIG_KEY_0: "http.extraHeader",
+        GIT_CONFIG_VALUE_0: `Authorization: ${buildAuthorizationHeader(TOKEN)}`,
+      }),
+    );
+    const cloneBytes = await getDiskUsage(cloneDir);
+    await rm(cloneDir, { recursive: true, force: true });
+
+    const cold = prepareRun(true);
+    const coldMs = await timeStep(cold.prepare);
+    await rm(cold.dir, { recursive: true, force: true });
+
+    const today = prepareRun(false);
+    const withoutMirrorMs = await timeStep(today.prepare);
+    const withoutMirrorBytes = await getDiskUsage(today.dir);
+    await rm(today.dir, { recursive: true, force: true });
+
+    // The floor's own local mirror: a bare copy of ours, hard-linked, so creating it is free.
+    const mirrorDir = renderMirrorDir(mirrorsDir, url);
+    const floorMirror = path.join(root, "floor.git");
+    await runGeneratorGit(["clone", "--quiet", "--bare", "--local", "--end-of-options", mirrorDir, floorMirror]);
+
+    const warmMs: number[] = [];
+    const floorMs: number[] = [];
+    let disk: Pick<WarmWorkspaceResult["disk"], "checkoutBytes" | "worktreeBytes" | "gitDirBytes"> | undefined;
+    for (let index = 0; index < warmRuns; index += 1) {
+      await appendCommit(remoteDir, "main", { [`docs/change-${index}.md`]: `# Change ${index}\n\nOne more commit on main.\n` }, `Change for warm run ${index}`);
+      // The floor's mirror gets the commit too (not timed): its checkout starts up to date.
+      await runGeneratorGit(["--git-dir", floorMirror, "fetch", "--quiet", "--end-of-options", remoteDir, "+refs/heads/main:refs/heads/main"]);
+
+      const warm = prepareRun(true);
+      const floorDir = path.join(root, "floor", `worktree-${index}`);
+      const floor = () => runGeneratorGit(["--git-dir", floorMirror, "worktree", "add", "--quiet", "-b", `floor-${index}`, "--end-of-options", floorDir, "main"]);
+      // Alternate which goes first, so neither always runs on a cooler or warmer cache.
+      if (index % 2 === 0) {
+        warmMs.push(await timeStep(warm.prepare));
+        floorMs.push(await timeStep(floor));
+      } else {
+        floorMs.push(await timeStep(floor));
+        warmMs.push(await timeStep(warm.prepare));
+      }
+      if (disk === undefined) {
+        const worktreeBytes = await getDiskUsage(warm.dir, { skip: [".git"] });
+        const gitDirBytes = await getDiskUsage(path.join(warm.dir, ".git"));
+        disk = { checkoutBytes: await getDiskUsage(warm.dir), worktreeBytes, gitDirBytes };
+      }
+      await rm(warm.dir, { recursive: true, force: true });
+      await rm(floorDir, { recursive: true, force: true });
+    }
+
+    return {
+      repo: { ...repo, generateMs },
+      cloneMs,
+      coldMs,
+      withoutMirrorMs,
+      warmMs,
+      floorMs,
+      warmMedianMs: median(warmMs),
+      floorMedianMs: median(floorMs),
+      disk: { ...disk!, cloneBytes, withoutMirrorBytes, mirrorBytes: await getDiskUsage(mirrorDir) },
+    };
+  } finally {
+    await server.close();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+export const WARM_VS_CLONE_GOAL = 0.1;
+export const WARM_VS_FLOOR_GOAL = 1.5;
+export const DISK_VS_WORKTREE_GOAL = 1.1;
+
+export function warmWorkspaceFigures(result: WarmWorkspaceResult): BenchmarkFigure[] {
+  const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  const warmVsClone = result.warmMedianMs / result.cloneMs;
+  const warmVsFloor = result.warmMedianMs / result.floorMedianMs;
+  const diskRatio = result.disk.checkoutBytes / result.disk.worktreeBytes;
+  return [
+    {
+      figure: "cold first run vs git clone (ms)",
+      ours: result.coldMs,
+      baseline: result.cloneMs,
+      ratio: result.coldMs / result.cloneMs,
+      goal: "≈ 1 (no goal)",
+      pass: null,
+      unit: "count",
+    },
+    {
+      figure: "warm run vs git clone (ms)",
+      ours: result.warmMedianMs,
+      baseline: result.cloneMs,
+      ratio: warmVsClone,
+      goal: `ratio ≤ ${WARM_VS_CLONE_GOAL} (≥ ${1 / WARM_VS_CLONE_GOAL}× faster)`,
+      pass: warmVsClone <= WARM_VS_CLONE_GOAL,
+      unit: "count",
+    },
+    {
+      figure: "warm run vs git worktree add from a local mirror (ms)",
+      ours: result.warmMedianMs,
+      baseline: result.floorMedianMs,
+      ratio: warmVsFloor,
+      goal: `ratio ≤ ${WARM_VS_FLOOR_GOAL}`,
+      pass: warmVsFloor <= WARM_VS_FLOOR_GOAL,
+      unit: "count",
+    },
+    {
+      figure: "warm run vs prepareCheckout without a mirror (ms)",
+      ours: result.warmMedianMs,
+      baseline: result.withoutMirrorMs,
+      ratio: result.warmMedianMs / result.withoutMirrorMs,
+      goal: "—",
+      pass: null,
+      unit: "count",
+    },
+    {
+      figure: "disk per extra run vs its work tree alone (MiB)",
+      ours: mib(result.disk.checkoutBytes),
+      baseline: mib(result.disk.worktreeBytes),
+      ratio: diskRatio,
+      goal: `ratio ≤ ${DISK_VS_WORKTREE_GOAL}`,
+      pass: diskRatio <= DISK_VS_WORKTREE_GOAL,
+      unit: "count",
+    },
+  ];
+}
+
+/** Flushes dirty pages (not timed), then times `step` in whole milliseconds. */
+async function timeStep(step: () => Promise<unknown>): Promise<number> {
+  await execFileAsync("sync").catch(() => undefined);
+  const started = performance.now();
+  await step();
+  return Math.round(performance.now() - started);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : Math.round((sorted[middle - 1]! + sorted[middle]!) / 2);
+}

@@ -1,0 +1,160 @@
+import { statSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildCommandEnv } from "../../src/agent/tools/bash.js";
+import { runProcess } from "../../src/agent/tools/run-process.js";
+import { buildSandboxedCommand } from "../../src/sandbox/sandbox.js";
+import { createLayout, findMarkedProcesses, requireBubblewrap, runSandboxed, waitUntil, type Layout } from "./sandbox-fixture.js";
+
+/* How a sandboxed command is bounded: processes, file size, memory, time, output, and the kill of its whole tree. */
+
+let layout: Layout;
+
+beforeAll(async () => {
+  await requireBubblewrap();
+  layout = createLayout();
+});
+
+afterAll(() => layout?.cleanup());
+
+const MiB = 1024 ** 2;
+const isRoot = process.getuid?.() === 0;
+
+describe("the process limit", () => {
+  /*
+   * The kernel does not apply RLIMIT_NPROC to root, so a fork bomb run by root would fill
+   * the machine's pid table until the timeout (and break every other process on it). Run as
+   * root, this test runs the sandbox as `nobody`, as the app runs in production (an
+   * unprivileged user); run as any other user, it runs it as that user.
+   */
+  it("stops a fork bomb at the limit, the timeout kills it, and nothing of it is left", async () => {
+    const marker = `hamster-forkbomb-${process.pid}-${Date.now()}`;
+    const sandboxed = buildSandboxedCommand("bash", ["-c", `exec -a ${marker} bash -c ':(){ :|:& };:; sleep 60'`], layout.policy({ limits: { processes: 64 } }));
+    const started = Date.now();
+    const result = await runProcess({
+      ...(isRoot
+        ? { file: "setpriv", args: ["--reuid=65534", "--regid=65534", "--clear-groups", "--", sandboxed.file, ...sandboxed.args] }
+        : sandboxed),
+      cwd: layout.workdir,
+      env: buildCommandEnv({ HOME: layout.home }),
+      timeoutMs: 2_000,
+      maxOutputChars: 4_000,
+      signal: new AbortController().signal,
+    });
+    expect(result.ending).toBe("timeout");
+    expect(Date.now() - started).toBeLessThan(6_000);
+    // It ran into the limit rather than filling the machine.
+    expect(result.output).toMatch(/fork: (retry: )?Resource temporarily unavailable/);
+    expect(await waitUntil(() => findMarkedProcesses(marker).length === 0, 5_000)).toBe(true);
+    // And this process is fine: it can still start processes.
+    const after = await runProcess({ file: "true", args: [], cwd: layout.workdir, env: buildCommandEnv(), timeoutMs: 5_000, maxOutputChars: 100, signal: new AbortController().signal });
+    expect(after).toMatchObject({ ending: "exited", exitCode: 0 });
+  });
+
+  it("ends a fork bomb whose shell exits at once: the pid namespace dies with it", async () => {
+    const marker = `hamster-forkbomb-exit-${process.pid}-${Date.now()}`;
+    const sandboxed = buildSandboxedCommand("bash", ["-c", `exec -a ${marker} bash -c ':(){ :|:& };:'`], layout.policy({ limits: { processes: 64 } }));
+    const started = Date.now();
+    const result = await runProcess({
+      ...(isRoot
+        ? { file: "setpriv", args: ["--reuid=65534", "--regid=65534", "--clear-groups", "--", sandboxed.file, ...sandboxed.args] }
+        : sandboxed),
+      cwd: layout.workdir,
+      env: buildCommandEnv({ HOME: layout.home }),
+      timeoutMs: 5_000,
+      maxOutputChars: 4_000,
+      signal: new AbortController().signal,
+    });
+    expect(result.ending).toBe("exited");
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(await waitUntil(() => findMarkedProcesses(marker).length === 0, 5_000)).toBe(true);
+  });
+});
+
+describe("the file size and memory limits", () => {
+  it("stops a file at the file size limit", async () => {
+    const result = await runSandboxed(layout, "head -c 5M /dev/zero > small && echo small-ok; head -c 2G /dev/zero > big; echo \"big-exit=$?\"", {
+      policy: { limits: { fileSizeBytes: 10 * MiB } },
+    });
+    expect(result).toMatchObject({ ending: "exited", exitCode: 0 });
+    expect(result.output).toContain("small-ok");
+    // SIGXFSZ: 128 + 25.
+    expect(result.output).toMatch(/big-exit=153/);
+    expect(statSync(path.join(layout.workdir, "big")).size).toBe(10 * MiB);
+  });
+
+  it("lets node (and its WebAssembly, which fetch uses) run under the default memory limit, and stops an allocation above a lower one", async () => {
+    const script = [
+      `node -e 'WebAssembly.instantiate(new Uint8Array([0,97,115,109,1,0,0,0,5,3,1,0,1])).then(() => console.log("wasm-ok"))'`,
+      `node -e 'fetch("http://127.0.0.1:9/").catch(e => console.log("fetch-ran", e.cause?.code ?? e.message))'`,
+    ].join("\n");
+    const defaults = await runSandboxed(layout, script);
+    expect(defaults).toMatchObject({ ending: "exited", exitCode: 0 });
+    expect(defaults.output).toContain("wasm-ok");
+    expect(defaults.output).toMatch(/fetch-ran (ECONNREFUSED|fetch failed)/);
+
+    const low = await runSandboxed(layout, `node -e 'console.log("started"); const b = Buffer.alloc(1024 * 1024 * 1024, 1); console.log("allocated", b.length)'; echo "alloc-exit=$?"`, {
+      policy: { limits: { memoryBytes: 512 * MiB } },
+    });
+    expect(low).toMatchObject({ ending: "exited", exitCode: 0 });
+    expect(low.output).toContain("started");
+    expect(low.output).not.toContain("allocated");
+    expect(low.output).toMatch(/alloc-exit=[1-9]/);
+  });
+});
+
+describe("time, output, and the kill of the whole tree", () => {
+  it("kills an endless loop at the timeout", async () => {
+    const started = Date.now();
+    const result = await runSandboxed(layout, "while :; do :; done", { timeoutMs: 1_000 });
+    expect(result.ending).toBe("timeout");
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
+  it("caps a flood of output", async () => {
+    const result = await runSandboxed(layout, "head -c 50000000 /dev/zero | tr '\\0' a; echo; echo end-of-flood", { maxOutputChars: 2_000 });
+    expect(result).toMatchObject({ ending: "exited", exitCode: 0 });
+    expect(result.output.length).toBeLessThan(2_200);
+    expect(result.output).toMatch(/\[\.\.\. \d+ characters elided \.\.\.\]/);
+    expect(result.output).toContain("end-of-flood");
+  });
+
+  // Background children, a new session (out of the process group) and a double fork: only the pid namespace holds them all.
+  const escapees = (marker: string) =>
+    [
+      `(exec -a ${marker} sleep 300) &`,
+      `setsid bash -c "exec -a ${marker} sleep 300" &`,
+      `bash -c "(exec -a ${marker} sleep 300) & disown" &`,
+      "sleep 0.3; echo started; sleep 300",
+    ].join("\n");
+
+  it("kills every process of the sandbox at the timeout, even those that left the process group", async () => {
+    const marker = `hamster-timeout-tree-${process.pid}-${Date.now()}`;
+    const result = await runSandboxed(layout, escapees(marker), { timeoutMs: 1_500 });
+    expect(result.ending).toBe("timeout");
+    expect(result.output).toContain("started");
+    expect(await waitUntil(() => findMarkedProcesses(marker).length === 0, 5_000)).toBe(true);
+  });
+
+  it("kills every process of the sandbox on abort", async () => {
+    const marker = `hamster-abort-tree-${process.pid}-${Date.now()}`;
+    const controller = new AbortController();
+    const running = runSandboxed(layout, escapees(marker), { signal: controller.signal, timeoutMs: 60_000 });
+    expect(await waitUntil(() => findMarkedProcesses(marker).length === 3, 5_000)).toBe(true);
+    const started = Date.now();
+    controller.abort();
+    const result = await running;
+    expect(result.ending).toBe("cancelled");
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(await waitUntil(() => findMarkedProcesses(marker).length === 0, 5_000)).toBe(true);
+  });
+
+  it("ends what a command left in the background when it exits", async () => {
+    const marker = `hamster-exit-tree-${process.pid}-${Date.now()}`;
+    const started = Date.now();
+    const result = await runSandboxed(layout, `setsid bash -c "exec -a ${marker} sleep 300" > /dev/null 2>&1 & sleep 0.3; echo done`);
+    expect(result).toMatchObject({ ending: "exited", exitCode: 0 });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(await waitUntil(() => findMarkedProcesses(marker).length === 0, 5_000)).toBe(true);
+  });
+});
