@@ -17,6 +17,9 @@ import {
   type LabeledPayload,
   type ParsedEvent,
 } from "./intake/trigger-event.js";
+import Bottleneck from "bottleneck";
+import { getRepoRole, type RepoRole } from "./github/permissions.js";
+import { createTtlCache } from "./github/ttl-cache.js";
 import { createPreferenceStore } from "./store/preference-store.js";
 import { createVault, VaultError } from "./store/vault.js";
 import { checkSandbox } from "./sandbox/check-sandbox.js";
@@ -84,6 +87,9 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
   // One queue of writes per installation, so many runs at once stay under GitHub's secondary rate limits.
   const writeLimiters = createWriteLimiters({ minTimeMs: options.writeMinTimeMs ?? DEFAULT_WRITE_MIN_TIME_MS });
   const redactor = options.redactor ?? sharedRedactor;
+  // Admissions run after the webhook is answered; a few at a time, so a burst of deliveries
+  // does not crowd the event loop that answers the next ones.
+  const admissionLimiter = new Bottleneck({ maxConcurrent: 4 });
   if (settings.anthropicApiKey) redactor.addSecret(settings.anthropicApiKey);
   for (const { key } of settings.vaultKeys ?? []) redactor.addSecret(key.toString("base64"));
   const track = (work: Promise<unknown>) => {
@@ -112,6 +118,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     runs = runStore;
     const deliveries = createDeliveryStore(db);
     const preferences = createPreferenceStore(db);
+    const roles = createTtlCache<RepoRole>(30_000);
     const vault = createVault(db, settings.vaultKeys);
     const getProviderKey = (installationId: number, provider: string): string | undefined => {
       try {
@@ -172,6 +179,9 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       knownAgents: registry.known,
       enqueue: activeWorker.enqueue,
       abort: activeWorker.abort,
+      // A burst of triggers from one person asks GitHub once; access changes apply within 30 s.
+      getRole: (octokit: GitHubClient, repo: { owner: string; repo: string }, login: string) =>
+        roles.get(`${repo.owner}/${repo.repo}:${login}`, () => getRepoRole(octokit, repo, login)),
     };
 
     /** Records the delivery and hands the trigger to admission without waiting for it. */
@@ -182,9 +192,9 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
         return;
       }
       track(
-        admitTrigger(admitDeps, clientOf(context), parsed.event, () => context.config(CONFIG_FILE_NAME)).catch((error: unknown) =>
-          context.log.error({ err: error, delivery: context.id }, "could not admit the trigger"),
-        ),
+        admissionLimiter
+          .schedule(() => admitTrigger(admitDeps, clientOf(context), parsed.event, () => context.config(CONFIG_FILE_NAME)))
+          .catch((error: unknown) => context.log.error({ err: error, delivery: context.id }, "could not admit the trigger")),
       );
     };
 
@@ -198,9 +208,9 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       if ("kind" in parsed) return;
       if (!deliveries.recordDelivery(context.id, context.name)) return;
       track(
-        handleCheckRunEvent(admitDeps, clientOf(context), parsed).catch((error: unknown) =>
-          context.log.error({ err: error, delivery: context.id }, "could not handle the check run event"),
-        ),
+        admissionLimiter
+          .schedule(() => handleCheckRunEvent(admitDeps, clientOf(context), parsed))
+          .catch((error: unknown) => context.log.error({ err: error, delivery: context.id }, "could not handle the check run event")),
       );
     });
 

@@ -4,7 +4,7 @@ import { parseRepoConfig } from "../config/repo-config.js";
 import { branchExists } from "../github/branches.js";
 import type { GitHubClient } from "../github/client.js";
 import { addEyesReaction, createIssueComment } from "../github/comments.js";
-import { canTriggerRuns, getRepoRole } from "../github/permissions.js";
+import { canTriggerRuns, getRepoRole, type RepoRole } from "../github/permissions.js";
 import { createRunReporter } from "../reporter/run-reporter.js";
 import type { PreferenceStore } from "../store/preference-store.js";
 import { ActiveRunExistsError, type NewRun, type RunStore } from "../store/run-store.js";
@@ -33,6 +33,8 @@ export interface AdmitDependencies {
   enqueue(runId: number): void;
   /** Stops a run this process is executing; false when it is not executing here. */
   abort(runId: number, reason: StopReason): boolean;
+  /** The sender's role; the app passes a short-lived cache of the collaborator-permission API. */
+  getRole?(octokit: GitHubClient, repo: { owner: string; repo: string }, login: string): Promise<RepoRole>;
 }
 
 export type AdmitOutcome =
@@ -70,7 +72,7 @@ export async function admitTrigger(
   const decision = decideTrigger(event, { knownAgents: deps.knownAgents });
   if (decision.action === "ignore") return { outcome: "ignored", why: decision.why };
 
-  const role = await getRepoRole(octokit, repo, login);
+  const role = await (deps.getRole ?? getRepoRole)(octokit, repo, login);
   if (!canTriggerRuns(role)) return reply(`sender has ${role} access`, renderPermissionDenied(login, role));
   if (decision.action === "reject") return reply("invalid command", renderInvalidCommand(login, decision.command, decision.errors));
   if (decision.action === "unsupported") return reply("unsupported target", renderUnsupported(login, decision.message));

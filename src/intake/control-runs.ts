@@ -100,7 +100,7 @@ export async function handleCheckRunEvent(deps: AdmitDependencies, octokit: GitH
   }
   if (run.repoId !== event.repoId) return { outcome: "ignored", why: "run of another repository" };
   const repo = { owner: run.repoOwner, repo: run.repoName };
-  const role = await getRepoRole(octokit, repo, event.sender.login);
+  const role = await (deps.getRole ?? getRepoRole)(octokit, repo, event.sender.login);
   if (!canTriggerRuns(role)) {
     deps.log.warn({ runId: run.id, sender: event.sender.login, role, action: event.action }, "check run button refused: no write access");
     return { outcome: "ignored", why: `sender has ${role} access` };

@@ -10,7 +10,9 @@ export interface Coalescer {
   cancel(): Promise<void>;
 }
 
-export function createCoalescer(publish: () => Promise<void>, intervalMs: number, onError: (error: unknown) => void): Coalescer {
+/** `interval` may be a function: asked each time, so the spacing can grow as a run gets older. */
+export function createCoalescer(publish: () => Promise<void>, interval: number | (() => number), onError: (error: unknown) => void): Coalescer {
+  const intervalOf = typeof interval === "number" ? () => interval : interval;
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> | undefined;
   let lastStart = 0;
@@ -21,7 +23,7 @@ export function createCoalescer(publish: () => Promise<void>, intervalMs: number
     if (cancelled) return;
     if (inFlight) {
       // Still sending the previous state: try again after the interval.
-      timer = setTimeout(fire, intervalMs);
+      timer = setTimeout(fire, intervalOf());
       return;
     }
     lastStart = Date.now();
@@ -33,7 +35,7 @@ export function createCoalescer(publish: () => Promise<void>, intervalMs: number
   return {
     request() {
       if (cancelled || timer) return;
-      const wait = Math.max(0, lastStart + intervalMs - Date.now());
+      const wait = Math.max(0, lastStart + intervalOf() - Date.now());
       timer = setTimeout(fire, wait);
     },
     async cancel() {

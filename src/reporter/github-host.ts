@@ -21,13 +21,15 @@ export function createGitHubHost(deps: { octokit: GitHubClient; runs: RunStore; 
   const repo = { owner: initial.repoOwner, repo: initial.repoName };
   let checkHeadSha: string | undefined;
   let pullIsDraft = true;
-  // Stage changes and live progress both go through here: the latest state wins, at most
-  // one check-run update and one comment edit per interval.
-  const live = createCoalescer(
-    () => reporter.publish(runId),
-    deps.progressIntervalMs ?? PROGRESS_INTERVAL_MS,
-    (error) => log.warn({ runId, err: error }, "could not publish progress"),
-  );
+  const onError = (error: unknown) => log.warn({ runId, err: error }, "could not publish progress");
+  const interval = deps.progressIntervalMs ?? PROGRESS_INTERVAL_MS;
+  const startedAt = Date.now();
+  // The check run shows stages and live progress: the latest state wins, and the spacing grows
+  // with the run's age (a third of it), so a long run costs GitHub calls in proportion to its
+  // log, not its length.
+  const checkRun = createCoalescer(() => reporter.publishCheckRun(runId), () => Math.max(interval, (Date.now() - startedAt) / 3), onError);
+  // The status comment follows the stages only (no live line), at a slower pace.
+  const comment = createCoalescer(() => reporter.publishStatusComment(runId), interval * 4, onError);
 
   return {
     async getGitToken() {
@@ -80,8 +82,9 @@ export function createGitHubHost(deps: { octokit: GitHubClient; runs: RunStore; 
 
     async opened(prepared) {
       const run = runs.getRun(runId);
+      // A branch created just now cannot have a pull request yet: no need to ask.
       const pr =
-        (await findOpenPullRequest(octokit, repo, run.workBranch!)) ??
+        (prepared.branchCreated ? null : await findOpenPullRequest(octokit, repo, run.workBranch!)) ??
         (await createDraftPullRequest(octokit, repo, {
           head: run.workBranch!,
           base: run.request.targetBranch,
@@ -97,11 +100,12 @@ export function createGitHubHost(deps: { octokit: GitHubClient; runs: RunStore; 
     },
 
     async publish() {
-      live.request();
+      checkRun.request();
+      comment.request();
     },
 
     progress() {
-      live.request();
+      checkRun.request();
     },
 
     async deliver({ files, ready }) {
@@ -113,7 +117,7 @@ export function createGitHubHost(deps: { octokit: GitHubClient; runs: RunStore; 
     },
 
     async concluded({ files, headSha, workPushed, branchCreated }) {
-      await live.cancel();
+      await Promise.all([checkRun.cancel(), comment.cancel()]);
       const run = runs.getRun(runId);
       // Each step on its own: one failing must not keep the others from tidying up.
       const attempt = async (what: string, action: () => Promise<unknown>) => {

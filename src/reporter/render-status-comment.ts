@@ -56,7 +56,6 @@ export function renderStatusComment(view: RunView): string {
       .map((s) => `${renderStageIcon(s.status)} ${renderStageName(s.stage)}${s.durationMs !== null && s.status !== "running" ? ` (${formatDuration(s.durationMs)})` : ""}`)
       .join(" → "),
   ];
-  if (!isFinalState(run.state) && run.state !== "queued" && run.progress) lines.push("", `Now: ${inlineCode(run.progress)}`);
   const links: string[] = [];
   if (view.links?.pullRequest) links.push(`Pull request: ${view.links.pullRequest}`);
   if (view.links?.checkRun) links.push(`Check run: [${"Hamster"}](${view.links.checkRun})`);
