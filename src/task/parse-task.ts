@@ -11,6 +11,19 @@ import {
 } from "../markdown/parse-markdown.js";
 import type { Subtask, Task, TaskComment } from "./task.js";
 
+/**
+ * GitHub allows issue bodies of 65,536 characters, but edits through the API and comments
+ * add up; a bound keeps one huge task from filling the model's context by itself.
+ */
+export const MAX_DESCRIPTION_CHARS = 60_000;
+/** The newest comments only, each bounded: a long discussion must not crowd out the task. */
+export const MAX_COMMENTS = 50;
+export const MAX_COMMENT_CHARS = 10_000;
+
+function capText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}\n\n[… ${text.length - max} more characters of the issue were left out]`;
+}
+
 export interface TaskSource {
   readonly number: number;
   readonly title: string;
@@ -74,12 +87,13 @@ export function parseTask(source: TaskSource): Task {
   return {
     number: source.number,
     title: removeInvisibleCharacters(source.title).trim(),
-    description: collapseBlankLines(removeInvisibleCharacters(removeRanges(body, removed))).trim(),
+    description: capText(collapseBlankLines(removeInvisibleCharacters(removeRanges(body, removed))).trim(), MAX_DESCRIPTION_CHARS),
     acceptanceCriteria,
     subtasks,
     instructions: removeInvisibleCharacters(source.instructions ?? "").trim(),
     comments: (source.comments ?? [])
-      .map((c) => ({ author: c.author, body: removeHiddenMarkdown(c.body).trim() }))
+      .slice(-MAX_COMMENTS)
+      .map((c) => ({ author: c.author, body: capText(removeHiddenMarkdown(c.body).trim(), MAX_COMMENT_CHARS) }))
       .filter((c) => c.body !== ""),
   };
 }

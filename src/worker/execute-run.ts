@@ -348,36 +348,47 @@ async function concludeFailedRun(input: {
   let fullReason = reason;
   if (progress.agentStarted && !progress.workPushed && run.workBranch && existsSync(progress.workdir)) {
     await tidy("save the agent's work", async () => {
-      const commit = await commitAll(progress.workdir, `WIP: partial work from Hamster run #${runId}\n\n${reason}`, settings.gitAuthor);
-      const head = commit?.sha ?? (await resolveCommit(progress.workdir, "HEAD"));
-      if (head !== progress.startSha) progress.localWorkSha = head;
-      if (!progress.localWorkSha) return;
       try {
-        await checkPush({
-          dir: progress.workdir,
-          fromSha: progress.startSha!,
-          toSha: progress.localWorkSha,
-          workBranch: run.workBranch!,
-          defaultBranch: run.request.repo.defaultBranch,
-          allowWorkflowChanges: run.request.settings?.allowWorkflowChanges ?? false,
-        });
-        const token = await host.getGitToken();
-        await pushBranch({ dir: progress.workdir, remoteUrl: run.request.repo.cloneUrl, token, workBranch: run.workBranch! });
-        progress.workPushed = true;
-        runs.updateRun(runId, { headSha: progress.localWorkSha });
-        fullReason = `${reason}\n\nThe work done so far is pushed to the branch.`;
-      } catch (pushError) {
+        await saveWork();
+      } catch (saveError) {
+        // Host git refused the checkout (e.g. a planted config): keep it, never delete work.
         progress.keepWorkspace = true;
-        const kept = `it is kept on the Hamster server in the workspace of run #${runId} (\`workspaces/run-${runId}\` under the data directory) for an admin to recover.`;
-        if (pushError instanceof WorkflowChangeRefused) {
-          // The same refusal may be what ended the run; say it once.
-          fullReason = `${error instanceof WorkflowChangeRefused ? reason : `${reason}\n\n${pushError.message}`}\n\nThe agent's work ${kept}`;
-        } else {
-          fullReason = `${reason}\n\nThe agent's work could not be pushed; ${kept}`;
-        }
-        log.warn({ runId, err: pushError }, "partial work kept in the workspace");
+        fullReason = `${reason}\n\nThe agent's work could not be committed; it is kept on the Hamster server in the workspace of run #${runId} (\`workspaces/run-${runId}\` under the data directory) for an admin to inspect.`;
+        throw saveError;
       }
     });
+  }
+
+  async function saveWork(): Promise<void> {
+    const commit = await commitAll(progress.workdir, `WIP: partial work from Hamster run #${runId}\n\n${reason}`, settings.gitAuthor);
+    const head = commit?.sha ?? (await resolveCommit(progress.workdir, "HEAD"));
+    if (head !== progress.startSha) progress.localWorkSha = head;
+    if (!progress.localWorkSha) return;
+    try {
+      await checkPush({
+        dir: progress.workdir,
+        fromSha: progress.startSha!,
+        toSha: progress.localWorkSha,
+        workBranch: run.workBranch!,
+        defaultBranch: run.request.repo.defaultBranch,
+        allowWorkflowChanges: run.request.settings?.allowWorkflowChanges ?? false,
+      });
+      const token = await host.getGitToken();
+      await pushBranch({ dir: progress.workdir, remoteUrl: run.request.repo.cloneUrl, token, workBranch: run.workBranch! });
+      progress.workPushed = true;
+      runs.updateRun(runId, { headSha: progress.localWorkSha });
+      fullReason = `${reason}\n\nThe work done so far is pushed to the branch.`;
+    } catch (pushError) {
+      progress.keepWorkspace = true;
+      const kept = `it is kept on the Hamster server in the workspace of run #${runId} (\`workspaces/run-${runId}\` under the data directory) for an admin to recover.`;
+      if (pushError instanceof WorkflowChangeRefused) {
+        // The same refusal may be what ended the run; say it once.
+        fullReason = `${error instanceof WorkflowChangeRefused ? reason : `${reason}\n\n${pushError.message}`}\n\nThe agent's work ${kept}`;
+      } else {
+        fullReason = `${reason}\n\nThe agent's work could not be pushed; ${kept}`;
+      }
+      log.warn({ runId, err: pushError }, "partial work kept in the workspace");
+    }
   }
 
   try {

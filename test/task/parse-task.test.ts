@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseTask, removeInvisibleCharacters } from "../../src/task/parse-task.js";
+import { MAX_COMMENTS, MAX_DESCRIPTION_CHARS, parseTask, removeInvisibleCharacters } from "../../src/task/parse-task.js";
 import type { Task } from "../../src/task/task.js";
 
 const REALISTIC_BODY = [
@@ -309,3 +309,17 @@ describe("parseTask comments", () => {
   });
 });
 
+
+describe("parseTask bounds", () => {
+  it("keeps a huge issue body and discussion within bounds, saying what was left out", () => {
+    const body = `Intro.\n\n${"word ".repeat(100_000)}\n\n## Acceptance criteria\n\n- it works\n`;
+    const comments = Array.from({ length: 80 }, (_, i) => ({ author: "alice", body: `comment ${i} ${"x".repeat(20_000)}` }));
+    const task = parseTask({ number: 1, title: "t", body, comments });
+    expect(task.description.length).toBeLessThan(MAX_DESCRIPTION_CHARS + 200);
+    expect(task.description).toContain("more characters of the issue were left out");
+    expect(task.acceptanceCriteria).toEqual(["it works"]);
+    expect(task.comments).toHaveLength(MAX_COMMENTS);
+    expect(task.comments[0]!.body.startsWith("comment 30 ")).toBe(true);
+    expect(task.comments[0]!.body.length).toBeLessThan(10_200);
+  });
+});
