@@ -256,6 +256,10 @@ describe("repository configuration and context", () => {
     expect(run!.verification).toMatchObject({ command: "node check.js", passed: true });
     expect(run!.notes.join("\n")).toContain("modle");
     const system = JSON.stringify(model.requests[0].system);
+    const prompt = JSON.stringify(model.requests[0]);
+    // The brief and the acceptance criteria reach the agent; the hidden HTML comment does not.
+    expect(prompt).toContain("`npm test` still passes");
+    expect(prompt).not.toContain("HIDDEN-COMMENT-TEXT");
     expect(system).toContain("BRIEF-MARKER");
     expect(system).toContain("AGENTS-MARKER");
     expect(system).toContain("node check.js");
