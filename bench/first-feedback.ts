@@ -1,18 +1,18 @@
-import path from "node:path";
 import {
   BenchOctokit,
-  createWorkArea,
+  goalFigure,
+  infoFigure,
   labeledPayload,
+  median,
   postDelivery,
-  ratioOf,
   round,
   SENDER,
   signDelivery,
-  startHamster,
-  startScriptedModel,
   within,
+  withBenchSetup,
+  withHamster,
 } from "./lib/app-harness.js";
-import { startFakeGitHubServer, type FakeGitHubCall, type FakeGitHubServer } from "./lib/fake-github-server.js";
+import type { FakeGitHubCall, FakeGitHubServer } from "./lib/fake-github-server.js";
 import type { BenchmarkFigure } from "./run.js";
 
 /**
@@ -56,13 +56,10 @@ const CHECK_RUN = "POST /repos/{owner}/{repo}/check-runs";
 
 export async function runFirstFeedbackBenchmark(options: { timeoutMs?: number } = {}): Promise<FirstFeedbackResult> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const github = await startFakeGitHubServer({ secondaryLimit: null, roles: { [SENDER]: "admin" }, branches: ["main"] });
-  const model = await startScriptedModel();
-  const area = await createWorkArea("feedback", 1, github.url);
-  const repo = area.repos[0]!;
-  try {
-    const app = await startHamster({ github, modelUrl: model.url, dataDir: path.join(area.root, "data"), writeMinTimeMs: 0 });
-    try {
+  return withBenchSetup({ prefix: "feedback" }, (setup) => {
+    const { github } = setup;
+    const repo = setup.area.repos[0]!;
+    return withHamster(setup, { writeMinTimeMs: 0 }, async (app) => {
       const roundTripMs = await measureRoundTrip(github);
       const once = async (issue: number): Promise<FeedbackTimes> => {
         const delivery = signDelivery(`feedback-${issue}`, "issues", labeledPayload(repo, issue));
@@ -90,14 +87,8 @@ export async function runFirstFeedbackBenchmark(options: { timeoutMs?: number } 
       const cold = await once(1);
       const warm = await once(2);
       return { roundTripMs, cold, warm, errorsLogged: app.log.errors() };
-    } finally {
-      await app.close();
-    }
-  } finally {
-    await model.close();
-    await github.close();
-    await area.cleanup();
-  }
+    });
+  });
 }
 
 function stateOf(runs: readonly { state: string }[]): string {
@@ -115,31 +106,22 @@ async function measureRoundTrip(github: FakeGitHubServer, samples = 21): Promise
   for (let i = 0; i < 5; i++) await once();
   const times: number[] = [];
   for (let i = 0; i < samples; i++) times.push(await once());
-  times.sort((a, b) => a - b);
-  return round(times[Math.floor(times.length / 2)]!, 3);
+  return round(median(times), 3);
 }
 
 export function firstFeedbackFigures(result: FirstFeedbackResult): BenchmarkFigure[] {
   const rtt = result.roundTripMs;
-  const timed = (figure: string, ms: number): BenchmarkFigure => ({
-    figure,
-    ours: ms,
-    baseline: rtt,
-    ratio: ratioOf(ms, rtt),
-    goal: `< ${FIRST_FEEDBACK_GOAL_MS} ms`,
-    pass: ms < FIRST_FEEDBACK_GOAL_MS,
-    unit: "count",
-  });
+  const timed = (figure: string, ms: number): BenchmarkFigure => goalFigure(figure, ms, rtt, `< ${FIRST_FEEDBACK_GOAL_MS} ms`, ms < FIRST_FEEDBACK_GOAL_MS);
   const rows = (label: string, t: FeedbackTimes): BenchmarkFigure[] => [
     timed(`👀 reaction (ms, ${label})`, t.reactionMs),
     timed(`status comment (ms, ${label})`, t.statusCommentMs),
     timed(`first check run (ms, ${label})`, t.checkRunMs),
     // Baseline: the two writes the first feedback consists of (👀 and the comment).
-    { figure: `API calls up to the status comment (${label})`, ours: t.callsToStatusComment, baseline: 2, ratio: t.callsToStatusComment / 2, goal: "—", pass: null, unit: "count" },
+    infoFigure(`API calls up to the status comment (${label})`, t.callsToStatusComment, 2),
   ];
   return [
     ...rows("cold", result.cold),
     ...rows("warm", result.warm),
-    { figure: "webhook answered (ms, cold)", ours: result.cold.ackMs, baseline: rtt, ratio: ratioOf(result.cold.ackMs, rtt), goal: "—", pass: null, unit: "count" },
+    infoFigure("webhook answered (ms, cold)", result.cold.ackMs, rtt),
   ];
 }

@@ -1,17 +1,6 @@
-import path from "node:path";
-import {
-  createWorkArea,
-  labeledPayload,
-  postDelivery,
-  ratioOf,
-  SENDER,
-  signDelivery,
-  startHamster,
-  startScriptedModel,
-  within,
-} from "./lib/app-harness.js";
+import { goalFigure, infoFigure, labeledPayload, postDelivery, runDurationMs, signDelivery, within, withBenchSetup, withHamster } from "./lib/app-harness.js";
 import { PROGRESS_INTERVAL_MS } from "../src/reporter/github-host.js";
-import { startFakeGitHubServer, type FakeGitHubCall } from "./lib/fake-github-server.js";
+import type { FakeGitHubCall } from "./lib/fake-github-server.js";
 import type { BenchmarkFigure } from "./run.js";
 
 /**
@@ -103,19 +92,12 @@ export async function runGitHubEconomyBenchmark(options: GitHubEconomyOptions = 
 }
 
 async function measureOneRun(options: { modelDelayMs: number; timeoutMs: number; progressIntervalMs?: number; toolTurns?: number }): Promise<RunCalls> {
-  const github = await startFakeGitHubServer({ secondaryLimit: null, roles: { [SENDER]: "admin" }, branches: ["main"] });
-  const model = await startScriptedModel({ delayMs: options.modelDelayMs, toolTurns: options.toolTurns ?? 1 });
-  const area = await createWorkArea("economy", 1, github.url);
-  const repo = area.repos[0]!;
-  try {
-    const app = await startHamster({
-      github,
-      modelUrl: model.url,
-      dataDir: path.join(area.root, "data"),
-      writeMinTimeMs: 0,
-      ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
-    });
-    try {
+  const model = { delayMs: options.modelDelayMs, toolTurns: options.toolTurns ?? 1 };
+  return withBenchSetup({ prefix: "economy", model }, (setup) => {
+    const { github } = setup;
+    const repo = setup.area.repos[0]!;
+    const appOptions = { writeMinTimeMs: 0, ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}) };
+    return withHamster(setup, appOptions, async (app) => {
       const response = await postDelivery(app.server.url, signDelivery("economy-1", "issues", labeledPayload(repo, 1)));
       if (response.status !== 200) throw new Error(`The webhook was answered ${response.status}`);
       if (!(await within(app.hamster.idle(), options.timeoutMs))) throw new Error(`The run did not end within ${options.timeoutMs} ms`);
@@ -125,7 +107,7 @@ async function measureOneRun(options: { modelDelayMs: number; timeoutMs: number;
       const byEndpoint = Object.fromEntries(Object.entries(github.countByEndpoint()).sort(([a], [b]) => a.localeCompare(b)));
       return {
         state: run?.state ?? "(no run)",
-        durationMs: run ? Date.parse(run.finishedAt ?? run.updatedAt) - Date.parse(run.createdAt) : 0,
+        durationMs: run ? runDurationMs(run) : 0,
         total: calls.length,
         app: calls.length - agentReads,
         agentReads,
@@ -134,47 +116,30 @@ async function measureOneRun(options: { modelDelayMs: number; timeoutMs: number;
         statusCommentEdits: byEndpoint["PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"] ?? 0,
         byEndpoint,
       };
-    } finally {
-      await app.close();
-    }
-  } finally {
-    await model.close();
-    await github.close();
-    await area.cleanup();
-  }
+    });
+  });
 }
 
 export function githubEconomyFigures(result: GitHubEconomyResult): BenchmarkFigure[] {
   const { ours, baseline } = result;
-  const info = (figure: string, a: number, b: number): BenchmarkFigure => ({ figure, ours: a, baseline: b, ratio: ratioOf(a, b), goal: "—", pass: null, unit: "count" });
   return [
-    {
-      figure: "app's calls per run (beyond agent reads)",
-      ours: ours.app,
-      baseline: baseline.app,
-      ratio: ratioOf(ours.app, baseline.app),
-      goal: `≤ ${APP_CALLS_GOAL}`,
-      pass: ours.state === "succeeded" && ours.app <= APP_CALLS_GOAL,
-      unit: "count",
-    },
+    goalFigure("app's calls per run (beyond agent reads)", ours.app, baseline.app, `≤ ${APP_CALLS_GOAL}`, ours.state === "succeeded" && ours.app <= APP_CALLS_GOAL),
     ...(result.long
       ? [
-          {
-            // Baseline: the short run above, so the ratio shows what the run's length adds.
-            figure: `app's calls, ${result.config.long!.toolTurns}-turn run (time ÷ ${result.config.long!.timeScale})`,
-            ours: result.long.app,
-            baseline: ours.app,
-            ratio: ratioOf(result.long.app, ours.app),
-            goal: `≤ ${APP_CALLS_GOAL}`,
-            pass: result.long.state === "succeeded" && result.long.app <= APP_CALLS_GOAL,
-            unit: "count" as const,
-          },
+          // Baseline: the short run above, so the ratio shows what the run's length adds.
+          goalFigure(
+            `app's calls, ${result.config.long!.toolTurns}-turn run (time ÷ ${result.config.long!.timeScale})`,
+            result.long.app,
+            ours.app,
+            `≤ ${APP_CALLS_GOAL}`,
+            result.long.state === "succeeded" && result.long.app <= APP_CALLS_GOAL,
+          ),
         ]
       : []),
-    info("all calls per run", ours.total, baseline.total),
-    info("agent's content reads", ours.agentReads, baseline.agentReads),
-    info("writes per run", ours.writes, baseline.writes),
-    info("check-run updates", ours.checkRunUpdates, baseline.checkRunUpdates),
-    info("status comment edits", ours.statusCommentEdits, baseline.statusCommentEdits),
+    infoFigure("all calls per run", ours.total, baseline.total),
+    infoFigure("agent's content reads", ours.agentReads, baseline.agentReads),
+    infoFigure("writes per run", ours.writes, baseline.writes),
+    infoFigure("check-run updates", ours.checkRunUpdates, baseline.checkRunUpdates),
+    infoFigure("status comment edits", ours.statusCommentEdits, baseline.statusCommentEdits),
   ];
 }

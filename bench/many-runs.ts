@@ -1,19 +1,22 @@
-import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import {
   commentPayload,
-  createWorkArea,
+  countBy,
+  goalFigure,
+  infoFigure,
   labeledPayload,
+  median,
   postAll,
-  ratioOf,
   round,
-  SENDER,
+  runDurationMs,
+  shortReason,
+  tallyRuns,
+  type RunTally,
   signDelivery,
-  startHamster,
-  startScriptedModel,
   within,
+  withBenchSetup,
+  withHamster,
 } from "./lib/app-harness.js";
-import { startFakeGitHubServer } from "./lib/fake-github-server.js";
 import type { BenchmarkFigure } from "./run.js";
 
 /**
@@ -50,17 +53,13 @@ export interface ProcessSample {
   readonly samples: number;
 }
 
-export interface ManyRunsResult {
+/** Lost runs include the stuck ones; a stuck run's failure reason is `still <state>`. */
+export interface ManyRunsResult extends RunTally {
   readonly config: { runs: number; repos: number; modelDelayMs: number; concurrency: number; timeoutMs: number; writeMinTimeMs: number };
   readonly idle: ProcessSample;
   readonly load: ProcessSample & { readonly wallTimeMs: number; readonly medianRunMs: number; readonly slowestRunMs: number };
-  readonly succeeded: number;
-  /** Runs that did not succeed or were never created (stuck ones included). */
-  readonly lost: number;
   /** Runs still active when the time ran out. */
   readonly stuck: number;
-  readonly states: Record<string, number>;
-  readonly failureReasons: Record<string, number>;
   readonly modelCalls: number;
   readonly restCalls: number;
   readonly webhookStatuses: Record<string, number>;
@@ -116,18 +115,9 @@ export async function runManyRunsBenchmark(options: ManyRunsOptions = {}): Promi
     timeoutMs: options.timeoutMs ?? 180_000,
     writeMinTimeMs: 0,
   };
-  const github = await startFakeGitHubServer({ secondaryLimit: null, roles: { [SENDER]: "admin" }, branches: ["main"] });
-  const model = await startScriptedModel({ delayMs: config.modelDelayMs });
-  const area = await createWorkArea("many", config.repos, github.url);
-  try {
-    const app = await startHamster({
-      github,
-      modelUrl: model.url,
-      dataDir: path.join(area.root, "data"),
-      concurrency: config.concurrency,
-      writeMinTimeMs: config.writeMinTimeMs,
-    });
-    try {
+  return withBenchSetup({ prefix: "many", repos: config.repos, model: { delayMs: config.modelDelayMs } }, (setup) => {
+    const { github, model, area } = setup;
+    return withHamster(setup, { concurrency: config.concurrency, writeMinTimeMs: config.writeMinTimeMs }, async (app) => {
       const tasks = Array.from({ length: config.runs }, (_, i) => ({ repo: area.repos[i % area.repos.length]!, issue: i + 1 }));
       const deliveries = tasks.map(({ repo, issue }, i) =>
         i % 2 === 0
@@ -147,58 +137,39 @@ export async function runManyRunsBenchmark(options: ManyRunsOptions = {}): Promi
       const load = loadSampling.stop();
 
       const runs = tasks.flatMap(({ repo, issue }) => app.hamster.runs.listRunsForTask(repo.id, issue));
-      const states: Record<string, number> = {};
-      for (const run of runs) states[run.state] = (states[run.state] ?? 0) + 1;
       const finals = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
-      const failureReasons: Record<string, number> = {};
-      for (const run of runs) {
-        if (run.state === "succeeded") continue;
-        const reason = finals.has(run.state) ? (run.reason ?? "(no reason)").split("\n")[0]!.slice(0, 120) : `still ${run.state}`;
-        failureReasons[reason] = (failureReasons[reason] ?? 0) + 1;
-      }
-      const durations = runs.filter((r) => r.state === "succeeded").map((r) => Date.parse(r.finishedAt ?? r.updatedAt) - Date.parse(r.createdAt)).sort((a, b) => a - b);
-      const webhookStatuses: Record<string, number> = {};
-      for (const r of responses) webhookStatuses[String(r.status)] = (webhookStatuses[String(r.status)] ?? 0) + 1;
-      const succeeded = states["succeeded"] ?? 0;
+      const tally = tallyRuns(runs, config.runs, (run) => (finals.has(run.state) ? shortReason(run) : `still ${run.state}`));
+      const durations = runs.filter((r) => r.state === "succeeded").map(runDurationMs);
+      const webhookStatuses = countBy(responses, (r) => String(r.status));
       return {
         config,
         idle,
         load: {
           ...load,
           wallTimeMs: Math.round(wallTimeMs),
-          medianRunMs: durations.length === 0 ? 0 : durations[Math.floor(durations.length / 2)]!,
-          slowestRunMs: durations.at(-1) ?? 0,
+          medianRunMs: median(durations),
+          slowestRunMs: Math.max(0, ...durations),
         },
-        succeeded,
-        lost: config.runs - succeeded,
+        ...tally,
         stuck: runs.filter((r) => !finals.has(r.state)).length,
-        states,
-        failureReasons,
         modelCalls: model.calls(),
         restCalls: github.calls.length,
         webhookStatuses,
         errorsLogged: app.log.errors(),
       };
-    } finally {
-      await app.close();
-    }
-  } finally {
-    await model.close();
-    await github.close();
-    await area.cleanup();
-  }
+    });
+  });
 }
 
 export function manyRunsFigures(result: ManyRunsResult): BenchmarkFigure[] {
   const { idle, load, config } = result;
-  const info = (figure: string, a: number, b: number): BenchmarkFigure => ({ figure, ours: a, baseline: b, ratio: ratioOf(a, b), goal: "—", pass: null, unit: "count" });
   return [
-    { figure: "peak RSS (MB)", ours: load.peakRssMb, baseline: idle.rssMb, ratio: ratioOf(load.peakRssMb, idle.rssMb), goal: `< ${RSS_GOAL_MB} MB`, pass: load.peakRssMb < RSS_GOAL_MB, unit: "count" },
-    { figure: `runs succeeded (of ${config.runs})`, ours: result.succeeded, baseline: config.runs, ratio: result.succeeded / config.runs, goal: `= ${config.runs}`, pass: result.succeeded === config.runs, unit: "count" },
-    { figure: "runs lost or stuck", ours: result.lost, baseline: 0, ratio: null, goal: "= 0", pass: result.lost === 0 && result.stuck === 0, unit: "count" },
-    info("event-loop delay p99 (ms)", load.eventLoopP99Ms, idle.eventLoopP99Ms),
-    info("event-loop delay max (ms)", load.eventLoopMaxMs, idle.eventLoopMaxMs),
-    info("peak heap used (MB)", load.peakHeapUsedMb, idle.peakHeapUsedMb),
-    info("wall time, all runs (s)", round(load.wallTimeMs / 1000, 1), round((config.modelDelayMs * 4) / 1000, 1)),
+    goalFigure("peak RSS (MB)", load.peakRssMb, idle.rssMb, `< ${RSS_GOAL_MB} MB`, load.peakRssMb < RSS_GOAL_MB),
+    goalFigure(`runs succeeded (of ${config.runs})`, result.succeeded, config.runs, `= ${config.runs}`, result.succeeded === config.runs, result.succeeded / config.runs),
+    goalFigure("runs lost or stuck", result.lost, 0, "= 0", result.lost === 0 && result.stuck === 0, null),
+    infoFigure("event-loop delay p99 (ms)", load.eventLoopP99Ms, idle.eventLoopP99Ms),
+    infoFigure("event-loop delay max (ms)", load.eventLoopMaxMs, idle.eventLoopMaxMs),
+    infoFigure("peak heap used (MB)", load.peakHeapUsedMb, idle.peakHeapUsedMb),
+    infoFigure("wall time, all runs (s)", round(load.wallTimeMs / 1000, 1), round((config.modelDelayMs * 4) / 1000, 1)),
   ];
 }

@@ -1,25 +1,24 @@
-import path from "node:path";
 import {
   bareAppFn,
   commentPayload,
+  countBy,
   createBenchLog,
-  createWorkArea,
+  goalFigure,
+  infoFigure,
   labeledPayload,
   percentile,
   postAll,
   ratioOf,
   round,
-  SENDER,
   signDelivery,
-  startHamster,
-  startScriptedModel,
   startWebhookServer,
   waitUntil,
+  withBenchSetup,
+  withHamster,
   type BenchRepo,
   type DeliveryResponse,
   type SignedDelivery,
 } from "./lib/app-harness.js";
-import { startFakeGitHubServer } from "./lib/fake-github-server.js";
 import type { BenchmarkFigure } from "./run.js";
 
 /**
@@ -88,71 +87,59 @@ export async function runWebhookAckBenchmark(options: WebhookAckOptions = {}): P
     writeMinTimeMs: 0,
     hamsterConcurrency: 1,
   };
-  const github = await startFakeGitHubServer({ secondaryLimit: null, roles: { [SENDER]: "admin" }, branches: ["main"] });
-  const model = await startScriptedModel({ hold: true });
-  const area = await createWorkArea("ack", 1, github.url);
-  const repo = area.repos[0]!;
-  const bareLog = createBenchLog();
-  let bare: Awaited<ReturnType<typeof startWebhookServer>> | undefined;
-  let app: Awaited<ReturnType<typeof startHamster>> | undefined;
-  try {
-    bare = await startWebhookServer(bareAppFn, github, bareLog.log);
-    app = await startHamster({
-      github,
-      modelUrl: model.url,
-      dataDir: path.join(area.root, "data"),
-      concurrency: config.hamsterConcurrency,
-      writeMinTimeMs: config.writeMinTimeMs,
-    });
-    // Admitted: the run is recorded with its status comment (the fake GitHub sees the comment a moment before the app records it).
-    const admittedAmong = (first: number, count: number) =>
-      Array.from({ length: count }, (_, i) => first + i).filter((n) =>
-        app!.hamster.runs.listRunsForTask(repo.id, n).some((run) => run.statusCommentId !== null),
-      ).length;
-    // Issue numbers: warm-up from 1, measured from 10_001; each app gets its own delivery ids.
-    await postAll(bare.url, buildDeliveries("bare", "warm", repo, 1, config.warmup), config.concurrency);
-    await postAll(app.server.url, buildDeliveries("ours", "warm", repo, 1, config.warmup), config.concurrency);
-    await waitUntil(() => admittedAmong(1, config.warmup) === config.warmup, 30_000);
+  return withBenchSetup({ prefix: "ack", model: { hold: true } }, async (setup) => {
+    const { github } = setup;
+    const repo = setup.area.repos[0]!;
+    const bare = await startWebhookServer(bareAppFn, github, createBenchLog().log);
+    try {
+      return await withHamster(setup, { concurrency: config.hamsterConcurrency, writeMinTimeMs: config.writeMinTimeMs }, async (app) => {
+        // Admitted: the run is recorded with its status comment (the fake GitHub sees the comment a moment before the app records it).
+        const admittedAmong = (first: number, count: number) =>
+          Array.from({ length: count }, (_, i) => first + i).filter((n) =>
+            app.hamster.runs.listRunsForTask(repo.id, n).some((run) => run.statusCommentId !== null),
+          ).length;
+        // Issue numbers: warm-up from 1, measured from 10_001; each app gets its own delivery ids.
+        await postAll(bare.url, buildDeliveries("bare", "warm", repo, 1, config.warmup), config.concurrency);
+        await postAll(app.server.url, buildDeliveries("ours", "warm", repo, 1, config.warmup), config.concurrency);
+        await waitUntil(() => admittedAmong(1, config.warmup) === config.warmup, 30_000);
 
-    const callsBefore = github.calls.length;
-    const measuredBare = buildDeliveries("bare", "run", repo, 10_001, config.deliveries);
-    const measuredOurs = buildDeliveries("ours", "run", repo, 10_001, config.deliveries);
-    const bareResponses: DeliveryResponse[] = [];
-    const oursResponses: DeliveryResponse[] = [];
-    const wall = { bare: 0, ours: 0 };
-    const admissionsDoneMs: number[] = [];
-    const perRound = Math.ceil(config.deliveries / config.rounds);
-    for (let from = 0; from < config.deliveries; from += perRound) {
-      const to = Math.min(config.deliveries, from + perRound);
-      let started = performance.now();
-      bareResponses.push(...(await postAll(bare.url, measuredBare.slice(from, to), config.concurrency)));
-      wall.bare += performance.now() - started;
-      // Ours last in the round, and its admissions finished before the next round starts.
-      started = performance.now();
-      oursResponses.push(...(await postAll(app.server.url, measuredOurs.slice(from, to), config.concurrency)));
-      wall.ours += performance.now() - started;
-      await waitUntil(() => admittedAmong(10_001 + from, to - from) === to - from, 60_000);
-      admissionsDoneMs.push(Math.round(performance.now() - started));
+        const callsBefore = github.calls.length;
+        const measuredBare = buildDeliveries("bare", "run", repo, 10_001, config.deliveries);
+        const measuredOurs = buildDeliveries("ours", "run", repo, 10_001, config.deliveries);
+        const bareResponses: DeliveryResponse[] = [];
+        const oursResponses: DeliveryResponse[] = [];
+        const wall = { bare: 0, ours: 0 };
+        const admissionsDoneMs: number[] = [];
+        const perRound = Math.ceil(config.deliveries / config.rounds);
+        for (let from = 0; from < config.deliveries; from += perRound) {
+          const to = Math.min(config.deliveries, from + perRound);
+          let started = performance.now();
+          bareResponses.push(...(await postAll(bare.url, measuredBare.slice(from, to), config.concurrency)));
+          wall.bare += performance.now() - started;
+          // Ours last in the round, and its admissions finished before the next round starts.
+          started = performance.now();
+          oursResponses.push(...(await postAll(app.server.url, measuredOurs.slice(from, to), config.concurrency)));
+          wall.ours += performance.now() - started;
+          await waitUntil(() => admittedAmong(10_001 + from, to - from) === to - from, 60_000);
+          admissionsDoneMs.push(Math.round(performance.now() - started));
+        }
+        const admitted = admittedAmong(10_001, config.deliveries);
+        return {
+          config,
+          ours: {
+            ...summarize(oursResponses, wall.ours),
+            admitted,
+            admissionsDoneMs,
+            restCalls: github.countByEndpoint(github.calls.slice(callsBefore)),
+            errorsLogged: app.log.errors(),
+          },
+          baseline: summarize(bareResponses, wall.bare),
+        };
+      });
+    } finally {
+      await bare.close();
     }
-    const admitted = admittedAmong(10_001, config.deliveries);
-    return {
-      config,
-      ours: {
-        ...summarize(oursResponses, wall.ours),
-        admitted,
-        admissionsDoneMs,
-        restCalls: github.countByEndpoint(github.calls.slice(callsBefore)),
-        errorsLogged: app.log.errors(),
-      },
-      baseline: summarize(bareResponses, wall.bare),
-    };
-  } finally {
-    await bare?.close();
-    await app?.close();
-    await model.close();
-    await github.close();
-    await area.cleanup();
-  }
+  });
 }
 
 function buildDeliveries(variant: string, phase: string, repo: BenchRepo, firstIssue: number, count: number): SignedDelivery[] {
@@ -167,8 +154,7 @@ function buildDeliveries(variant: string, phase: string, repo: BenchRepo, firstI
 
 function summarize(responses: readonly DeliveryResponse[], wallTimeMs: number): LatencyFigures {
   const ms = responses.map((r) => r.ms);
-  const statuses: Record<string, number> = {};
-  for (const r of responses) statuses[String(r.status)] = (statuses[String(r.status)] ?? 0) + 1;
+  const statuses = countBy(responses, (r) => String(r.status));
   return {
     deliveries: responses.length,
     p50Ms: round(percentile(ms, 50)),
@@ -184,15 +170,15 @@ export function webhookAckFigures(result: WebhookAckResult): BenchmarkFigure[] {
   const { ours, baseline, config } = result;
   const latency = (figure: string, a: number, b: number): BenchmarkFigure => {
     const ratio = ratioOf(a, b);
-    return { figure, ours: a, baseline: b, ratio, goal: `ratio ≤ ${ACK_RATIO_GOAL}`, pass: ratio !== null && ratio <= ACK_RATIO_GOAL, unit: "count" };
+    return goalFigure(figure, a, b, `ratio ≤ ${ACK_RATIO_GOAL}`, ratio !== null && ratio <= ACK_RATIO_GOAL, ratio);
   };
   const ok = (f: LatencyFigures) => f.statuses["200"] ?? 0;
   return [
     latency("response time p50 (ms)", ours.p50Ms, baseline.p50Ms),
     latency("response time p99 (ms)", ours.p99Ms, baseline.p99Ms),
-    { figure: `answered 200 (of ${config.deliveries})`, ours: ok(ours), baseline: ok(baseline), ratio: null, goal: `= ${config.deliveries}`, pass: ok(ours) === config.deliveries && ok(baseline) === config.deliveries, unit: "count" },
-    { figure: "deliveries admitted as runs", ours: ours.admitted, baseline: 0, ratio: null, goal: `= ${config.deliveries}`, pass: ours.admitted === config.deliveries, unit: "count" },
-    { figure: "response time mean (ms)", ours: ours.meanMs, baseline: baseline.meanMs, ratio: ratioOf(ours.meanMs, baseline.meanMs), goal: "—", pass: null, unit: "count" },
-    { figure: "wall time, all answered (ms)", ours: ours.wallTimeMs, baseline: baseline.wallTimeMs, ratio: ratioOf(ours.wallTimeMs, baseline.wallTimeMs), goal: "—", pass: null, unit: "count" },
+    goalFigure(`answered 200 (of ${config.deliveries})`, ok(ours), ok(baseline), `= ${config.deliveries}`, ok(ours) === config.deliveries && ok(baseline) === config.deliveries, null),
+    goalFigure("deliveries admitted as runs", ours.admitted, 0, `= ${config.deliveries}`, ours.admitted === config.deliveries, null),
+    infoFigure("response time mean (ms)", ours.meanMs, baseline.meanMs),
+    infoFigure("wall time, all answered (ms)", ours.wallTimeMs, baseline.wallTimeMs),
   ];
 }

@@ -3,7 +3,6 @@ import { createHmac, generateKeyPairSync } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -12,8 +11,11 @@ import pino from "pino";
 import { createNodeMiddleware, createProbot, ProbotOctokit, type ApplicationFunction, type Logger } from "probot";
 import { parseSettings } from "../../src/config/env.js";
 import { createHamsterApp, type HamsterApp } from "../../src/index.js";
+import type { Run } from "../../src/store/run.js";
+import type { BenchmarkFigure } from "../run.js";
 import { startFakeAnthropicServer, type ScriptedMessage } from "./fake-anthropic-server.js";
-import type { FakeGitHubServer } from "./fake-github-server.js";
+import { startFakeGitHubServer, type FakeGitHubServer } from "./fake-github-server.js";
+import { closeServer, listenOnLoopback, readBody } from "./http.js";
 
 /**
  * What the app-level benchmarks share: the real Hamster app (or a bare Probot app) started
@@ -119,8 +121,14 @@ export function benchRepo(index: number, cloneUrl: string, githubUrl: string): B
   return { id: 900_000 + index, owner: OWNER, name, cloneUrl, htmlUrl: `${githubUrl}/${OWNER}/${name}` };
 }
 
+export interface WorkArea {
+  readonly root: string;
+  readonly repos: BenchRepo[];
+  cleanup(): Promise<void>;
+}
+
 /** A temporary directory and the bare remotes in it. */
-export async function createWorkArea(prefix: string, repos: number, githubUrl: string): Promise<{ root: string; repos: BenchRepo[]; cleanup(): Promise<void> }> {
+export async function createWorkArea(prefix: string, repos: number, githubUrl: string): Promise<WorkArea> {
   const root = await mkdtemp(path.join(tmpdir(), `hamster-bench-${prefix}-`));
   const list: BenchRepo[] = [];
   for (let i = 1; i <= repos; i++) list.push(benchRepo(i, await createBareRemote(path.join(root, `remote-${i}.git`)), githubUrl));
@@ -277,18 +285,10 @@ export async function startWebhookServer(appFn: ApplicationFunction, github: Fak
       res.writeHead(404).end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }
 
@@ -342,6 +342,52 @@ export async function startHamster(options: StartHamsterOptions): Promise<Hamste
   };
 }
 
+/** What an app-level benchmark runs against: the fake GitHub, the scripted model and a work area with bare remotes. */
+export interface BenchSetup {
+  readonly github: FakeGitHubServer;
+  readonly model: ScriptedModel;
+  readonly area: WorkArea;
+}
+
+export interface BenchSetupOptions {
+  /** Names the temporary directory: hamster-bench-<prefix>-…. */
+  readonly prefix: string;
+  /** Bare remotes in the work area; default 1. */
+  readonly repos?: number;
+  readonly model?: ScriptedModelOptions;
+}
+
+/**
+ * Starts the fake GitHub (no secondary limit; SENDER an admin; `main` exists), the scripted
+ * model and the work area, hands them to `use`, and closes and removes them afterwards.
+ */
+export async function withBenchSetup<T>(options: BenchSetupOptions, use: (setup: BenchSetup) => Promise<T>): Promise<T> {
+  const github = await startFakeGitHubServer({ secondaryLimit: null, roles: { [SENDER]: "admin" }, branches: ["main"] });
+  const model = await startScriptedModel(options.model);
+  const area = await createWorkArea(options.prefix, options.repos ?? 1, github.url);
+  try {
+    return await use({ github, model, area });
+  } finally {
+    await model.close();
+    await github.close();
+    await area.cleanup();
+  }
+}
+
+/** The real app against the setup (data in the work area), handed to `use` and closed afterwards. */
+export async function withHamster<T>(
+  setup: BenchSetup,
+  options: Omit<StartHamsterOptions, "github" | "modelUrl" | "dataDir">,
+  use: (app: HamsterUnderTest) => Promise<T>,
+): Promise<T> {
+  const app = await startHamster({ ...options, github: setup.github, modelUrl: setup.model.url, dataDir: path.join(setup.area.root, "data") });
+  try {
+    return await use(app);
+  } finally {
+    await app.close();
+  }
+}
+
 /** Resolves true when `work` settles within `ms`, false when the time ran out first. */
 export async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -378,7 +424,13 @@ export interface ScriptedModel {
  * that answers each call after `delayMs`; `hold: true` never answers (runs wait on the
  * model until the app shuts down), for measuring intake alone.
  */
-export async function startScriptedModel(options: { delayMs?: number; hold?: boolean; toolTurns?: number } = {}): Promise<ScriptedModel> {
+export interface ScriptedModelOptions {
+  readonly delayMs?: number;
+  readonly hold?: boolean;
+  readonly toolTurns?: number;
+}
+
+export async function startScriptedModel(options: ScriptedModelOptions = {}): Promise<ScriptedModel> {
   const upstream = await startFakeAnthropicServer({ replies: (request) => replyToRun(request, options.toolTurns ?? 1) });
   const delayMs = options.delayMs ?? 0;
   let calls = 0;
@@ -411,20 +463,13 @@ export async function startScriptedModel(options: { delayMs?: number; hold?: boo
       res.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     calls: () => calls,
     async close() {
       for (const timer of timers) clearTimeout(timer);
-      await new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
+      await closeServer(server);
       await upstream.close();
     },
   };
@@ -461,15 +506,6 @@ export function replyToRun(request: unknown, toolTurns = 1): ScriptedMessage {
   return { content: [{ type: "text", text: `Here is my report.\n\n\`\`\`json\n${JSON.stringify(report)}\n\`\`\`` }], stop_reason: "end_turn" };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
 // ---------------------------------------------------------------------------------------
 // Figures
 
@@ -487,4 +523,62 @@ export function round(value: number, digits = 2): number {
 
 export function ratioOf(ours: number, baseline: number): number | null {
   return baseline === 0 ? null : ours / baseline;
+}
+
+/** The middle value (the upper one of an even count); 0 for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** How a benchmark's runs ended. */
+export interface RunTally {
+  readonly succeeded: number;
+  /** Runs that did not succeed, or were never created. */
+  readonly lost: number;
+  readonly states: Record<string, number>;
+  /** Why runs did not succeed, with how many. */
+  readonly failureReasons: Record<string, number>;
+}
+
+/** Tallies the runs of `expected` tasks; `reasonOf` says why one did not succeed (default: its short reason). */
+export function tallyRuns(runs: readonly Run[], expected: number, reasonOf: (run: Run) => string = shortReason): RunTally {
+  const states = countBy(runs, (run) => run.state);
+  const succeeded = states["succeeded"] ?? 0;
+  const failureReasons = countBy(
+    runs.filter((run) => run.state !== "succeeded"),
+    reasonOf,
+  );
+  return { succeeded, lost: expected - succeeded, states, failureReasons };
+}
+
+/** How many of the items fall under each key. */
+export function countBy<T>(items: Iterable<T>, key: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) {
+    const k = key(item);
+    counts[k] = (counts[k] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Why a run ended as it did: the first line of its reason, at most 120 characters. */
+export function shortReason(run: Pick<Run, "reason">): string {
+  return (run.reason ?? "(no reason)").split("\n")[0]!.slice(0, 120);
+}
+
+/** From a run's creation to its end (its last update while it has not ended). */
+export function runDurationMs(run: Pick<Run, "createdAt" | "updatedAt" | "finishedAt">): number {
+  return Date.parse(run.finishedAt ?? run.updatedAt) - Date.parse(run.createdAt);
+}
+
+/** A count reported for information: the ratio ours ÷ baseline, no goal. */
+export function infoFigure(figure: string, ours: number, baseline: number): BenchmarkFigure {
+  return { figure, ours, baseline, ratio: ratioOf(ours, baseline), goal: "—", pass: null, unit: "count" };
+}
+
+/** A count with a goal; the ratio is ours ÷ baseline unless given. */
+export function goalFigure(figure: string, ours: number, baseline: number, goal: string, pass: boolean, ratio: number | null = ratioOf(ours, baseline)): BenchmarkFigure {
+  return { figure, ours, baseline, ratio, goal, pass, unit: "count" };
 }

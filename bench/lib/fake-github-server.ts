@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback, readBody } from "./http.js";
 
 /**
  * A small GitHub Enterprise Server lookalike on 127.0.0.1 for benchmarks: REST under
@@ -368,11 +368,7 @@ export async function startFakeGitHubServer(options: FakeGitHubServerOptions): P
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => send(res, { status: 500, body: { message: error instanceof Error ? error.message : String(error) } }));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   origin = `http://127.0.0.1:${port}`;
 
   return {
@@ -420,11 +416,7 @@ export async function startFakeGitHubServer(options: FakeGitHubServerOptions): P
         listeners.add(listener);
       });
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }
 
@@ -438,13 +430,4 @@ function send(res: ServerResponse, reply: Reply): void {
   res.writeHead(reply.status, headers);
   if (reply.status === 204 || reply.body === undefined) res.end();
   else res.end(isText ? (reply.body as string) : JSON.stringify(reply.body));
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }

@@ -2,10 +2,11 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
-import { createTestApp, disableNetwork, type TestApp } from "../helpers/app.js";
+import { createTestApp, type TestApp } from "../helpers/app.js";
 import { delayed, mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
-import { fakeGitHub } from "../helpers/github.js";
-import { createBareRemote, getRemoteLog, listRemoteBranches, readRemoteFile } from "../helpers/git.js";
+import { replaceScenarioGitHub, startE2eScenario, stopE2eScenario, type FakeGitHub } from "../helpers/e2e.js";
+import type { FakeGitHubOptions } from "../helpers/github.js";
+import { createBareRemote, getRemoteLog, listRemoteBranches, readRemoteFile, type BareRemote } from "../helpers/git.js";
 import {
   commentPayload as commentPayloadFor,
   evidenceReport,
@@ -21,20 +22,16 @@ import {
   WORK_BRANCH,
 } from "../helpers/scenario.js";
 
-type Remote = Awaited<ReturnType<typeof createBareRemote>>;
-
-let remote: Remote;
+let remote: BareRemote;
 let app: TestApp;
-let github: ReturnType<typeof fakeGitHub>;
+let github: FakeGitHub;
 
 const labeledPayload = () => labeledPayloadFor(remote.url);
 const commentPayload = (body: string, sender?: string, senderType?: string) => commentPayloadFor(remote.url, body, sender, senderType);
 
 /** Replaces the fake GitHub of beforeEach (nock would otherwise answer from the first one). */
-function replaceGitHub(overrides: Partial<Parameters<typeof fakeGitHub>[0]>): ReturnType<typeof fakeGitHub> {
-  nock.cleanAll();
-  disableNetwork();
-  github = fakeGitHub({ owner: OWNER, repo: REPO, installationId: 1, roles: { Codertocat: "admin" }, branches: ["main"], ...overrides });
+function replaceGitHub(overrides: Partial<FakeGitHubOptions>): FakeGitHub {
+  github = replaceScenarioGitHub(overrides);
   return github;
 }
 
@@ -42,19 +39,8 @@ function runRows() {
   return app.hamster.runs.listRunsForTask(REPO_ID, 1);
 }
 
-beforeEach(async () => {
-  disableNetwork();
-  remote = await createBareRemote();
-  github = fakeGitHub({ owner: OWNER, repo: REPO, installationId: 1, roles: { Codertocat: "admin", reader: "read", writer: "write" }, branches: ["main", "develop"] });
-  app = await createTestApp();
-});
-
-afterEach(async () => {
-  await app.close();
-  await remote.cleanup();
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+beforeEach(async () => ({ remote, github, app } = await startE2eScenario()));
+afterEach(() => stopE2eScenario(app, remote));
 
 describe("a labeled issue", () => {
   it("pushes the agent's work, opens a draft PR, marks it ready and reports through check runs and a status comment", async () => {
@@ -533,10 +519,8 @@ describe("restarts", () => {
   async function restartApp(): Promise<void> {
     const dataDir = app.dataDir;
     onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
-    nock.cleanAll();
-    disableNetwork();
     // GitHub keeps its state across the app's restart: re-serve the same fake.
-    github = fakeGitHub({ owner: OWNER, repo: REPO, installationId: 1, roles: { Codertocat: "admin" }, branches: ["main"] }, github);
+    github = replaceScenarioGitHub({}, github);
     app = await createTestApp({ dataDir });
   }
 

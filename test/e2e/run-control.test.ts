@@ -1,10 +1,10 @@
 
-import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestApp, disableNetwork, loadExample, type TestApp } from "../helpers/app.js";
+import { loadExample, type TestApp } from "../helpers/app.js";
 import { delayed, mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
-import { fakeGitHub } from "../helpers/github.js";
-import { createBareRemote, getRemoteLog, readRemoteFile } from "../helpers/git.js";
+import { replaceScenarioGitHub, startE2eScenario, stopE2eScenario, type FakeGitHub } from "../helpers/e2e.js";
+import type { FakeGitHubOptions } from "../helpers/github.js";
+import { getRemoteLog, readRemoteFile, type BareRemote } from "../helpers/git.js";
 import {
   commentPayload as commentPayloadFor,
   evidenceReport,
@@ -18,27 +18,16 @@ import {
   WORK_BRANCH,
 } from "../helpers/scenario.js";
 
-type Remote = Awaited<ReturnType<typeof createBareRemote>>;
-
-let remote: Remote;
+let remote: BareRemote;
 let app: TestApp;
-let github: ReturnType<typeof fakeGitHub>;
+let github: FakeGitHub;
 
 const labeledPayload = () => labeledPayloadFor(remote.url);
 const commentPayload = (body: string, sender?: string) => commentPayloadFor(remote.url, body, sender);
 const runRows = () => app.hamster.runs.listRunsForTask(REPO_ID, 1);
 
-function setGitHub(overrides: Partial<Parameters<typeof fakeGitHub>[0]> = {}) {
-  nock.cleanAll();
-  disableNetwork();
-  github = fakeGitHub({
-    owner: OWNER,
-    repo: REPO,
-    installationId: 1,
-    roles: { Codertocat: "admin", writer: "write", reader: "read" },
-    branches: ["main", "develop"],
-    ...overrides,
-  });
+function setGitHub(overrides: Partial<FakeGitHubOptions> = {}) {
+  github = replaceScenarioGitHub(overrides);
 }
 
 async function waitFor<T>(what: string, probe: () => T | undefined | false): Promise<T> {
@@ -63,19 +52,8 @@ function checkRunPayload(action: "requested_action" | "rerequested", runId: numb
   return payload;
 }
 
-beforeEach(async () => {
-  disableNetwork();
-  remote = await createBareRemote();
-  setGitHub();
-  app = await createTestApp();
-});
-
-afterEach(async () => {
-  await app.close();
-  await remote.cleanup();
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+beforeEach(async () => ({ remote, github, app } = await startE2eScenario()));
+afterEach(() => stopE2eScenario(app, remote));
 
 describe("one run per task", () => {
   it("starts one run for two /deliver comments arriving together", async () => {

@@ -3,52 +3,25 @@ import { GITHUB_TEXT_LIMIT } from "../../src/reporter/limits.js";
 import { parseIssueMarker, parseMarker, renderIssueMarker, renderMarker } from "../../src/reporter/marker.js";
 import { MAX_RUNS_ROWS, parseRunsMarker, renderRunsComment } from "../../src/reporter/render-runs.js";
 import type { Run } from "../../src/store/run.js";
-import { buildRunRequest } from "../helpers/runs.js";
+import { buildRun, buildRunRequest, RUN_CREATED_AT } from "../helpers/runs.js";
 
-const T0 = Date.parse("2026-11-24T10:00:00.000Z");
+const T0 = Date.parse(RUN_CREATED_AT);
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 const now = new Date(T0 + 3600_000);
 
-function buildRun(overrides: Partial<Run> = {}): Run {
-  return {
-    id: 5,
-    installationId: 1,
-    repoId: 42,
-    repoOwner: "acme",
-    repoName: "widgets",
-    issueNumber: 7,
+/** A run that delivered: what the runs table shows filled in. */
+function buildDeliveredRun(overrides: Partial<Run> = {}): Run {
+  return buildRun({
     state: "succeeded",
     trigger: "comment",
-    requestedBy: "alice",
-    deliveryId: "d",
     request: buildRunRequest({ targetBranch: "develop" }),
     workBranch: "hamster/7-add-retries",
     prNumber: 12,
-    prNodeId: null,
-    checkRunId: null,
-    statusCommentId: null,
-    headSha: null,
-    reason: null,
-    summary: null,
-    usage: { inputTokens: 1200, outputTokens: 300, cacheReadTokens: 9000, cacheWriteTokens: 800 },
-    costUsd: 0.0123,
-    turns: 4,
-    plan: null,
-    verification: null,
-    report: null,
-    briefSource: null,
-    notes: [],
     conclusion: "success",
-    progress: null,
-    heartbeatAt: null,
-    resumeCount: 0,
-    followUpOf: null,
-    cancelledBy: null,
-    createdAt: at(0),
     updatedAt: at(185),
     finishedAt: at(185),
     ...overrides,
-  };
+  });
 }
 
 const HEADER = [
@@ -71,7 +44,7 @@ describe("renderRunsComment", () => {
   });
 
   it("renders one run as a table row", () => {
-    expect(renderRunsComment({ issueNumber: 7, runs: [buildRun()], now })).toBe(
+    expect(renderRunsComment({ issueNumber: 7, runs: [buildDeliveredRun()], now })).toBe(
       [
         "<!-- hamster:runs issue=7 -->",
         "### 🐹 Hamster runs on this issue",
@@ -85,7 +58,7 @@ describe("renderRunsComment", () => {
   });
 
   it("lists at most 50 runs, newest first, and says how many are left out", () => {
-    const runs = Array.from({ length: 60 }, (_, index) => buildRun({ id: index + 1, prNumber: null }));
+    const runs = Array.from({ length: 60 }, (_, index) => buildDeliveredRun({ id: index + 1, prNumber: null }));
     const body = renderRunsComment({ issueNumber: 7, runs, now });
     const rows = rowsOf(body);
     expect(rows).toHaveLength(MAX_RUNS_ROWS);
@@ -96,7 +69,7 @@ describe("renderRunsComment", () => {
   });
 
   it("orders by run, whatever order the runs come in", () => {
-    const body = renderRunsComment({ issueNumber: 7, runs: [buildRun({ id: 2 }), buildRun({ id: 9 }), buildRun({ id: 4 })], now });
+    const body = renderRunsComment({ issueNumber: 7, runs: [buildDeliveredRun({ id: 2 }), buildDeliveredRun({ id: 9 }), buildDeliveredRun({ id: 4 })], now });
     expect(rowsOf(body).map((row) => row.slice(2, 3))).toEqual(["9", "4", "2"]);
   });
 
@@ -107,27 +80,27 @@ describe("renderRunsComment", () => {
     [{ state: "cancelled", conclusion: null }, "🚫 cancelled"],
     [{ state: "timed_out", conclusion: null }, "⏱️ timed out"],
   ] as const)("shows the status of %j", (overrides, status) => {
-    const row = rowsOf(renderRunsComment({ issueNumber: 7, runs: [buildRun(overrides)], now }))[0];
+    const row = rowsOf(renderRunsComment({ issueNumber: 7, runs: [buildDeliveredRun(overrides)], now }))[0];
     expect(row?.split(" | ")[4]).toBe(status);
   });
 
   it("shows an active run's time so far and no end", () => {
-    const run = buildRun({ state: "implementing", conclusion: null, finishedAt: null, prNumber: null, costUsd: 1.5 });
+    const run = buildDeliveredRun({ state: "implementing", conclusion: null, finishedAt: null, prNumber: null, costUsd: 1.5 });
     const row = rowsOf(renderRunsComment({ issueNumber: 7, runs: [run], now }))[0];
     expect(row?.split(" | ").slice(4)).toEqual(["🔄 implementing", "2026-11-24 10:00 UTC", "—", "1h 00m so far", "11,000 / 300", "$1.50", "— |"]);
   });
 
   it("names each trigger; a follow-up names its run", () => {
     const triggers = (["label", "comment", "local", "retry"] as const).map(
-      (trigger) => rowsOf(renderRunsComment({ issueNumber: 7, runs: [buildRun({ trigger })], now }))[0]?.split(" | ")[2],
+      (trigger) => rowsOf(renderRunsComment({ issueNumber: 7, runs: [buildDeliveredRun({ trigger })], now }))[0]?.split(" | ")[2],
     );
     expect(triggers).toEqual(["label", "/deliver", "local", "/retry"]);
-    const followUp = rowsOf(renderRunsComment({ issueNumber: 7, runs: [buildRun({ trigger: "follow_up", followUpOf: 3 })], now }))[0];
+    const followUp = rowsOf(renderRunsComment({ issueNumber: 7, runs: [buildDeliveredRun({ trigger: "follow_up", followUpOf: 3 })], now }))[0];
     expect(followUp?.split(" | ")[2]).toBe("follow-up of run 3");
   });
 
   it("escapes pipes so a branch name cannot break the table, and mentions nobody", () => {
-    const run = buildRun({ request: buildRunRequest({ baseBranch: "a|b", targetBranch: "c`d" }) });
+    const run = buildDeliveredRun({ request: buildRunRequest({ baseBranch: "a|b", targetBranch: "c`d" }) });
     const body = renderRunsComment({ issueNumber: 7, runs: [run], now });
     expect(rowsOf(body)[0]).toContain("| `a\\|b` → ``c`d`` · ");
     expect(body).not.toContain("@alice");
@@ -135,7 +108,7 @@ describe("renderRunsComment", () => {
 
   it("stays within GitHub's limit, keeping its marker", () => {
     const model = "m".repeat(2000);
-    const runs = Array.from({ length: 60 }, (_, index) => buildRun({ id: index + 1, request: buildRunRequest({ model }) }));
+    const runs = Array.from({ length: 60 }, (_, index) => buildDeliveredRun({ id: index + 1, request: buildRunRequest({ model }) }));
     const body = renderRunsComment({ issueNumber: 7, runs, now });
     expect(body.length).toBeLessThanOrEqual(GITHUB_TEXT_LIMIT);
     expect(body).toContain("(truncated:");

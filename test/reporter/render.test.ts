@@ -9,53 +9,11 @@ import type { RunView } from "../../src/reporter/run-view.js";
 import { buildStageTimeline } from "../../src/reporter/stage-timeline.js";
 import type { Run, RunTransition } from "../../src/store/run.js";
 import type { RunState } from "../../src/store/run-state.js";
-import { buildRunRequest } from "../helpers/runs.js";
+import { buildRun, RUN_CREATED_AT } from "../helpers/runs.js";
 
-const T0 = Date.parse("2026-11-24T10:00:00.000Z");
+const T0 = Date.parse(RUN_CREATED_AT);
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 const step = (state: RunState, seconds: number, detail: string | null = null): RunTransition => ({ state, at: at(seconds), detail });
-
-function buildRun(overrides: Partial<Run> = {}): Run {
-  return {
-    id: 5,
-    installationId: 1,
-    repoId: 42,
-    repoOwner: "acme",
-    repoName: "widgets",
-    issueNumber: 7,
-    state: "queued",
-    trigger: "label",
-    requestedBy: "alice",
-    deliveryId: "d",
-    request: buildRunRequest(),
-    workBranch: null,
-    prNumber: null,
-    prNodeId: null,
-    checkRunId: null,
-    statusCommentId: null,
-    headSha: null,
-    reason: null,
-    summary: null,
-    usage: { inputTokens: 1200, outputTokens: 300, cacheReadTokens: 9000, cacheWriteTokens: 800 },
-    costUsd: 0.0123,
-    turns: 4,
-    plan: null,
-    verification: null,
-    report: null,
-    briefSource: null,
-    notes: [],
-    conclusion: null,
-    progress: null,
-    heartbeatAt: null,
-    resumeCount: 0,
-    followUpOf: null,
-    cancelledBy: null,
-    createdAt: at(0),
-    updatedAt: at(0),
-    finishedAt: null,
-    ...overrides,
-  };
-}
 
 function view(state: RunState, transitions: RunTransition[], extra: Partial<RunView> = {}, run: Partial<Run> = {}): RunView {
   return { run: buildRun({ state, ...run }), transitions, now: new Date(T0 + 100_000), ...extra };
