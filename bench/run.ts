@@ -141,6 +141,15 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
       return { figures: githubEconomyFigures(result), details: result };
     },
   },
+  {
+    name: "Warm workspaces (30,000 files, 10,000 commits over HTTP on 127.0.0.1; baselines: git clone, git worktree add)",
+    run: async () => {
+      // Loaded here, not at the top: this file's imports stay as they are.
+      const { runWarmWorkspaceBenchmark, warmWorkspaceFigures } = await import("./warm-workspace.js");
+      const result = await runWarmWorkspaceBenchmark();
+      return { figures: warmWorkspaceFigures(result), details: result };
+    },
+  },
 ];
 
 export async function runBenchmarks(entries: readonly BenchmarkEntry[] = BENCHMARKS): Promise<BenchmarkResult[]> {

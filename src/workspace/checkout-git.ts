@@ -1,5 +1,6 @@
-import { lstat } from "node:fs/promises";
-import { join } from "node:path";
+import { lstat, readFile } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join } from "node:path";
+import { renderMirrorName } from "./mirror-name.js";
 import { GitCommandError, runGit } from "./run-git.js";
 import { WorkspaceError } from "./workspace-error.js";
 
@@ -41,6 +42,8 @@ export interface CheckoutGitCall {
   args: readonly string[];
   env?: Record<string, string>;
   token?: string | undefined;
+  /** See GitCall.silent. */
+  silent?: boolean;
 }
 
 /**
@@ -53,6 +56,7 @@ export function runCheckoutGit(call: CheckoutGitCall): Promise<string> {
     cwd: call.dir,
     args: call.args,
     token: call.token,
+    silent: call.silent,
     env: { ...call.env, GIT_DIR: join(call.dir, ".git"), GIT_WORK_TREE: call.dir },
   });
 }
@@ -94,6 +98,31 @@ export async function verifyCheckout(dir: string): Promise<void> {
   }
 }
 
+/** Larger alternates files are not ones prepareCheckout wrote. */
+const MAX_ALTERNATES_BYTES = 4096;
+
+/**
+ * Refuses a checkout whose `.git/objects/info/alternates` borrows objects from anywhere but
+ * the mirror of `remoteUrl`. Git reads borrowed objects as its own, so an alternates file
+ * pointing at another repository's mirror would let a push from this checkout carry that
+ * repository's objects to this one. Call before pushing a checkout the agent had.
+ */
+export async function verifyBorrowedObjects(dir: string, remoteUrl: string): Promise<void> {
+  const file = join(dir, ".git", "objects", "info", "alternates");
+  const stats = await lstat(file).catch(() => null);
+  if (stats === null) return;
+  const refuse = (why: string) =>
+    new WorkspaceError("git_failed", `The checkout's .git/objects/info/alternates ${why}, so Hamster will not push from it. The agent must not modify .git; retry the run.`);
+  if (!stats.isFile() || stats.size > MAX_ALTERNATES_BYTES) throw refuse("was replaced by something other than the file Hamster wrote");
+  const entries = (await readFile(file, "utf8")).split("\n").filter((line) => line.trim() !== "");
+  const expected = renderMirrorName(remoteUrl);
+  for (const entry of entries) {
+    if (!isAbsolute(entry) || basename(entry) !== "objects" || basename(dirname(entry)) !== expected) {
+      throw refuse(`names ${JSON.stringify(entry.slice(0, 200))}, which is not Hamster's mirror of this repository`);
+    }
+  }
+}
+
 /** Keys in `git config --list --null` output that SAFE_CONFIG_KEYS does not allow; sorted, unique. */
 export function findUnsafeConfigKeys(listing: string): string[] {
   const unsafe = new Set<string>();
@@ -114,7 +143,7 @@ export async function runCheckoutStep(
   dir: string,
   args: readonly string[],
   doing: string,
-  options: { env?: Record<string, string>; token?: string | undefined } = {},
+  options: { env?: Record<string, string>; token?: string | undefined; silent?: boolean } = {},
 ): Promise<string> {
   try {
     return await runCheckoutGit({ dir, args, ...options });

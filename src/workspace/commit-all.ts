@@ -17,7 +17,7 @@ const COMMIT_ID = /^[0-9a-f]{7,64}$/i;
  */
 export async function commitAll(dir: string, message: string, author: GitAuthor): Promise<CommitResult | null> {
   await verifyCheckout(dir);
-  await runCheckoutStep(dir, ["add", "--all"], "stage the agent's changes");
+  await runCheckoutStep(dir, ["add", "--all"], "stage the agent's changes", { silent: true });
   const staged = await runCheckoutStep(dir, ["diff", "--cached", "--name-only", "-z", "--no-renames"], "list the staged changes");
   const files = parseNulList(staged);
   if (files.length === 0) return null;
@@ -50,7 +50,33 @@ export async function createCommit(dir: string, message: string, author: GitAuth
     ...(options.allowEmpty ? ["--allow-empty"] : []),
     `--message=${message}`,
   ];
-  await runCheckoutStep(dir, args, "commit", { env: buildAuthorEnv(author) });
+  await runCheckoutStep(dir, args, "commit", { env: buildAuthorEnv(author), silent: true });
+}
+
+/**
+ * A commit on top of `parentSha` with the parent's tree, made without the index or the
+ * work tree (so before the files are checked out); returns its id. The message is tidied
+ * like `git commit --cleanup=whitespace` does.
+ */
+export async function createEmptyCommit(dir: string, parentSha: string, message: string, author: GitAuthor): Promise<string> {
+  if (!COMMIT_ID.test(parentSha)) throw new WorkspaceError("git_failed", `"${parentSha}" is not a commit id, so Hamster cannot commit on top of it.`);
+  const output = await runCheckoutStep(
+    dir,
+    ["commit-tree", "--no-gpg-sign", "-p", parentSha, "-m", renderCleanMessage(message), "--end-of-options", `${parentSha}^{tree}`],
+    "commit",
+    { env: buildAuthorEnv(author) },
+  );
+  return output.trim();
+}
+
+/** What `--cleanup=whitespace` makes of a message: no trailing spaces, no leading, trailing or repeated blank lines. */
+export function renderCleanMessage(message: string): string {
+  return message
+    .split(/\r?\n/)
+    .map((line) => line.trimEnd())
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .replace(/^\n+|\n+$/g, "");
 }
 
 /** The full id of a commit in the checkout. */

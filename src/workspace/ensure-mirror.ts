@@ -70,7 +70,7 @@ export async function ensureMirror(o: EnsureMirrorOptions): Promise<EnsuredMirro
           o.remoteUrl,
           ...o.branches.map((branch) => `+refs/heads/${branch}:refs/heads/${branch}`),
         ],
-        { token: o.token, env: buildGitAuthEnv(o.token) },
+        { token: o.token, env: buildGitAuthEnv(o.token), silent: true },
       );
     } catch (error) {
       throw buildCloneFailure(error, o.remoteUrl, o.token);
@@ -101,7 +101,7 @@ async function ensureMirrorExists(dir: string): Promise<boolean> {
   // Made under another name and renamed into place, so the path never holds half a mirror.
   const staging = join(parent, `.creating-${randomBytes(4).toString("hex")}-${basename(dir)}`);
   try {
-    await runGit({ cwd: parent, args: ["init", "--quiet", "--bare", "--end-of-options", staging] });
+    await runGit({ cwd: parent, args: ["init", "--quiet", "--bare", "--end-of-options", staging], silent: true });
     await appendFile(join(staging, "config"), MIRROR_CONFIG);
     await rename(staging, dir);
   } catch (error) {
@@ -131,7 +131,7 @@ async function removeConflictingRefs(dir: string, branches: readonly string[]): 
   const existing = (await runMirrorGit(dir, ["for-each-ref", "--format=%(refname)", "refs/heads/"])).split("\n").filter((ref) => ref !== "");
   for (const ref of existing) {
     if (targets.some((target) => ref !== target && (ref.startsWith(`${target}/`) || target.startsWith(`${ref}/`)))) {
-      await runMirrorGit(dir, ["update-ref", "-d", "--end-of-options", ref]);
+      await runMirrorGit(dir, ["update-ref", "-d", "--end-of-options", ref], { silent: true });
     }
   }
 }
@@ -166,10 +166,14 @@ async function ensureNoTokenInMirror(dir: string, token: string | undefined): Pr
 async function rollUpPacks(dir: string): Promise<void> {
   const names = await readdir(join(dir, "objects", "pack")).catch(() => [] as string[]);
   if (names.filter((name) => name.endsWith(".pack")).length <= MAX_PACKS) return;
-  await runMirrorGit(dir, ["repack", "-d", "-q", "--geometric=2", "--no-write-bitmap-index"]).catch(() => undefined);
+  await runMirrorGit(dir, ["repack", "-d", "-q", "--geometric=2", "--no-write-bitmap-index"], { silent: true }).catch(() => undefined);
 }
 
-function runMirrorGit(dir: string, args: readonly string[], options: { token?: string | undefined; env?: Record<string, string> } = {}): Promise<string> {
+function runMirrorGit(
+  dir: string,
+  args: readonly string[],
+  options: { token?: string | undefined; env?: Record<string, string>; silent?: boolean } = {},
+): Promise<string> {
   // GIT_DIR named explicitly, as for checkouts: no discovery of some enclosing repository.
-  return runGit({ cwd: dir, args, token: options.token, env: { ...options.env, GIT_DIR: dir } });
+  return runGit({ cwd: dir, args, token: options.token, silent: options.silent, env: { ...options.env, GIT_DIR: dir } });
 }

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parseBranchName } from "../git/ref-name.js";
 import { runCheckoutStep } from "./checkout-git.js";
 import { buildCloneFailure } from "./clone-failure.js";
-import { createCommit, resolveCommit } from "./commit-all.js";
+import { createEmptyCommit, resolveCommit } from "./commit-all.js";
 import { ensureMirror } from "./ensure-mirror.js";
 import { buildGitAuthEnv, redactToken } from "./git-auth.js";
 import { mirrorLeases } from "./mirror-lock.js";
@@ -56,6 +56,10 @@ export interface PreparedCheckout {
  * branch on the remote is checked out as it is (a follow-up run); otherwise it is made
  * from the base tip with one empty start commit and pushed, so a pull request can be
  * opened before any work is done. On failure `dir` is removed again.
+ *
+ * With `mirrorsDir` the history comes from the repository's mirror, brought up to date
+ * first (only new objects travel), and the checkout borrows the mirror's objects; either
+ * way `origin` is the remote and pushes go to `remoteUrl`.
  */
 export async function prepareCheckout(o: PrepareCheckoutOptions): Promise<PreparedCheckout> {
   const remoteUrl = parseRemoteUrl(o.remoteUrl);
@@ -72,24 +76,17 @@ export async function prepareCheckout(o: PrepareCheckoutOptions): Promise<Prepar
   }
   await mkdir(dirname(o.dir), { recursive: true });
 
-  const heads = await findRemoteHeads(o.dir, remoteUrl, o.token, [baseBranch, workBranch]);
-  const baseTip = heads.get(baseBranch);
-  if (baseTip === undefined) {
-    throw new WorkspaceError(
-      "base_branch_missing",
-      `The base branch "${baseBranch}" does not exist in ${renderSafeUrl(remoteUrl)}. Name an existing branch (for example with branch=<name>) and try again.`,
-      { branch: baseBranch },
-    );
-  }
-
-  const hasWorkBranch = heads.has(workBranch);
+  const findHeads = () => findRemoteHeads(o.dir, remoteUrl, o.token, [baseBranch, workBranch]);
   if (o.mirrorsDir === undefined) {
-    return setUpCheckout(o, remoteUrl, baseBranch, workBranch, hasWorkBranch, {
+    const heads = await findHeads();
+    requireBaseBranch(heads, baseBranch, remoteUrl);
+    return setUpCheckout(o, remoteUrl, baseBranch, workBranch, heads.has(workBranch), {
       clone: () => cloneBranch(o.dir, remoteUrl, o.token, baseBranch),
       loadWorkBranch: (workRef) =>
         runCheckoutStep(o.dir, ["fetch", "--quiet", "--no-tags", "--end-of-options", remoteUrl, `+refs/heads/${workBranch}:${workRef}`], `fetch branch ${workBranch}`, {
           token: o.token,
           env: buildGitAuthEnv(o.token),
+          silent: true,
         }),
     });
   }
@@ -98,30 +95,52 @@ export async function prepareCheckout(o: PrepareCheckoutOptions): Promise<Prepar
   const mirrorsDir = resolve(o.mirrorsDir);
   await mkdir(mirrorsDir, { recursive: true });
   const mirrorDir = renderMirrorDir(await realpath(mirrorsDir), remoteUrl);
+  const fetchIntoMirror = (branches: string[]) => ensureMirror({ mirrorDir, remoteUrl, token: o.token, branches });
   // The lease keeps pruneMirrors away until the checkout exists and borrows the mirror's objects.
   return mirrorLeases.withLease(mirrorDir, async () => {
-    const mirror = await ensureMirror({ mirrorDir, remoteUrl, token: o.token, branches: hasWorkBranch ? [baseBranch, workBranch] : [baseBranch] });
+    // The base branch is fetched while ls-remote asks whether it and the work branch exist:
+    // one network round trip less. If the base branch is missing, the fetch's error is moot.
+    const [found, fetched] = await Promise.allSettled([findHeads(), fetchIntoMirror([baseBranch])]);
+    if (found.status === "rejected") throw found.reason;
+    requireBaseBranch(found.value, baseBranch, remoteUrl);
+    if (fetched.status === "rejected") throw fetched.reason;
+    const hasWorkBranch = found.value.has(workBranch);
+    // A follow-up run: its branch is fetched too, also into the mirror.
+    const workTip = hasWorkBranch ? (await fetchIntoMirror([workBranch])).tips.get(workBranch) : undefined;
     const prepared = await setUpCheckout(o, remoteUrl, baseBranch, workBranch, hasWorkBranch, {
       clone: () => cloneFromMirror(o.dir, mirrorDir, remoteUrl, baseBranch),
       // The objects are already there through the mirror; only the ref is missing.
       loadWorkBranch: (workRef) => {
-        const tip = mirror.tips.get(workBranch);
-        if (tip === undefined) throw new WorkspaceError("git_failed", `Branch ${workBranch} is missing from Hamster's mirror of the repository after fetching it; retry the run.`);
-        return runCheckoutStep(o.dir, ["update-ref", "--end-of-options", workRef, tip], `load branch ${workBranch}`);
+        if (workTip === undefined) throw new WorkspaceError("git_failed", `Branch ${workBranch} is missing from Hamster's mirror of the repository after fetching it; retry the run.`);
+        return runCheckoutStep(o.dir, ["update-ref", "--end-of-options", workRef, workTip], `load branch ${workBranch}`, { silent: true });
       },
     });
     return { ...prepared, borrowedObjectsDir: join(mirrorDir, "objects") };
   });
 }
 
+function requireBaseBranch(heads: Map<string, string>, baseBranch: string, remoteUrl: string): void {
+  if (heads.has(baseBranch)) return;
+  throw new WorkspaceError(
+    "base_branch_missing",
+    `The base branch "${baseBranch}" does not exist in ${renderSafeUrl(remoteUrl)}. Name an existing branch (for example with branch=<name>) and try again.`,
+    { branch: baseBranch },
+  );
+}
+
 /** How a checkout gets its history: straight from the remote, or from the local mirror. */
 interface CheckoutSource {
-  /** Creates `dir` holding the base branch, checked out, with `origin` the remote's URL. */
+  /** Creates `dir` holding the base branch, not checked out, with `origin` the remote's URL. */
   clone(): Promise<void>;
   /** Points `workRef` at the remote's work branch. */
   loadWorkBranch(workRef: string): Promise<unknown>;
 }
 
+/**
+ * Puts the work branch in a fresh clone and checks out its files, once: the clone is made
+ * with --no-checkout, the start commit with commit-tree (it needs no files), and the
+ * files are written last, while the start commit is being pushed.
+ */
 async function setUpCheckout(
   o: PrepareCheckoutOptions,
   remoteUrl: string,
@@ -137,18 +156,33 @@ async function setUpCheckout(
     if (hasWorkBranch) {
       const workRef = `refs/remotes/origin/${workBranch}`;
       await source.loadWorkBranch(workRef);
-      await runCheckoutStep(o.dir, ["checkout", "--quiet", "--no-track", "-b", workBranch, workRef, "--"], `check out branch ${workBranch}`);
-      const headSha = await resolveCommit(o.dir, "HEAD");
+      const headSha = await resolveCommit(o.dir, workRef);
+      await checkOutNewBranch(o.dir, workBranch, headSha);
       return { headSha, baseSha: await findForkPoint(o.dir, baseRef, headSha), branchCreated: false };
     }
-    await runCheckoutStep(o.dir, ["checkout", "--quiet", "--no-track", "-b", workBranch, baseRef, "--"], `create branch ${workBranch}`);
-    await createCommit(o.dir, o.startMessage, o.author, { allowEmpty: true });
-    await pushBranch({ dir: o.dir, remoteUrl, token: o.token, workBranch });
-    return { headSha: await resolveCommit(o.dir, "HEAD"), baseSha: await resolveCommit(o.dir, baseRef), branchCreated: true };
+    const baseSha = await resolveCommit(o.dir, baseRef);
+    const headSha = await createEmptyCommit(o.dir, baseSha, o.startMessage, o.author);
+    // The push needs the commit, not the files: both at once, and both must succeed.
+    const [files, push] = await Promise.allSettled([
+      checkOutNewBranch(o.dir, workBranch, headSha),
+      pushBranch({ dir: o.dir, remoteUrl, token: o.token, workBranch, commit: headSha }),
+    ]);
+    if (push.status === "rejected") throw push.reason;
+    if (files.status === "rejected") throw files.reason;
+    return { headSha, baseSha, branchCreated: true };
   } catch (error) {
     await rm(o.dir, { recursive: true, force: true }).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Creates the local work branch at `sha` (no upstream), makes it HEAD and writes its files
+ * and the index: the one checkout of a clone made with --no-checkout. Not --quiet: what it
+ * prints spares simple-git's wait for silent commands.
+ */
+async function checkOutNewBranch(dir: string, workBranch: string, sha: string): Promise<void> {
+  await runCheckoutStep(dir, ["checkout", "--no-track", "-b", workBranch, sha, "--"], `check out branch ${workBranch}`);
 }
 
 /** Tips of the named branches that exist on the remote. */
@@ -181,9 +215,10 @@ async function cloneBranch(dir: string, remoteUrl: string, token: string | undef
     await runGit({
       cwd: dirname(dir),
       // The whole history of the one branch: shallow clones cannot be pushed from reliably.
-      args: ["clone", "--quiet", "--no-tags", "--single-branch", `--branch=${baseBranch}`, "--end-of-options", remoteUrl, dir],
+      args: ["clone", "--quiet", "--no-checkout", "--no-tags", "--single-branch", `--branch=${baseBranch}`, "--end-of-options", remoteUrl, dir],
       token,
       env: buildGitAuthEnv(token),
+      silent: true,
     });
   } catch (error) {
     throw buildCloneFailure(error, remoteUrl, token);
@@ -206,12 +241,13 @@ async function cloneFromMirror(dir: string, mirrorDir: string, remoteUrl: string
   try {
     await runGit({
       cwd: dirname(dir),
-      args: ["clone", "--quiet", "--shared", "--no-tags", "--single-branch", `--branch=${baseBranch}`, "--end-of-options", mirrorDir, dir],
+      args: ["clone", "--quiet", "--shared", "--no-checkout", "--no-tags", "--single-branch", `--branch=${baseBranch}`, "--end-of-options", mirrorDir, dir],
+      silent: true,
     });
   } catch (error) {
     throw buildCloneFailure(error, remoteUrl, undefined);
   }
-  await runCheckoutStep(dir, ["config", "--local", "remote.origin.url", remoteUrl], "point origin at the repository");
+  await runCheckoutStep(dir, ["config", "--local", "remote.origin.url", remoteUrl], "point origin at the repository", { silent: true });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { parseBranchName } from "../git/ref-name.js";
-import { runCheckoutGit, verifyCheckout } from "./checkout-git.js";
+import { runCheckoutGit, verifyBorrowedObjects, verifyCheckout } from "./checkout-git.js";
 import { buildGitAuthEnv } from "./git-auth.js";
 import { parseRemoteUrl, renderSafeUrl } from "./remote-url.js";
 import { GitCommandError } from "./run-git.js";
@@ -10,10 +10,14 @@ export interface PushBranchOptions {
   remoteUrl: string;
   token?: string | undefined;
   workBranch: string;
+  /** The commit to push; HEAD when absent. */
+  commit?: string;
 }
 
+const COMMIT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
 /**
- * Pushes HEAD to `refs/heads/<workBranch>` at `remoteUrl`, never forced. The URL is given
+ * Pushes HEAD (or `commit`) to `refs/heads/<workBranch>` at `remoteUrl`, never forced. The URL is given
  * on the command line rather than taken from `origin`, so nothing in the checkout's
  * config decides where the token goes.
  */
@@ -21,14 +25,16 @@ export async function pushBranch(o: PushBranchOptions): Promise<void> {
   const remoteUrl = parseRemoteUrl(o.remoteUrl);
   const branch = parseBranchName(o.workBranch);
   if (!branch.ok) throw new WorkspaceError("git_failed", `Hamster cannot push to "${o.workBranch}": ${branch.reason}.`, { branch: o.workBranch });
+  if (o.commit !== undefined && !COMMIT_ID.test(o.commit)) throw new WorkspaceError("git_failed", `"${o.commit}" is not a full commit id, so Hamster cannot push it.`);
   await verifyCheckout(o.dir);
+  await verifyBorrowedObjects(o.dir, remoteUrl);
   try {
     await runCheckoutGit({
       dir: o.dir,
       token: o.token,
       env: buildGitAuthEnv(o.token),
       // --porcelain puts each ref's outcome on stdout in a fixed, untranslated format.
-      args: ["push", "--porcelain", "--no-verify", "--end-of-options", remoteUrl, `HEAD:refs/heads/${branch.value}`],
+      args: ["push", "--porcelain", "--no-verify", "--end-of-options", remoteUrl, `${o.commit ?? "HEAD"}:refs/heads/${branch.value}`],
     });
   } catch (error) {
     if (!(error instanceof GitCommandError)) throw error;

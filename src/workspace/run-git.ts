@@ -27,7 +27,17 @@ export interface GitCall {
   env?: Record<string, string>;
   /** Redacted from everything this call reports. */
   token?: string | undefined;
+  /**
+   * The command prints nothing when it succeeds (`config k v`, `update-ref`, `--quiet`).
+   * simple-git waits 50 ms more after a command that wrote nothing to stdout or stderr;
+   * such a command therefore runs with GIT_TRACE_SETUP, whose few lines on stderr spare
+   * the wait and are removed from what the call reports.
+   */
+  silent?: boolean;
 }
+
+/** A line GIT_TRACE_SETUP writes: `12:34:56.123456 trace.c:414   setup: git_dir: .git`. */
+const SETUP_TRACE_LINE = /^\d{2}:\d{2}:\d{2}\.\d{6} \S+:\d+ +setup: .*(?:\n|$)/gm;
 
 /** git exited non-zero, or simple-git refused to start it. Output already redacted. */
 export class GitCommandError extends Error {
@@ -72,9 +82,9 @@ export function buildAuthorEnv(author: GitAuthor): Record<string, string> {
 
 /** Runs one git command through simple-git and returns its stdout; throws GitCommandError. */
 export async function runGit(call: GitCall): Promise<string> {
-  const env = { ...buildBaseGitEnv(), ...call.env };
+  const env = { ...buildBaseGitEnv(), ...call.env, ...(call.silent ? { GIT_TRACE_SETUP: "1" } : {}) };
   const command = call.args.find((arg) => !arg.startsWith("-")) ?? "";
-  const redact = (text: string) => redactToken(text, call.token);
+  const redact = (text: string) => redactToken(call.silent ? text.replace(SETUP_TRACE_LINE, "") : text, call.token);
   // simple-git wraps whatever the errors hook returns in its own GitError; keep ours aside.
   let failure: GitCommandError | undefined;
   const options: Partial<SimpleGitOptions> = {

@@ -2,6 +2,7 @@ import { chmod, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { commitAll, listChangedFiles, WorkspaceError } from "../../src/workspace/workspace.js";
+import { renderCleanMessage } from "../../src/workspace/commit-all.js";
 import { APP_AUTHOR, createCheckoutFixture, gitIn } from "./checkout-fixture.js";
 import type { CheckoutFixture } from "./checkout-fixture.js";
 
@@ -153,5 +154,12 @@ describe("listChangedFiles", () => {
 
   it("rejects something that is not a commit id", async () => {
     await expect(listChangedFiles(dir, "--output=/tmp/x", startSha)).rejects.toMatchObject({ code: "git_failed" });
+  });
+});
+
+describe("renderCleanMessage", () => {
+  it("tidies whitespace as git commit --cleanup=whitespace does and keeps everything else", () => {
+    expect(renderCleanMessage("\n\n  Start: Add retries  \n\n\n\n# not a comment\t\r\nbody  \n\n")).toBe("  Start: Add retries\n\n# not a comment\nbody");
+    expect(renderCleanMessage("Start: Add retries")).toBe("Start: Add retries");
   });
 });

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { commitToRemote, createBareRemote, getRemoteSha, listRemoteBranches, runTestGit } from "../helpers/git.js";
 import type { BareRemote } from "../helpers/git.js";
 import { startGitHttpServer } from "../helpers/git-http-server.js";
-import { getDiskUsage, prepareCheckout, pruneMirrors, renderMirrorDir } from "../../src/workspace/workspace.js";
+import { ensureMirror } from "../../src/workspace/ensure-mirror.js";
+import { commitAll, getDiskUsage, prepareCheckout, pruneMirrors, pushBranch, renderMirrorDir } from "../../src/workspace/workspace.js";
 import type { PrepareCheckoutOptions } from "../../src/workspace/workspace.js";
 import { APP_AUTHOR, gitIn, readAllFiles, START_MESSAGE, WORK_BRANCH } from "./checkout-fixture.js";
 
@@ -165,6 +166,46 @@ describe("prepareCheckout with a mirrors directory", () => {
     const { prepared } = await prepareRun({ baseBranch: "release/9", workBranch: "hamster/13-other" });
     expect(prepared.baseSha).toBe(await getRemoteSha(remote.dir, "release/9"));
     expect((await mirrorGit(["for-each-ref", "--format=%(refname)", "refs/heads/"])).split("\n")).not.toContain("refs/heads/release");
+  });
+
+  it("rolls many small fetches up into fewer packs and keeps objects that no branch references any more", async () => {
+    await prepareRun();
+    // A commit that a force push then drops from the remote: a checkout may still need it.
+    const dropped = await commitToRemote(remote.dir, "release", { "dropped.txt": "dropped\n" }, "Soon unreachable");
+    await ensureMirror({ mirrorDir, remoteUrl: remote.url, branches: ["release"] });
+    await runTestGit(["--git-dir", remote.dir, "branch", "--force", "release", "main"]);
+    await ensureMirror({ mirrorDir, remoteUrl: remote.url, branches: ["release"] });
+    const countPacks = async () => (await readdir(join(mirrorDir, "objects", "pack"))).filter((name) => name.endsWith(".pack")).length;
+
+    let most = 0;
+    for (let round = 0; round < 18; round += 1) {
+      await commitToRemote(remote.dir, "main", { [`round-${round}.txt`]: `${round}\n` }, `Round ${round}`);
+      await ensureMirror({ mirrorDir, remoteUrl: remote.url, branches: ["main"] });
+      most = Math.max(most, await countPacks());
+    }
+
+    expect(most).toBeLessThanOrEqual(17);
+    expect(await countPacks()).toBeLessThan(17);
+    await expect(mirrorGit(["cat-file", "-e", `${dropped}^{commit}`])).resolves.toBe("");
+    expect((await mirrorGit(["fsck", "--connectivity-only", "--no-dangling"])).trim()).toBe("");
+  });
+
+  it("refuses to push from a checkout whose alternates file names another repository's mirror", async () => {
+    const { dir } = await prepareRun();
+    const other = await createBareRemote();
+    try {
+      const otherRun = await prepareRun({ remoteUrl: other.url });
+      await writeFile(join(dir, ".git", "objects", "info", "alternates"), `${otherRun.prepared.borrowedObjectsDir}\n`);
+      await writeFile(join(dir, "work.txt"), "work\n");
+      await commitAll(dir, "Work", APP_AUTHOR).catch(() => null);
+
+      await expect(pushBranch({ dir, remoteUrl: remote.url, workBranch: WORK_BRANCH })).rejects.toMatchObject({
+        code: "git_failed",
+        message: expect.stringContaining("not Hamster's mirror of this repository"),
+      });
+    } finally {
+      await other.cleanup();
+    }
   });
 
   it("recreates a mirror that is not usable", async () => {
