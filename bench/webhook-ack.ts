@@ -30,9 +30,9 @@ import type { BenchmarkFigure } from "./run.js";
  *
  * Each delivery has its own id and its own issue, so each one is admitted as a new run:
  * the app checks the sender's permission and reads .github/hamster.yml, records the run, and
- * writes 👀 and the status comment to the fake GitHub — in the background, while the next
- * deliveries arrive, so that work competes with the acknowledgements as it would in
- * production. Runs then wait: HAMSTER_CONCURRENCY=1 and the model never answers, so at
+ * writes 👀 and the status comment to the fake GitHub — in the background, in the same
+ * process that answers the next deliveries, as in production (the app holds admissions
+ * back until a burst has been answered, for 250 ms at most). Runs then wait: HAMSTER_CONCURRENCY=1 and the model never answers, so at
  * most one run executes (its checkout included) and the measurement is the webhook path,
  * not a pile of runs. Only the HTTP response time is measured (sent → response ended).
  *

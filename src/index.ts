@@ -32,6 +32,8 @@ import { createDeliveryStore } from "./store/delivery-store.js";
 import { createRunStore, type RunStore } from "./store/run-store.js";
 import { executeRun } from "./worker/execute-run.js";
 import { recoverRuns, STALE_HEARTBEAT_MS } from "./worker/recover-runs.js";
+import { pruneRunMirrors } from "./worker/prune-run-mirrors.js";
+import { createQuietGate } from "./intake/quiet-gate.js";
 import { createWorker, type Worker } from "./worker/worker.js";
 
 export interface HamsterAppOptions {
@@ -66,6 +68,11 @@ export interface HamsterApp {
   readonly runs: RunStore;
 }
 
+/** A burst of deliveries has ended when none arrived for this long. */
+const ADMISSION_QUIET_MS = 5;
+/** Admissions wait for a burst to end at most this long, so feedback stays well under a second. */
+const ADMISSION_MAX_WAIT_MS = 250;
+
 export function createBuiltinAgent(settings: AppSettings): AgentProvider {
   return createClaudeAgent({
     ...(settings.anthropicApiKey ? { apiKey: settings.anthropicApiKey } : {}),
@@ -90,6 +97,8 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
   // Admissions run after the webhook is answered; a few at a time, so a burst of deliveries
   // does not crowd the event loop that answers the next ones.
   const admissionLimiter = new Bottleneck({ maxConcurrent: 4 });
+  // And during a burst they wait until it has been answered (for a quarter second at most).
+  const admissionGate = createQuietGate({ quietMs: ADMISSION_QUIET_MS, maxWaitMs: ADMISSION_MAX_WAIT_MS });
   if (settings.anthropicApiKey) redactor.addSecret(settings.anthropicApiKey);
   for (const { key } of settings.vaultKeys ?? []) redactor.addSecret(key.toString("base64"));
   const track = (work: Promise<unknown>) => {
@@ -191,12 +200,22 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
         context.log.info({ delivery: context.id }, "redelivered webhook ignored");
         return;
       }
-      track(
-        admissionLimiter
-          .schedule(() => admitTrigger(admitDeps, clientOf(context), parsed.event, () => context.config(CONFIG_FILE_NAME)))
-          .catch((error: unknown) => context.log.error({ err: error, delivery: context.id }, "could not admit the trigger")),
+      admitAfterBurst(context, "could not admit the trigger", () =>
+        admitTrigger(admitDeps, clientOf(context), parsed.event, () => context.config(CONFIG_FILE_NAME)),
       );
     };
+
+    /** Runs `work` once the current burst of deliveries has been answered, a few at a time; a failure is logged. */
+    const admitAfterBurst = (context: Context, failure: string, work: () => Promise<unknown>) =>
+      track(
+        admissionGate
+          .whenQuiet()
+          .then(() => admissionLimiter.schedule(work))
+          .catch((error: unknown) => context.log.error({ err: error, delivery: context.id }, failure)),
+      );
+
+    // Every delivery counts, relevant or not: answering it competes with admissions all the same.
+    app.onAny(() => admissionGate.noteActivity());
 
     app.on("issues.labeled", (context) => receive(context, parseLabeledEvent(context.id, context.payload as LabeledPayload)));
     app.on("issue_comment.created", (context) =>
@@ -207,11 +226,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       const parsed = parseCheckRunEvent(context.id, context.payload as unknown as CheckRunPayload);
       if ("kind" in parsed) return;
       if (!deliveries.recordDelivery(context.id, context.name)) return;
-      track(
-        admissionLimiter
-          .schedule(() => handleCheckRunEvent(admitDeps, clientOf(context), parsed))
-          .catch((error: unknown) => context.log.error({ err: error, delivery: context.id }, "could not handle the check run event")),
-      );
+      admitAfterBurst(context, "could not handle the check run event", () => handleCheckRunEvent(admitDeps, clientOf(context), parsed));
     });
 
     const recover = (staleAfterMs: number) =>
@@ -221,6 +236,8 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     // At start every active run was orphaned by the previous process; later, only runs whose
     // worker stopped heartbeating (a hung or killed worker) are.
     track(recover(0));
+    // Mirrors left from before the restart may have aged past the limits meanwhile.
+    track(pruneRunMirrors(settings, app.log));
     recoveryTimer = setInterval(() => void recover(STALE_HEARTBEAT_MS), options.recoveryIntervalMs ?? 30_000);
     recoveryTimer.unref();
   };

@@ -29,6 +29,8 @@ const EnvSchema = z.object({
   HAMSTER_COMMAND_TIMEOUT_SECONDS: positiveInt(600, 86_400),
   HAMSTER_RUN_MINUTES: positiveInt(60, 1440),
   HAMSTER_SHUTDOWN_GRACE_SECONDS: positiveInt(25, 3600),
+  HAMSTER_MIRROR_MAX_AGE_DAYS: positiveInt(14, 3650),
+  HAMSTER_MIRROR_MAX_GB: positiveInt(20, 1_000_000),
   HAMSTER_GIT_AUTHOR_NAME: z.string().min(1).default("Hamster Deliver"),
   HAMSTER_GIT_AUTHOR_EMAIL: z.string().email().default("hamster-deliver[bot]@users.noreply.github.com"),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
@@ -47,6 +49,8 @@ export interface AppSettings {
   /** On SIGTERM, how long running runs get to reach a stage boundary. */
   readonly shutdownGraceMs: number;
   readonly gitAuthor: { readonly name: string; readonly email: string };
+  /** Repository mirrors under `<dataDir>/mirrors`: removed when unused this long, or least recently used first above this size. */
+  readonly mirrors: { readonly maxAgeMs: number; readonly maxTotalBytes: number };
   readonly anthropicApiKey: string | undefined;
   readonly anthropicBaseUrl: string | undefined;
   /** Where every command of the agent, setup and tests runs; `off` only when an admin says so. */
@@ -86,6 +90,7 @@ export function parseSettings(env: NodeJS.ProcessEnv): AppSettings {
     runMinutes: e.HAMSTER_RUN_MINUTES,
     shutdownGraceMs: e.HAMSTER_SHUTDOWN_GRACE_SECONDS * 1000,
     gitAuthor: { name: e.HAMSTER_GIT_AUTHOR_NAME, email: e.HAMSTER_GIT_AUTHOR_EMAIL },
+    mirrors: { maxAgeMs: e.HAMSTER_MIRROR_MAX_AGE_DAYS * 86_400_000, maxTotalBytes: e.HAMSTER_MIRROR_MAX_GB * 1024 ** 3 },
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     ...(vault?.ok ? { vaultKeys: vault.keys } : {}),

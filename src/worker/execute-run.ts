@@ -20,6 +20,7 @@ import { describeFailure, RunFailure } from "./run-failure.js";
 import { readStopReason } from "./stop-reason.js";
 import { checkPush, WorkflowChangeRefused } from "./push-policy.js";
 import { gatherContext } from "./gather-context.js";
+import { pruneRunMirrors, resolveMirrorsDir } from "./prune-run-mirrors.js";
 import { checkEvidence, decideConclusion, verifyWork } from "./verify-work.js";
 
 export interface RunDependencies {
@@ -145,7 +146,11 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
       workBranch,
       startMessage: `Start: ${request.issue.title}`,
       author: settings.gitAuthor,
+      mirrorsDir: resolveMirrorsDir(settings),
     });
+    // The checkout borrows the mirror's objects; inside the sandbox, which hides the data
+    // directory, git needs them readable (and only readable).
+    const readOnlyPaths = prepared.borrowedObjectsDir === undefined ? [] : [prepared.borrowedObjectsDir];
     Object.assign(progress, { startSha: prepared.headSha, branchCreated: prepared.branchCreated });
     runs.updateRun(runId, { headSha: prepared.headSha });
     await host.opened(prepared);
@@ -155,12 +160,12 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
       const check = await checkSandbox();
       if (!check.ok) throw new RunFailure(check.reason);
     }
-    const sandbox = resolveSandboxPolicy(settings.sandbox, progress.workdir, { writablePaths: [home] });
+    const sandbox = resolveSandboxPolicy(settings.sandbox, progress.workdir, { writablePaths: [home], readOnlyPaths });
     const runner = { workdir: progress.workdir, env: buildCommandEnv({ HOME: home }), timeoutMs: settings.commandTimeoutMs, signal, sandbox };
     for (const command of request.settings?.setup ?? []) {
       host.progress(`setup: ${command}`);
       // Setup installs dependencies, so it may reach the network; the agent's commands may not.
-      const setupSandbox = resolveSandboxPolicy(settings.sandbox, progress.workdir, { writablePaths: [home], network: "host" });
+      const setupSandbox = resolveSandboxPolicy(settings.sandbox, progress.workdir, { writablePaths: [home], readOnlyPaths, network: "host" });
       const result = await runShellCommand({ command, cwd: runner.workdir, env: runner.env, timeoutMs: runner.timeoutMs, maxOutputChars: 20_000, signal, sandbox: setupSandbox });
       if (result.exitCode !== 0) {
         throw new RunFailure(
@@ -193,6 +198,7 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
       task,
       context: gathered.context,
       workdir: progress.workdir,
+      readOnlyPaths,
       model: request.model,
       budgets: resolveBudgets(run, settings),
       signal,
@@ -275,6 +281,7 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
     await session?.close().catch((error: unknown) => log.warn({ runId, err: error }, "could not close the agent session"));
     await rm(home, { recursive: true, force: true }).catch(() => undefined);
     if (!progress.keepWorkspace) await removeCheckout(progress.workdir).catch((error: unknown) => log.warn({ runId, err: error }, "could not remove checkout"));
+    await pruneRunMirrors(settings, log);
   }
 }
 

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
@@ -150,7 +150,7 @@ describe("a /deliver comment", () => {
 });
 
 describe("an agent that commits by itself", () => {
-  it("still delivers its commits", async () => {
+  it("still delivers its commits, made in a checkout that borrows the mirror's objects inside the sandbox", async () => {
     mockAnthropic([
       reply([text(PLAN)], "end_turn"),
       reply([toolUse("toolu_1", "bash", { command: "echo hi > hi.txt && git add hi.txt && git -c user.name=a -c user.email=a@b commit -qm 'agent commit'" })], "tool_use"),
@@ -163,6 +163,9 @@ describe("an agent that commits by itself", () => {
     expect(run!.state).toBe("succeeded");
     expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hi.txt")).toBe("hi\n");
     expect((await getRemoteLog(remote.dir, WORK_BRANCH))[0]).toBe("agent commit");
+    // One mirror of the repository stays for the next run; the run's checkout is gone.
+    expect(readdirSync(join(app.dataDir, "mirrors")).filter((name) => !name.startsWith("."))).toHaveLength(1);
+    expect(existsSync(join(app.dataDir, "workspaces", `run-${run!.id}`))).toBe(false);
     // The cited hello.txt does not exist: the run delivers, but as not fully verified.
     expect(github.checkRuns[1]!.output.title).toBe("Delivered: 1 file changed (not fully verified)");
     expect(github.checkRuns[1]!.conclusion).toBe("neutral");

@@ -8,6 +8,8 @@ import { startGitHttpServer } from "../helpers/git-http-server.js";
 import { ensureMirror } from "../../src/workspace/ensure-mirror.js";
 import { commitAll, getDiskUsage, prepareCheckout, pruneMirrors, pushBranch, renderMirrorDir } from "../../src/workspace/workspace.js";
 import type { PrepareCheckoutOptions } from "../../src/workspace/workspace.js";
+import { parseSettings } from "../../src/config/env.js";
+import { pruneRunMirrors } from "../../src/worker/prune-run-mirrors.js";
 import { APP_AUTHOR, gitIn, readAllFiles, START_MESSAGE, WORK_BRANCH } from "./checkout-fixture.js";
 
 const TOKEN = "ghs_MirrorToken0123456789abcdefABCDEF";
@@ -287,6 +289,21 @@ describe("pruneMirrors", () => {
     const again = await prepareRun({ workBranch: "hamster/13-other" });
     expect(again.prepared.branchCreated).toBe(true);
     expect((await mirrorGit(["rev-parse", "refs/heads/main"])).trim()).toBe(await getRemoteSha(remote.dir, "main"));
+  });
+
+  it("is done for the app with its data directory and HAMSTER_MIRROR_* limits, logging what it removed", async () => {
+    const old = await createMirror(10);
+    const recent = await createMirror(1);
+    const settings = parseSettings({ HAMSTER_DATA_DIR: root, HAMSTER_MIRROR_MAX_AGE_DAYS: "7", HAMSTER_MIRROR_MAX_GB: "1" });
+    expect(settings.mirrors).toEqual({ maxAgeMs: 7 * DAY_MS, maxTotalBytes: 1024 ** 3 });
+    const logged: unknown[] = [];
+    const log = { info: (fields: unknown) => logged.push(fields), warn: (fields: unknown) => logged.push(fields) } as unknown as Parameters<typeof pruneRunMirrors>[1];
+
+    await pruneRunMirrors(settings, log);
+
+    expect(await readdir(mirrorsDir)).toEqual([basename(recent)]);
+    expect(logged).toEqual([expect.objectContaining({ mirror: old, reason: "age" })]);
+    expect(() => parseSettings({ HAMSTER_MIRROR_MAX_GB: "0" })).toThrow(/HAMSTER_MIRROR_MAX_GB/);
   });
 
   it("clears what an interrupted deletion left and accepts a missing directory", async () => {
