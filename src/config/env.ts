@@ -9,6 +9,7 @@ import { parseVaultKeys, type VaultKey } from "../store/vault-key.js";
  * The app's own settings, read from the environment once at start. Probot reads its own
  * variables (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, PORT, LOG_LEVEL, GHE_HOST, …).
  */
+const MiB = 1024 ** 2;
 const positiveInt = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
 const EnvSchema = z.object({
@@ -19,6 +20,9 @@ const EnvSchema = z.object({
     .string()
     .refine((v) => v.split(":").every((p) => p === "" || isAbsolute(p)), "must be absolute paths separated by ':'")
     .optional(),
+  HAMSTER_SANDBOX_MEMORY_MB: positiveInt(4096, 1_048_576),
+  HAMSTER_SANDBOX_PROCESSES: positiveInt(512, 65_536),
+  HAMSTER_SANDBOX_FILE_MB: positiveInt(1024, 1_048_576),
   HAMSTER_CONCURRENCY: positiveInt(2, 64),
   HAMSTER_MODEL: z
     .string()
@@ -102,6 +106,11 @@ export function parseSettings(env: NodeJS.ProcessEnv): AppSettings {
       ...(present["PRIVATE_KEY_PATH"] ? { privateKeyPath: present["PRIVATE_KEY_PATH"] } : {}),
       appHome: homedir(),
       extraHidePaths: (e.HAMSTER_SANDBOX_HIDE ?? "").split(":").filter((p) => p !== ""),
+      limits: {
+        memoryBytes: e.HAMSTER_SANDBOX_MEMORY_MB * MiB,
+        processes: e.HAMSTER_SANDBOX_PROCESSES,
+        fileSizeBytes: e.HAMSTER_SANDBOX_FILE_MB * MiB,
+      },
     }),
   };
 }

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { parseSettings } from "../../src/config/env.js";
+import { DEFAULT_SANDBOX_LIMITS } from "../../src/sandbox/sandbox.js";
+
+const MiB = 1024 ** 2;
+
+describe("parseSettings", () => {
+  it("gives the sandbox the default limits when none are set", () => {
+    const { limits } = parseSettings({}).sandbox;
+    expect(limits).toMatchObject({
+      memoryBytes: DEFAULT_SANDBOX_LIMITS.memoryBytes,
+      processes: DEFAULT_SANDBOX_LIMITS.processes,
+      fileSizeBytes: DEFAULT_SANDBOX_LIMITS.fileSizeBytes,
+    });
+  });
+
+  it("takes the sandbox limits and the mirror limits from the environment", () => {
+    const settings = parseSettings({
+      HAMSTER_SANDBOX_MEMORY_MB: "2048",
+      HAMSTER_SANDBOX_PROCESSES: "64",
+      HAMSTER_SANDBOX_FILE_MB: "8",
+      HAMSTER_MIRROR_MAX_AGE_DAYS: "3",
+      HAMSTER_MIRROR_MAX_GB: "5",
+    });
+    expect(settings.sandbox.limits).toEqual({ memoryBytes: 2048 * MiB, processes: 64, fileSizeBytes: 8 * MiB });
+    expect(settings.mirrors).toEqual({ maxAgeMs: 3 * 86_400_000, maxTotalBytes: 5 * 1024 ** 3 });
+  });
+
+  it("names every bad limit at once", () => {
+    expect(() => parseSettings({ HAMSTER_SANDBOX_PROCESSES: "0", HAMSTER_SANDBOX_FILE_MB: "lots", HAMSTER_MIRROR_MAX_AGE_DAYS: "-1" })).toThrow(
+      /HAMSTER_SANDBOX_PROCESSES[\s\S]*HAMSTER_SANDBOX_FILE_MB[\s\S]*HAMSTER_MIRROR_MAX_AGE_DAYS/,
+    );
+  });
+});
