@@ -173,6 +173,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
             getAgent: (name) => registry.available[name] ?? { unavailable: registry.explainMissing(name) },
             isDraining: () => activeWorker.isDraining(),
             getProviderKey,
+            runInBackground: track,
             ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
           },
           runId,
@@ -243,7 +244,8 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
   };
 
   async function idle(): Promise<void> {
-    // An admission may enqueue a run; a run never admits, so two passes settle it. Bounded anyway.
+    // An admission may enqueue a run, and a run's end starts background work (the next
+    // run's spare checkout), which admits nothing: a few passes settle it. Bounded anyway.
     for (let round = 0; round < 100; round++) {
       await Promise.allSettled([...admissions]);
       await worker?.idle();

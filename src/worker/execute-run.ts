@@ -14,7 +14,7 @@ import { isFinalState, STAGES, type FinalState, type RunState, type Stage } from
 import type { Run, RunReport } from "../store/run.js";
 import { parseTask } from "../task/parse-task.js";
 import { renderWorkBranch } from "../workspace/branch-name.js";
-import { commitAll, listChangedFiles, prepareCheckout, pushBranch, removeCheckout, resolveCommit } from "../workspace/workspace.js";
+import { commitAll, listChangedFiles, prepareCheckout, pushBranch, refillSpare, removeCheckout, resolveCommit } from "../workspace/workspace.js";
 import type { RunHost } from "./run-host.js";
 import { describeFailure, RunFailure } from "./run-failure.js";
 import { readStopReason } from "./stop-reason.js";
@@ -37,6 +37,12 @@ export interface RunDependencies {
   heartbeatMs?: number;
   /** The installation's own key for a model provider (the vault), if it has one. */
   getProviderKey?(installationId: number, provider: string): string | undefined;
+  /**
+   * Takes work that need not delay the run's end (making the next run's spare checkout) and
+   * keeps track of it, so that idle() and shutdown still wait for it. Without it, the run
+   * awaits that work itself.
+   */
+  runInBackground?(work: Promise<unknown>): void;
 }
 
 /** The built-in agent talks to Anthropic; command agents bring their own keys. */
@@ -282,6 +288,14 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
     await rm(home, { recursive: true, force: true }).catch(() => undefined);
     if (!progress.keepWorkspace) await removeCheckout(progress.workdir).catch((error: unknown) => log.warn({ runId, err: error }, "could not remove checkout"));
     await pruneRunMirrors(settings, log);
+    // The run has reported; the next run of the repository finds its files written already.
+    if (!deps.isDraining?.()) {
+      const refill = refillSpare({ mirrorsDir: resolveMirrorsDir(settings), remoteUrl: request.repo.cloneUrl, branch: request.baseBranch }).then((result) => {
+        if (result.outcome === "failed") log.warn({ runId, err: result.error }, "could not make a spare checkout for the next run");
+      });
+      if (deps.runInBackground) deps.runInBackground(refill);
+      else await refill;
+    }
   }
 }
 

@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { buildCloneFailure } from "./clone-failure.js";
 import { buildGitAuthEnv, redactToken } from "./git-auth.js";
 import { mirrorLock } from "./mirror-lock.js";
+import { renderSpareDir } from "./mirror-name.js";
 import { GitCommandError, runGit } from "./run-git.js";
 import { WorkspaceError } from "./workspace-error.js";
 
@@ -91,13 +92,25 @@ export async function discardMirrorDir(dir: string): Promise<void> {
   await rm(doomed, { recursive: true, force: true });
 }
 
+/**
+ * Deletes a mirror and its spare checkout, the spare first: it borrows the mirror's
+ * objects, so it must never outlive them, while a mirror without a spare is fine.
+ * Call with the mirror's lock held.
+ */
+export async function discardMirror(mirrorDir: string): Promise<void> {
+  const spareDir = renderSpareDir(mirrorDir);
+  if (await stat(spareDir).catch(() => null)) await discardMirrorDir(spareDir);
+  if (await stat(mirrorDir).catch(() => null)) await discardMirrorDir(mirrorDir);
+}
+
 /** Creates the mirror unless a usable one is there; true when it created it. */
 async function ensureMirrorExists(dir: string): Promise<boolean> {
   if (await isMirror(dir)) return false;
   const parent = dirname(dir);
   await mkdir(parent, { recursive: true });
-  // Something unusable at the path (a crash mid-creation by an older version, say).
-  if (await stat(dir).catch(() => null)) await discardMirrorDir(dir);
+  // Something unusable at the path (a crash mid-creation by an older version, say), and a
+  // spare left from a mirror that is gone: the new mirror may lack objects it borrows.
+  await discardMirror(dir);
   // Made under another name and renamed into place, so the path never holds half a mirror.
   const staging = join(parent, `.creating-${randomBytes(4).toString("hex")}-${basename(dir)}`);
   try {
@@ -116,7 +129,8 @@ async function ensureMirrorExists(dir: string): Promise<boolean> {
   return true;
 }
 
-async function isMirror(dir: string): Promise<boolean> {
+/** True when `dir` looks like a bare repository (HEAD and objects/), as every mirror does. */
+export async function isMirror(dir: string): Promise<boolean> {
   const [head, objects] = await Promise.all([stat(join(dir, "HEAD")).catch(() => null), stat(join(dir, "objects")).catch(() => null)]);
   return head?.isFile() === true && objects?.isDirectory() === true;
 }
@@ -153,7 +167,7 @@ async function ensureNoTokenInMirror(dir: string, token: string | undefined): Pr
   if (token === undefined || token === "") return;
   const config = await readFile(join(dir, "config"), "utf8");
   if (redactToken(config, token) === config) return;
-  await discardMirrorDir(dir);
+  await discardMirror(dir);
   throw new WorkspaceError("clone_failed", "The repository mirror's git config contained credentials, so Hamster deleted it. This is a bug in Hamster; report it.");
 }
 

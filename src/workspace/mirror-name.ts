@@ -28,3 +28,11 @@ export function renderMirrorName(remoteUrl: string): string {
 export function renderMirrorDir(mirrorsDir: string, remoteUrl: string): string {
   return join(mirrorsDir, renderMirrorName(remoteUrl));
 }
+
+/** A mirror's spare checkout is named after it with this added, so it never ends in MIRROR_SUFFIX. */
+export const SPARE_SUFFIX = ".spare";
+
+/** `<mirrorDir>.spare`: the mirror's one ready checkout, next to it in the mirrors directory. */
+export function renderSpareDir(mirrorDir: string): string {
+  return `${mirrorDir}${SPARE_SUFFIX}`;
+}

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parseBranchName } from "../git/ref-name.js";
 import { runCheckoutStep } from "./checkout-git.js";
 import { buildCloneFailure } from "./clone-failure.js";
+import { cloneFromMirror } from "./clone-from-mirror.js";
 import { createEmptyCommit, resolveCommit } from "./commit-all.js";
 import { ensureMirror } from "./ensure-mirror.js";
 import { buildGitAuthEnv, redactToken } from "./git-auth.js";
@@ -12,6 +13,7 @@ import { pushBranch } from "./push-branch.js";
 import { parseRemoteUrl, renderSafeUrl } from "./remote-url.js";
 import { runGit } from "./run-git.js";
 import type { GitAuthor } from "./run-git.js";
+import { takeSpare } from "./take-spare.js";
 import { WorkspaceError } from "./workspace-error.js";
 
 export interface PrepareCheckoutOptions {
@@ -59,7 +61,9 @@ export interface PreparedCheckout {
  *
  * With `mirrorsDir` the history comes from the repository's mirror, brought up to date
  * first (only new objects travel), and the checkout borrows the mirror's objects; either
- * way `origin` is the remote and pushes go to `remoteUrl`.
+ * way `origin` is the remote and pushes go to `remoteUrl`. If the mirror has a spare
+ * checkout of the base branch (refillSpare), it becomes `dir`, and only the files that
+ * changed since it was made are written; the result is the same as without it.
  */
 export async function prepareCheckout(o: PrepareCheckoutOptions): Promise<PreparedCheckout> {
   const remoteUrl = parseRemoteUrl(o.remoteUrl);
@@ -105,10 +109,15 @@ export async function prepareCheckout(o: PrepareCheckoutOptions): Promise<Prepar
     requireBaseBranch(found.value, baseBranch, remoteUrl);
     if (fetched.status === "rejected") throw fetched.reason;
     const hasWorkBranch = found.value.has(workBranch);
+    const baseTip = fetched.value.tips.get(baseBranch);
     // A follow-up run: its branch is fetched too, also into the mirror.
     const workTip = hasWorkBranch ? (await fetchIntoMirror([workBranch])).tips.get(workBranch) : undefined;
     const prepared = await setUpCheckout(o, remoteUrl, baseBranch, workBranch, hasWorkBranch, {
-      clone: () => cloneFromMirror(o.dir, mirrorDir, remoteUrl, baseBranch),
+      // The mirror's spare, when there is one, has most files written already.
+      clone: async () => {
+        const taken = baseTip !== undefined && (await takeSpare({ dir: o.dir, mirrorDir, remoteUrl, baseBranch, baseTip }));
+        if (!taken) await cloneFromMirror(o.dir, mirrorDir, remoteUrl, baseBranch);
+      },
       // The objects are already there through the mirror; only the ref is missing.
       loadWorkBranch: (workRef) => {
         if (workTip === undefined) throw new WorkspaceError("git_failed", `Branch ${workBranch} is missing from Hamster's mirror of the repository after fetching it; retry the run.`);
@@ -130,7 +139,10 @@ function requireBaseBranch(heads: Map<string, string>, baseBranch: string, remot
 
 /** How a checkout gets its history: straight from the remote, or from the local mirror. */
 interface CheckoutSource {
-  /** Creates `dir` holding the base branch, not checked out, with `origin` the remote's URL. */
+  /**
+   * Creates `dir` holding the base branch with `origin` the remote's URL: not checked out,
+   * or (a mirror's spare) checked out at a detached HEAD, the index matching it.
+   */
   clone(): Promise<void>;
   /** Points `workRef` at the remote's work branch. */
   loadWorkBranch(workRef: string): Promise<unknown>;
@@ -138,8 +150,9 @@ interface CheckoutSource {
 
 /**
  * Puts the work branch in a fresh clone and checks out its files, once: the clone is made
- * with --no-checkout, the start commit with commit-tree (it needs no files), and the
- * files are written last, while the start commit is being pushed.
+ * with --no-checkout (or is a spare, whose files need only updating), the start commit
+ * with commit-tree (it needs no files), and the files are written last, while the start
+ * commit is being pushed.
  */
 async function setUpCheckout(
   o: PrepareCheckoutOptions,
@@ -178,8 +191,9 @@ async function setUpCheckout(
 
 /**
  * Creates the local work branch at `sha` (no upstream), makes it HEAD and writes its files
- * and the index: the one checkout of a clone made with --no-checkout. Not --quiet: what it
- * prints spares simple-git's wait for silent commands.
+ * and the index: the one checkout of a clone made with --no-checkout, or, from a spare's
+ * detached HEAD, the files that differ. Not --quiet: what it prints spares simple-git's
+ * wait for silent commands.
  */
 async function checkOutNewBranch(dir: string, workBranch: string, sha: string): Promise<void> {
   await runCheckoutStep(dir, ["checkout", "--no-track", "-b", workBranch, sha, "--"], `check out branch ${workBranch}`);
@@ -223,31 +237,6 @@ async function cloneBranch(dir: string, remoteUrl: string, token: string | undef
   } catch (error) {
     throw buildCloneFailure(error, remoteUrl, token);
   }
-}
-
-/**
- * A checkout that borrows the mirror's objects through `objects/info/alternates`
- * (`clone --shared`) instead of copying them, then has `origin` pointed at the real
- * remote, where pushes go (they name the URL explicitly anyway).
- *
- * Not `git worktree add`: a worktree's `.git` is a file pointing into the mirror, whose
- * index, HEAD and refs live in the mirror too, so the agent's sandbox would need the
- * mirror writable. A `--shared` clone is a repository of its own; the sandbox can make the
- * checkout writable and bind the mirror read-only at the same absolute path (the
- * alternates file names it). The mirror never deletes objects (gc is off), so a checkout
- * never loses one it borrows; pruneMirrors only deletes whole mirrors no checkout uses.
- */
-async function cloneFromMirror(dir: string, mirrorDir: string, remoteUrl: string, baseBranch: string): Promise<void> {
-  try {
-    await runGit({
-      cwd: dirname(dir),
-      args: ["clone", "--quiet", "--shared", "--no-checkout", "--no-tags", "--single-branch", `--branch=${baseBranch}`, "--end-of-options", mirrorDir, dir],
-      silent: true,
-    });
-  } catch (error) {
-    throw buildCloneFailure(error, remoteUrl, undefined);
-  }
-  await runCheckoutStep(dir, ["config", "--local", "remote.origin.url", remoteUrl], "point origin at the repository", { silent: true });
 }
 
 /**

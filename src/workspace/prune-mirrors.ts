@@ -1,9 +1,9 @@
 import { lstat, readdir, readFile, realpath, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { getDiskUsage } from "./disk-usage.js";
-import { discardMirrorDir, LAST_USED_FILE } from "./ensure-mirror.js";
+import { discardMirror, discardMirrorDir, LAST_USED_FILE } from "./ensure-mirror.js";
 import { mirrorLeases, mirrorLock } from "./mirror-lock.js";
-import { MIRROR_SUFFIX } from "./mirror-name.js";
+import { MIRROR_SUFFIX, SPARE_SUFFIX } from "./mirror-name.js";
 
 /** A `.creating-…` directory older than this was left by a crash, not by a creation in progress. */
 const STALE_CREATION_MS = 60 * 60_000;
@@ -30,7 +30,7 @@ export interface PruneMirrorsOptions {
 
 export interface RemovedMirror {
   dir: string;
-  /** Bytes it took on disk. */
+  /** Bytes it took on disk (its spare checkout not counted). */
   bytes: number;
   lastUsedAt: Date;
   reason: "age" | "size";
@@ -47,18 +47,23 @@ export interface PrunedMirrors {
  * Removes mirrors not used for `maxAgeMs`, then the least recently used ones while all
  * together take more than `maxTotalBytes`. Never removes a mirror a run is using (leased,
  * locked, or borrowed from by a checkout in `checkoutsDir`), so the byte budget can be
- * exceeded while runs need more. Also clears what interrupted creations and deletions left.
+ * exceeded while runs need more. A mirror's spare checkout goes with it; it is no run's
+ * checkout, so it never keeps its mirror, and it is not counted in `maxTotalBytes`
+ * (measuring a checkout of a large tree on every prune would cost more than it tells).
+ * Also clears what interrupted creations and deletions left, and spares whose mirror is gone.
  */
 export async function pruneMirrors(o: PruneMirrorsOptions): Promise<PrunedMirrors> {
   const mirrorsDir = resolve(o.mirrorsDir);
   const now = o.now === undefined ? Date.now() : Number(o.now);
   const entries = await readdir(mirrorsDir, { withFileTypes: true }).catch(() => []);
-  await removeLeftovers(mirrorsDir, entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name));
+  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  await removeLeftovers(mirrorsDir, names);
+  await removeOrphanSpares(mirrorsDir, names);
 
   const mirrors: Array<{ dir: string; bytes: number; lastUsedAt: number }> = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory() || entry.name.startsWith(".") || !entry.name.endsWith(MIRROR_SUFFIX)) continue;
-    const dir = join(mirrorsDir, entry.name);
+  for (const name of names) {
+    if (name.startsWith(".") || !name.endsWith(MIRROR_SUFFIX)) continue;
+    const dir = join(mirrorsDir, name);
     mirrors.push({ dir, bytes: await getDiskUsage(dir), lastUsedAt: await readLastUsed(dir) });
   }
   mirrors.sort((a, b) => a.lastUsedAt - b.lastUsedAt);
@@ -74,7 +79,7 @@ export async function pruneMirrors(o: PruneMirrorsOptions): Promise<PrunedMirror
       // Looked at again under the lock: a run may have taken or used it since the scan.
       const stillBorrowed = (await findBorrowedMirrors(o.checkoutsDir)).has(await realpath(mirror.dir).catch(() => mirror.dir));
       if (mirrorLeases.isLeased(mirror.dir) || stillBorrowed || (await readLastUsed(mirror.dir)) !== mirror.lastUsedAt) return false;
-      await discardMirrorDir(mirror.dir);
+      await discardMirror(mirror.dir);
       return true;
     });
     if (!gone) continue;
@@ -98,6 +103,26 @@ async function removeLeftovers(mirrorsDir: string, names: readonly string[]): Pr
       name.startsWith(".deleting-") ||
       (name.startsWith(".creating-") && Date.now() - ((await stat(path).catch(() => null))?.mtimeMs ?? 0) > STALE_CREATION_MS);
     if (stale) await rm(path, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Deletes spares whose mirror is gone (removed by hand, say): they borrow objects that
+ * no longer exist.
+ */
+async function removeOrphanSpares(mirrorsDir: string, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    if (name.startsWith(".") || !name.endsWith(SPARE_SUFFIX)) continue;
+    const mirrorName = name.slice(0, -SPARE_SUFFIX.length);
+    if (names.includes(mirrorName)) continue;
+    const mirrorDir = join(mirrorsDir, mirrorName);
+    await mirrorLock
+      .withLock(mirrorDir, async () => {
+        // Looked at again under the lock: a run may be creating the mirror, or refilling the spare.
+        if (mirrorLeases.isLeased(mirrorDir) || (await stat(mirrorDir).catch(() => null))) return;
+        await discardMirrorDir(join(mirrorsDir, name));
+      })
+      .catch(() => undefined);
   }
 }
 

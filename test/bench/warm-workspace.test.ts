@@ -47,13 +47,19 @@ describe("the warm workspace benchmark", () => {
 
     expect(result.storage.startsWith(root)).toBe(true);
     expect(result.warmMs).toHaveLength(2);
+    expect(result.withoutSpareMs).toHaveLength(2);
+    expect(result.spareMs).toHaveLength(2);
     expect(result.floorMs).toHaveLength(2);
-    for (const ms of [result.cloneMs, result.coldMs, result.withoutMirrorMs, ...result.warmMs, ...result.floorMs]) expect(ms).toBeGreaterThan(0);
+    for (const ms of [result.cloneMs, result.coldMs, result.withoutMirrorMs, ...result.warmMs, ...result.withoutSpareMs, ...result.spareMs, ...result.floorMs]) {
+      expect(ms).toBeGreaterThan(0);
+    }
     // The checkout's .git holds little beside the index; the mirror and a full clone hold the history.
     expect(result.disk.gitDirBytes).toBeLessThan(result.disk.worktreeBytes);
     expect(result.disk.checkoutBytes).toBe(result.disk.worktreeBytes + result.disk.gitDirBytes);
     expect(result.disk.cloneBytes).toBeGreaterThan(result.disk.checkoutBytes);
     expect(result.disk.mirrorBytes).toBeGreaterThan(result.disk.gitDirBytes);
+    // A spare is one more checkout of the work tree.
+    expect(result.disk.spareBytes).toBeGreaterThanOrEqual(result.disk.worktreeBytes);
 
     const figures = warmWorkspaceFigures(result);
     expect(figures.map((figure) => figure.figure)).toEqual([
@@ -61,6 +67,8 @@ describe("the warm workspace benchmark", () => {
       "warm run vs git clone (ms)",
       "warm run vs git worktree add from a local mirror (ms)",
       "floor (git worktree add) vs git clone (ms)",
+      "warm run without a spare (mirror only) vs git clone (ms)",
+      "spare checkout made after a run (background, ms)",
       "warm run vs prepareCheckout without a mirror (ms)",
       "disk per extra run vs its work tree alone (MiB)",
     ]);

@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from "../helpers/app.js";
 import { delayed, mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
 import { replaceScenarioGitHub, startE2eScenario, stopE2eScenario, type FakeGitHub } from "../helpers/e2e.js";
 import type { FakeGitHubOptions } from "../helpers/github.js";
-import { createBareRemote, getRemoteLog, listRemoteBranches, readRemoteFile, type BareRemote } from "../helpers/git.js";
+import { createBareRemote, DEFAULT_REMOTE_FILES, getRemoteLog, listRemoteBranches, readRemoteFile, type BareRemote } from "../helpers/git.js";
 import {
   commentPayload as commentPayloadFor,
   evidenceReport,
@@ -163,8 +163,12 @@ describe("an agent that commits by itself", () => {
     expect(run!.state).toBe("succeeded");
     expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hi.txt")).toBe("hi\n");
     expect((await getRemoteLog(remote.dir, WORK_BRANCH))[0]).toBe("agent commit");
-    // One mirror of the repository stays for the next run; the run's checkout is gone.
-    expect(readdirSync(join(app.dataDir, "mirrors")).filter((name) => !name.startsWith("."))).toHaveLength(1);
+    // One mirror of the repository stays for the next run, with a spare checkout made after
+    // this one ended (idle() waited for it); the run's checkout is gone.
+    const kept = readdirSync(join(app.dataDir, "mirrors")).filter((name) => !name.startsWith("."));
+    expect(kept.map((name) => name.replace(/^[0-9a-f]{16}-.*\.git/, "<mirror>"))).toEqual(["<mirror>", "<mirror>.spare"]);
+    // It holds the base branch, not the agent's work.
+    expect(readdirSync(join(app.dataDir, "mirrors", kept[1]!)).sort()).toEqual([".git", ...Object.keys(DEFAULT_REMOTE_FILES)].sort());
     expect(existsSync(join(app.dataDir, "workspaces", `run-${run!.id}`))).toBe(false);
     // The cited hello.txt does not exist: the run delivers, but as not fully verified.
     expect(github.checkRuns[1]!.output.title).toBe("Delivered: 1 file changed (not fully verified)");
