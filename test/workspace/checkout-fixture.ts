@@ -2,8 +2,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { createBareRemote, runTestGit } from "../helpers/git.js";
 import type { BareRemote, BareRemoteOptions } from "../helpers/git.js";
-import { prepareCheckout } from "../../src/workspace/workspace.js";
-import type { GitAuthor, PreparedCheckout } from "../../src/workspace/workspace.js";
+import { prepareCheckout, renderMirrorDir } from "../../src/workspace/workspace.js";
+import type { GitAuthor, PrepareCheckoutOptions, PreparedCheckout } from "../../src/workspace/workspace.js";
 
 export const APP_AUTHOR: GitAuthor = { name: "Hamster Bot", email: "hamster@example.test" };
 export const WORK_BRANCH = "hamster/12-add-retries";
@@ -50,6 +50,48 @@ export async function createCheckoutFixture(options: CheckoutFixtureOptions = {}
         startMessage: START_MESSAGE,
         author: APP_AUTHOR,
         ...(mirrorsDir === undefined ? {} : { mirrorsDir }),
+      });
+      return { dir, prepared };
+    },
+  };
+}
+
+/** A bare remote with a mirrors directory and run checkouts next to it, laid out as in the app's data directory. */
+export interface MirrorArea {
+  remote: BareRemote;
+  /** The remote's temp dir: one cleanup of the remote removes everything. */
+  root: string;
+  /** `<root>/mirrors`. */
+  mirrorsDir: string;
+  /** The remote's mirror in it. */
+  mirrorDir: string;
+  /** One run's prepareCheckout through the mirrors directory, into `<root>/workspaces/run-N`. */
+  prepareRun(overrides?: Partial<PrepareCheckoutOptions>): Promise<{ dir: string; prepared: PreparedCheckout }>;
+}
+
+export async function createMirrorArea(options: BareRemoteOptions & { workBranchOf?: (run: number) => string } = {}): Promise<MirrorArea> {
+  const { workBranchOf = () => WORK_BRANCH, ...remoteOptions } = options;
+  const remote = await createBareRemote(remoteOptions);
+  const root = dirname(remote.dir);
+  const mirrorsDir = join(root, "mirrors");
+  let runs = 0;
+  return {
+    remote,
+    root,
+    mirrorsDir,
+    mirrorDir: renderMirrorDir(mirrorsDir, remote.url),
+    async prepareRun(overrides = {}) {
+      const run = ++runs;
+      const dir = join(root, "workspaces", `run-${run}`);
+      const prepared = await prepareCheckout({
+        dir,
+        remoteUrl: remote.url,
+        baseBranch: "main",
+        workBranch: workBranchOf(run),
+        startMessage: START_MESSAGE,
+        author: APP_AUTHOR,
+        mirrorsDir,
+        ...overrides,
       });
       return { dir, prepared };
     },

@@ -1,16 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, realpath, rm, stat, utimes, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { commitToRemote, createBareRemote, getRemoteSha, listRemoteBranches, runTestGit } from "../helpers/git.js";
 import type { BareRemote } from "../helpers/git.js";
 import { startGitHttpServer } from "../helpers/git-http-server.js";
 import { ensureMirror } from "../../src/workspace/ensure-mirror.js";
-import { commitAll, getDiskUsage, prepareCheckout, pruneMirrors, pushBranch, renderMirrorDir } from "../../src/workspace/workspace.js";
+import { commitAll, getDiskUsage, pruneMirrors, pushBranch, renderMirrorDir } from "../../src/workspace/workspace.js";
 import type { PrepareCheckoutOptions } from "../../src/workspace/workspace.js";
 import { parseSettings } from "../../src/config/env.js";
 import { pruneRunMirrors } from "../../src/worker/prune-run-mirrors.js";
-import { APP_AUTHOR, gitIn, readAllFiles, START_MESSAGE, WORK_BRANCH } from "./checkout-fixture.js";
+import { APP_AUTHOR, createMirrorArea, gitIn, readAllFiles, WORK_BRANCH, type MirrorArea } from "./checkout-fixture.js";
 
 const TOKEN = "ghs_MirrorToken0123456789abcdefABCDEF";
 const TOKEN_FORMS = [TOKEN, Buffer.from(TOKEN).toString("base64"), Buffer.from(`x-access-token:${TOKEN}`).toString("base64")];
@@ -21,34 +21,18 @@ let remote: BareRemote;
 let root: string;
 let mirrorsDir: string;
 let mirrorDir: string;
-let runs = 0;
+let area: MirrorArea;
 
 beforeEach(async () => {
-  remote = await createBareRemote({ branches: ["release"] });
-  root = dirname(remote.dir);
-  mirrorsDir = join(root, "mirrors");
-  mirrorDir = renderMirrorDir(mirrorsDir, remote.url);
+  area = await createMirrorArea({ branches: ["release"] });
+  ({ remote, root, mirrorsDir, mirrorDir } = area);
 });
 
 afterEach(async () => {
   await remote.cleanup();
 });
 
-/** One run's prepareCheckout through the mirrors directory, into `<root>/workspaces/run-N`. */
-async function prepareRun(overrides: Partial<PrepareCheckoutOptions> = {}) {
-  const dir = join(root, "workspaces", `run-${++runs}`);
-  const prepared = await prepareCheckout({
-    dir,
-    remoteUrl: remote.url,
-    baseBranch: "main",
-    workBranch: WORK_BRANCH,
-    startMessage: START_MESSAGE,
-    author: APP_AUTHOR,
-    mirrorsDir,
-    ...overrides,
-  });
-  return { dir, prepared };
-}
+const prepareRun = (overrides: Partial<PrepareCheckoutOptions> = {}) => area.prepareRun(overrides);
 
 function mirrorGit(args: readonly string[], gitDir = mirrorDir): Promise<string> {
   return runTestGit(["--git-dir", gitDir, ...args]);

@@ -6,9 +6,9 @@ import { commitToRemote, createBareRemote, getRemoteSha } from "../helpers/git.j
 import type { BareRemote } from "../helpers/git.js";
 import { startGitHttpServer } from "../helpers/git-http-server.js";
 import { generateRepo } from "../../bench/lib/generate-repo.js";
-import { prepareCheckout, pruneMirrors, refillSpare, renderMirrorDir, renderSpareDir } from "../../src/workspace/workspace.js";
+import { pruneMirrors, refillSpare, renderMirrorDir, renderSpareDir } from "../../src/workspace/workspace.js";
 import type { PrepareCheckoutOptions } from "../../src/workspace/workspace.js";
-import { APP_AUTHOR, gitIn, readAllFiles, START_MESSAGE, WORK_BRANCH } from "./checkout-fixture.js";
+import { createMirrorArea, gitIn, readAllFiles, START_MESSAGE, WORK_BRANCH, type MirrorArea } from "./checkout-fixture.js";
 
 const TOKEN = "ghs_SpareToken0123456789abcdefABCDEFGH";
 const TOKEN_FORMS = [TOKEN, Buffer.from(TOKEN).toString("base64"), Buffer.from(`x-access-token:${TOKEN}`).toString("base64")];
@@ -21,13 +21,12 @@ let mirrorsDir: string;
 let mirrorDir: string;
 let spareDir: string;
 let others: BareRemote[];
-let runs = 0;
+let area: MirrorArea;
 
 beforeEach(async () => {
-  remote = await createBareRemote({ branches: ["release"] });
-  root = dirname(remote.dir);
-  mirrorsDir = join(root, "mirrors");
-  mirrorDir = renderMirrorDir(mirrorsDir, remote.url);
+  // Each run its own work branch.
+  area = await createMirrorArea({ branches: ["release"], workBranchOf: (run) => `hamster/${run}-spare-test` });
+  ({ remote, root, mirrorsDir, mirrorDir } = area);
   spareDir = renderSpareDir(mirrorDir);
   others = [];
 });
@@ -36,21 +35,7 @@ afterEach(async () => {
   await Promise.all([remote, ...others].map((repo) => repo.cleanup()));
 });
 
-/** One run's prepareCheckout through the mirrors directory, into `<root>/workspaces/run-N`. */
-async function prepareRun(overrides: Partial<PrepareCheckoutOptions> = {}) {
-  const dir = join(root, "workspaces", `run-${++runs}`);
-  const prepared = await prepareCheckout({
-    dir,
-    remoteUrl: remote.url,
-    baseBranch: "main",
-    workBranch: `hamster/${runs}-spare-test`,
-    startMessage: START_MESSAGE,
-    author: APP_AUTHOR,
-    mirrorsDir,
-    ...overrides,
-  });
-  return { dir, prepared };
-}
+const prepareRun = (overrides: Partial<PrepareCheckoutOptions> = {}) => area.prepareRun(overrides);
 
 /** A first run that makes the mirror, then ends (its checkout removed) and leaves a spare, as the app does. */
 async function endRunWithSpare(remoteUrl = remote.url): Promise<void> {
