@@ -20,6 +20,19 @@ afterAll(() => layout?.cleanup());
 const MiB = 1024 ** 2;
 const isRoot = process.getuid?.() === 0;
 
+/** Runs `script` in a sandbox limited to 64 processes, as `nobody` when this is root; its shell's argv[0] is `marker`. */
+function runForkBomb(marker: string, script: string, timeoutMs: number) {
+  const sandboxed = buildSandboxedCommand("bash", ["-c", `exec -a ${marker} bash -c '${script}'`], layout.policy({ limits: { processes: 64 } }));
+  return runProcess({
+    ...(isRoot ? { file: "setpriv", args: ["--reuid=65534", "--regid=65534", "--clear-groups", "--", sandboxed.file, ...sandboxed.args] } : sandboxed),
+    cwd: layout.workdir,
+    env: buildCommandEnv({ HOME: layout.home }),
+    timeoutMs,
+    maxOutputChars: 4_000,
+    signal: new AbortController().signal,
+  });
+}
+
 describe("the process limit", () => {
   /*
    * The kernel does not apply RLIMIT_NPROC to root, so a fork bomb run by root would fill
@@ -29,18 +42,8 @@ describe("the process limit", () => {
    */
   it("stops a fork bomb at the limit, the timeout kills it, and nothing of it is left", async () => {
     const marker = `hamster-forkbomb-${process.pid}-${Date.now()}`;
-    const sandboxed = buildSandboxedCommand("bash", ["-c", `exec -a ${marker} bash -c ':(){ :|:& };:; sleep 60'`], layout.policy({ limits: { processes: 64 } }));
     const started = Date.now();
-    const result = await runProcess({
-      ...(isRoot
-        ? { file: "setpriv", args: ["--reuid=65534", "--regid=65534", "--clear-groups", "--", sandboxed.file, ...sandboxed.args] }
-        : sandboxed),
-      cwd: layout.workdir,
-      env: buildCommandEnv({ HOME: layout.home }),
-      timeoutMs: 2_000,
-      maxOutputChars: 4_000,
-      signal: new AbortController().signal,
-    });
+    const result = await runForkBomb(marker, ":(){ :|:& };:; sleep 60", 2_000);
     expect(result.ending).toBe("timeout");
     expect(Date.now() - started).toBeLessThan(6_000);
     // It ran into the limit rather than filling the machine.
@@ -53,18 +56,8 @@ describe("the process limit", () => {
 
   it("ends a fork bomb whose shell exits at once: the pid namespace dies with it", async () => {
     const marker = `hamster-forkbomb-exit-${process.pid}-${Date.now()}`;
-    const sandboxed = buildSandboxedCommand("bash", ["-c", `exec -a ${marker} bash -c ':(){ :|:& };:'`], layout.policy({ limits: { processes: 64 } }));
     const started = Date.now();
-    const result = await runProcess({
-      ...(isRoot
-        ? { file: "setpriv", args: ["--reuid=65534", "--regid=65534", "--clear-groups", "--", sandboxed.file, ...sandboxed.args] }
-        : sandboxed),
-      cwd: layout.workdir,
-      env: buildCommandEnv({ HOME: layout.home }),
-      timeoutMs: 5_000,
-      maxOutputChars: 4_000,
-      signal: new AbortController().signal,
-    });
+    const result = await runForkBomb(marker, ":(){ :|:& };:", 5_000);
     expect(result.ending).toBe("exited");
     expect(Date.now() - started).toBeLessThan(4_000);
     expect(await waitUntil(() => findMarkedProcesses(marker).length === 0, 5_000)).toBe(true);
