@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
+import { DEFAULT_SETUP_ALLOW_HOSTS, parseHostPattern, type HostPattern } from "../sandbox/egress-allowlist.js";
 import { buildSandboxSettings } from "../sandbox/sandbox-settings.js";
 import type { SandboxSettings } from "../sandbox/sandbox.js";
 import { z } from "zod";
@@ -20,6 +21,19 @@ const EnvSchema = z.object({
     .string()
     .refine((v) => v.split(":").every((p) => p === "" || isAbsolute(p)), "must be absolute paths separated by ':'")
     .optional(),
+  HAMSTER_SETUP_NETWORK: z.enum(["proxy", "host", "none"]).default("proxy"),
+  HAMSTER_SETUP_ALLOW_HOSTS: z
+    .string()
+    .transform((text, context) => {
+      const patterns: HostPattern[] = [];
+      for (const entry of text.split(",").filter((part) => part.trim() !== "")) {
+        const parsed = parseHostPattern(entry);
+        if (parsed.ok) patterns.push(parsed.pattern);
+        else context.addIssue({ code: "custom", message: parsed.problem });
+      }
+      return patterns;
+    })
+    .prefault(DEFAULT_SETUP_ALLOW_HOSTS.join(",")),
   HAMSTER_SANDBOX_MEMORY_MB: positiveInt(4096, 1_048_576),
   HAMSTER_SANDBOX_PROCESSES: positiveInt(512, 65_536),
   HAMSTER_SANDBOX_FILE_MB: positiveInt(1024, 1_048_576),
@@ -57,6 +71,11 @@ export interface AppSettings {
   readonly mirrors: { readonly maxAgeMs: number; readonly maxTotalBytes: number };
   readonly anthropicApiKey: string | undefined;
   readonly anthropicBaseUrl: string | undefined;
+  /**
+   * The network of the repository's setup commands: through the egress proxy to the
+   * allowed hosts only (default), the host's network, or none.
+   */
+  readonly setupNetwork: { readonly mode: "proxy" | "host" | "none"; readonly allowHosts: readonly HostPattern[] };
   /** Where every command of the agent, setup and tests runs; `off` only when an admin says so. */
   readonly sandbox: SandboxSettings;
   /**
@@ -98,6 +117,7 @@ export function parseSettings(env: NodeJS.ProcessEnv): AppSettings {
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     ...(vault?.ok ? { vaultKeys: vault.keys } : {}),
+    setupNetwork: { mode: e.HAMSTER_SETUP_NETWORK, allowHosts: e.HAMSTER_SETUP_ALLOW_HOSTS },
     sandbox: buildSandboxSettings({
       mode: e.HAMSTER_SANDBOX,
       network: e.HAMSTER_SANDBOX_NETWORK,

@@ -1,5 +1,6 @@
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
+import { buildEgressProxyEnv, EGRESS_BRIDGE_PORT, EGRESS_BRIDGE_SCRIPT, EGRESS_SOCKET_DIR_INSIDE } from "./egress-bridge.js";
 
 /*
  * The sandbox every command Hamster starts runs in (the bash tool, setup and test commands,
@@ -30,11 +31,19 @@ import path from "node:path";
  *   command directly. Set inside the sandbox's own user namespace, RLIMIT_NPROC counts that
  *   sandbox's processes only (Linux ≥ 5.14 counts it per user namespace), not every process
  *   of the app's user on the machine.
+ * - Network "proxy" (setup commands): a network namespace of its own, so nothing but
+ *   the egress proxy's socket leads out; the bridge that makes that socket a TCP proxy
+ *   runs before prlimit (see egress-bridge.ts), and the proxy variables are set with
+ *   `--setenv` because the caller's environment is built from nothing.
  */
 
 export type SandboxMode = "bubblewrap" | "off";
-/** "none": only a loopback interface of its own; "host": the host's network, 127.0.0.1 services included. */
-export type SandboxNetwork = "none" | "host";
+/**
+ * "none": only a loopback interface of its own; "host": the host's network, 127.0.0.1
+ * services included; "proxy": like "none", plus HTTP(S) through the egress proxy whose
+ * socket the policy names (see egress-bridge.ts).
+ */
+export type SandboxNetwork = "none" | "host" | "proxy";
 
 export interface SandboxLimits {
   /**
@@ -80,6 +89,8 @@ export interface SandboxPolicy {
    */
   readonly readOnlyPaths?: readonly string[];
   readonly network: SandboxNetwork;
+  /** With network "proxy": the egress proxy's Unix socket on the host (its directory is mounted into the sandbox). */
+  readonly egressProxySocket?: string | undefined;
   /** Absent fields take the DEFAULT_SANDBOX_LIMITS value; `Infinity` means no limit. */
   readonly limits: SandboxLimits;
 }
@@ -122,7 +133,12 @@ export class SandboxPolicyError extends Error {
 export function resolveSandboxPolicy(
   option: SandboxOption,
   workdir: string,
-  additions: { readonly writablePaths?: readonly string[]; readonly readOnlyPaths?: readonly string[]; readonly network?: SandboxNetwork } = {},
+  additions: {
+    readonly writablePaths?: readonly string[];
+    readonly readOnlyPaths?: readonly string[];
+    readonly network?: SandboxNetwork;
+    readonly egressProxySocket?: string;
+  } = {},
 ): SandboxPolicy {
   const base = typeof option === "function" ? option(workdir) : { ...option, workdir };
   return {
@@ -132,6 +148,7 @@ export function resolveSandboxPolicy(
       ? { readOnlyPaths: [...(base.readOnlyPaths ?? []), ...(additions.readOnlyPaths ?? [])] }
       : {}),
     network: additions.network ?? base.network,
+    ...(additions.egressProxySocket !== undefined ? { egressProxySocket: additions.egressProxySocket } : {}),
   };
 }
 
@@ -141,6 +158,8 @@ interface MountStep {
   readonly args: readonly string[];
   /** Hidden directories are remounted read-only after everything under them is mounted. */
   readonly hiddenDir?: boolean;
+  /** Nothing of the host shows below it: a hidden path, or the sandbox's own /dev, /proc and /tmp. */
+  readonly opaque?: boolean;
 }
 
 /**
@@ -163,9 +182,9 @@ export function buildSandboxedCommand(
   const limits = { ...DEFAULT_SANDBOX_LIMITS, ...definedOnly(policy.limits) };
 
   const steps: MountStep[] = [
-    { target: "/dev", args: ["--dev", "/dev"] },
-    { target: "/proc", args: ["--proc", "/proc"] },
-    { target: "/tmp", args: [...sizeArgs(limits.tmpBytes), "--tmpfs", "/tmp"] },
+    { target: "/dev", args: ["--dev", "/dev"], opaque: true },
+    { target: "/proc", args: ["--proc", "/proc"], opaque: true },
+    { target: "/tmp", args: [...sizeArgs(limits.tmpBytes), "--tmpfs", "/tmp"], opaque: true },
   ];
   const claimed = new Map<string, string>([
     ["/dev", "the sandbox's /dev"],
@@ -190,8 +209,8 @@ export function buildSandboxedCommand(
     if (!claim(target, "hidden")) continue;
     steps.push(
       isDirectory
-        ? { target, args: ["--perms", "0755", "--tmpfs", target], hiddenDir: true }
-        : { target, args: ["--ro-bind", "/dev/null", target] },
+        ? { target, args: ["--perms", "0755", "--tmpfs", target], hiddenDir: true, opaque: true }
+        : { target, args: ["--ro-bind", "/dev/null", target], opaque: true },
     );
   }
   for (const writable of policy.writablePaths ?? []) {
@@ -208,6 +227,8 @@ export function buildSandboxedCommand(
     steps.push({ target, args: ["--ro-bind", target, target] });
   }
   if (claim(workdir, "writable")) steps.push({ target: workdir, args: ["--bind", workdir, workdir] });
+  const egress = policy.network === "proxy" ? buildEgressSteps(policy, steps) : undefined;
+  if (egress !== undefined && claim(EGRESS_SOCKET_DIR_INSIDE, "the egress proxy's socket directory")) steps.push(egress.mount);
 
   // Stable: equal depths never overlap (equal targets were refused or merged above).
   steps.sort((a, b) => depth(a.target) - depth(b.target));
@@ -224,7 +245,7 @@ export function buildSandboxedCommand(
       "--unshare-ipc",
       "--unshare-uts",
       "--unshare-cgroup-try",
-      ...(policy.network === "none" ? ["--unshare-net"] : []),
+      ...(policy.network === "host" ? [] : ["--unshare-net"]),
       "--ro-bind",
       "/",
       "/",
@@ -233,13 +254,41 @@ export function buildSandboxedCommand(
       "--chdir",
       chdir,
       "--new-session",
+      ...Object.entries(egress?.env ?? {}).flatMap(([name, value]) => ["--setenv", name, value]),
       "--",
+      ...(egress?.bridge ?? []),
       PRLIMIT_COMMAND,
       ...limitArgs(limits),
       "--",
       file,
       ...args,
     ],
+  };
+}
+
+/**
+ * For network "proxy": the mount that shows the proxy's socket directory inside, the
+ * variables that point tools at the bridge, and the bridge's argv before prlimit (outside
+ * the command's limits, so a low memory limit cannot break it). The directory is bound
+ * read-only: connecting to a socket needs write permission on the socket, not a writable
+ * mount, and the command cannot replace the socket.
+ */
+function buildEgressSteps(policy: SandboxPolicy, steps: readonly MountStep[]): { mount: MountStep; env: Record<string, string>; bridge: string[] } {
+  if (policy.egressProxySocket === undefined) throw new SandboxPolicyError('The sandbox\'s network is "proxy", but no egress proxy socket was given.');
+  const socket = requireAbsolute(policy.egressProxySocket, "egress proxy socket");
+  const socketDir = realDirectory(path.dirname(socket), "egress proxy socket directory");
+  const node = realpathSync(process.execPath);
+  // The deepest mount holding node decides whether the sandbox sees it.
+  const holder = steps.filter((step) => isInside(node, step.target)).sort((a, b) => depth(b.target) - depth(a.target))[0];
+  if (holder?.opaque === true) {
+    throw new SandboxPolicyError(
+      `Setup commands reach the network through a bridge that runs node (${node}) inside the sandbox, but ${holder.target} is hidden there. Install node outside the hidden paths, or set HAMSTER_SETUP_NETWORK=host or none.`,
+    );
+  }
+  return {
+    mount: { target: EGRESS_SOCKET_DIR_INSIDE, args: ["--ro-bind", socketDir, EGRESS_SOCKET_DIR_INSIDE] },
+    env: buildEgressProxyEnv(),
+    bridge: [node, "-e", EGRESS_BRIDGE_SCRIPT, "--", path.posix.join(EGRESS_SOCKET_DIR_INSIDE, path.basename(socket)), String(EGRESS_BRIDGE_PORT)],
   };
 }
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Logger } from "probot";
 import { buildImplementPrompt, buildPlanPrompt, buildReportPrompt, parseEvidenceReport, parsePlan } from "../agent/phase-prompts.js";
 import { AgentError, type AgentProvider, type AgentSession, type Budgets } from "../agent/provider.js";
-import { buildCommandEnv, runShellCommand } from "../agent/tools/bash.js";
+import { buildCommandEnv } from "../agent/tools/bash.js";
 import { checkSandbox } from "../sandbox/check-sandbox.js";
 import { resolveSandboxPolicy } from "../sandbox/sandbox.js";
 import type { AppSettings } from "../config/env.js";
@@ -20,6 +20,7 @@ import { describeFailure, RunFailure } from "./run-failure.js";
 import { readStopReason } from "./stop-reason.js";
 import { checkPush, WorkflowChangeRefused } from "./push-policy.js";
 import { gatherContext } from "./gather-context.js";
+import { runSetupCommands } from "./run-setup.js";
 import { pruneRunMirrors, resolveMirrorsDir } from "./prune-run-mirrors.js";
 import { checkEvidence, decideConclusion, verifyWork } from "./verify-work.js";
 
@@ -168,17 +169,17 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
     }
     const sandbox = resolveSandboxPolicy(settings.sandbox, progress.workdir, { writablePaths: [home], readOnlyPaths });
     const runner = { workdir: progress.workdir, env: buildCommandEnv({ HOME: home }), timeoutMs: settings.commandTimeoutMs, signal, sandbox };
-    for (const command of request.settings?.setup ?? []) {
-      host.progress(`setup: ${command}`);
-      // Setup installs dependencies, so it may reach the network; the agent's commands may not.
-      const setupSandbox = resolveSandboxPolicy(settings.sandbox, progress.workdir, { writablePaths: [home], readOnlyPaths, network: "host" });
-      const result = await runShellCommand({ command, cwd: runner.workdir, env: runner.env, timeoutMs: runner.timeoutMs, maxOutputChars: 20_000, signal, sandbox: setupSandbox });
-      if (result.exitCode !== 0) {
-        throw new RunFailure(
-          `The setup command \`${command}\` from .github/hamster.yml failed (${result.exitCode === null ? "killed" : `exit code ${result.exitCode}`}). Its output ended with:\n\n\`\`\`\n${result.output.slice(-3000)}\n\`\`\``,
-        );
-      }
-    }
+    const egress = await runSetupCommands({
+      commands: request.settings?.setup ?? [],
+      settings,
+      workdir: progress.workdir,
+      home,
+      readOnlyPaths,
+      env: runner.env,
+      signal,
+      onCommand: (command) => host.progress(`setup: ${command}`),
+    });
+    if (egress.allowed.length > 0 || egress.refused.length > 0) log.info({ runId, allowed: egress.allowed, refused: egress.refused }, "setup network requests");
 
     const gathered = await gatherContext(request, progress.workdir, host);
     runs.updateRun(runId, { notes: [...runs.getRun(runId).notes, ...gathered.notes], ...(gathered.context.brief ? { briefSource: gathered.context.brief.source } : {}) });

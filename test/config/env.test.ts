@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseSettings } from "../../src/config/env.js";
+import { DEFAULT_SETUP_ALLOW_HOSTS } from "../../src/sandbox/egress-allowlist.js";
 import { DEFAULT_SANDBOX_LIMITS } from "../../src/sandbox/sandbox.js";
 
 const MiB = 1024 ** 2;
@@ -29,6 +30,31 @@ describe("parseSettings", () => {
   it("names every bad limit at once", () => {
     expect(() => parseSettings({ HAMSTER_SANDBOX_PROCESSES: "0", HAMSTER_SANDBOX_FILE_MB: "lots", HAMSTER_MIRROR_MAX_AGE_DAYS: "-1" })).toThrow(
       /HAMSTER_SANDBOX_PROCESSES[\s\S]*HAMSTER_SANDBOX_FILE_MB[\s\S]*HAMSTER_MIRROR_MAX_AGE_DAYS/,
+    );
+  });
+
+  it("sends setup commands through the egress proxy to the package registries by default", () => {
+    const { setupNetwork } = parseSettings({});
+    expect(setupNetwork.mode).toBe("proxy");
+    expect(setupNetwork.allowHosts).toContainEqual({ kind: "name", name: "registry.npmjs.org" });
+    expect(setupNetwork.allowHosts).toHaveLength(DEFAULT_SETUP_ALLOW_HOSTS.length);
+  });
+
+  it("takes the setup network and its allowlist from the environment", () => {
+    const { setupNetwork } = parseSettings({ HAMSTER_SETUP_NETWORK: "host", HAMSTER_SETUP_ALLOW_HOSTS: "npm.corp.example, *.pkg.example ,10.0.0.5," });
+    expect(setupNetwork).toEqual({
+      mode: "host",
+      allowHosts: [
+        { kind: "name", name: "npm.corp.example" },
+        { kind: "suffix", suffix: ".pkg.example" },
+        { kind: "ip", address: "10.0.0.5" },
+      ],
+    });
+  });
+
+  it("names every bad host pattern and setup network", () => {
+    expect(() => parseSettings({ HAMSTER_SETUP_NETWORK: "open", HAMSTER_SETUP_ALLOW_HOSTS: "ok.example,*.com,https://x.example" })).toThrow(
+      /HAMSTER_SETUP_NETWORK[\s\S]*HAMSTER_SETUP_ALLOW_HOSTS: "\*\.com" is too broad[\s\S]*HAMSTER_SETUP_ALLOW_HOSTS: "https:\/\/x\.example" is not a host/,
     );
   });
 });

@@ -11,6 +11,7 @@ import {
   SandboxPolicyError,
   type SandboxPolicy,
 } from "../../src/sandbox/sandbox.js";
+import { EGRESS_BRIDGE_PORT, EGRESS_BRIDGE_SCRIPT, EGRESS_SOCKET_DIR_INSIDE } from "../../src/sandbox/egress-bridge.js";
 
 let root: string;
 let data: string;
@@ -86,6 +87,31 @@ describe("buildSandboxedCommand", () => {
     expect(bwrapOptions(buildSandboxedCommand("true", [], policy({ network: "host" })).args)).not.toContain("--unshare-net");
   });
 
+  it("with network proxy: no network of its own, the proxy's socket directory read-only at a fixed path, the proxy variables, and the bridge before prlimit", () => {
+    const socketDir = path.join(root, "egress");
+    mkdirSync(socketDir);
+    const socket = path.join(socketDir, "proxy.sock");
+    const { args } = buildSandboxedCommand("bash", ["-c", "npm ci"], policy({ network: "proxy", egressProxySocket: socket }));
+    const options = bwrapOptions(args);
+    expect(options).toContain("--unshare-net");
+    expect(options.join(" ")).toContain(`--ro-bind ${socketDir} ${EGRESS_SOCKET_DIR_INSIDE}`);
+    const url = `http://127.0.0.1:${EGRESS_BRIDGE_PORT}`;
+    for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"]) expect(options.join(" ")).toContain(`--setenv ${name} ${url}`);
+    expect(options.join(" ")).toContain("--setenv NO_PROXY localhost,127.0.0.1");
+    const command = args.slice(args.indexOf("--") + 1);
+    expect(command.slice(0, 6)).toEqual([realpathSync(process.execPath), "-e", EGRESS_BRIDGE_SCRIPT, "--", `${EGRESS_SOCKET_DIR_INSIDE}/proxy.sock`, String(EGRESS_BRIDGE_PORT)]);
+    expect(command[6]).toBe(PRLIMIT_COMMAND);
+    expect(command.slice(-3)).toEqual(["bash", "-c", "npm ci"]);
+  });
+
+  it("refuses network proxy without a socket, or with node hidden from the sandbox", () => {
+    expect(() => buildSandboxedCommand("true", [], policy({ network: "proxy" }))).toThrow(/no egress proxy socket/);
+    const socket = path.join(root, "proxy.sock");
+    const nodeDir = path.dirname(realpathSync(process.execPath));
+    expect(() => buildSandboxedCommand("true", [], policy({ network: "proxy", egressProxySocket: socket, hidePaths: [nodeDir] }))).toThrow(SandboxPolicyError);
+    expect(() => buildSandboxedCommand("true", [], policy({ network: "proxy", egressProxySocket: socket, hidePaths: [nodeDir] }))).toThrow(/runs node/);
+  });
+
   it("mounts a hidden path inside the workdir after the workdir, and writable paths where they belong", () => {
     const secretInWorkdir = path.join(workdir, ".secrets");
     mkdirSync(secretInWorkdir);
@@ -150,5 +176,6 @@ describe("resolveSandboxPolicy", () => {
     expect(resolveSandboxPolicy(settings, workdir, { writablePaths: ["/home/x"] })).toEqual({ ...settings, workdir, writablePaths: ["/home/x"], network: "none" });
     const fromFactory = resolveSandboxPolicy((dir) => ({ ...settings, workdir: dir, writablePaths: ["/a"] }), workdir, { writablePaths: ["/b"], network: "host" });
     expect(fromFactory).toEqual({ ...settings, workdir, writablePaths: ["/a", "/b"], network: "host" });
+    expect(resolveSandboxPolicy(settings, workdir, { network: "proxy", egressProxySocket: "/tmp/x/proxy.sock" })).toMatchObject({ network: "proxy", egressProxySocket: "/tmp/x/proxy.sock" });
   });
 });

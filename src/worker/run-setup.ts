@@ -1,0 +1,73 @@
+import { runShellCommand } from "../agent/tools/bash.js";
+import type { AppSettings } from "../config/env.js";
+import { startEgressProxy, type EgressProxy, type EgressReport } from "../sandbox/egress-proxy.js";
+import { resolveSandboxPolicy, type SandboxNetwork } from "../sandbox/sandbox.js";
+import { RunFailure } from "./run-failure.js";
+
+/*
+ * The repository's setup commands (`setup:` in .github/hamster.yml). They install
+ * dependencies, so they get a network, but by default only through the egress proxy, to
+ * the hosts HAMSTER_SETUP_ALLOW_HOSTS lists: an install script cannot reach the metadata
+ * endpoint, the app's own port or a host of its choosing.
+ */
+
+export interface SetupRequest {
+  readonly commands: readonly string[];
+  readonly settings: Pick<AppSettings, "sandbox" | "setupNetwork" | "commandTimeoutMs">;
+  readonly workdir: string;
+  readonly home: string;
+  readonly readOnlyPaths: readonly string[];
+  readonly env: Record<string, string>;
+  readonly signal: AbortSignal;
+  onCommand(command: string): void;
+}
+
+/** Runs each setup command in turn; throws RunFailure at the first that fails. Returns what the proxy allowed and refused (empty without one). */
+export async function runSetupCommands(request: SetupRequest): Promise<EgressReport> {
+  const { settings } = request;
+  if (request.commands.length === 0) return { allowed: [], refused: [] };
+  // Without a sandbox nothing would force a command through the proxy.
+  const useProxy = settings.setupNetwork.mode === "proxy" && settings.sandbox.mode === "bubblewrap";
+  const proxy: EgressProxy | undefined = useProxy ? await startEgressProxy({ allowHosts: settings.setupNetwork.allowHosts }) : undefined;
+  const network: SandboxNetwork = settings.setupNetwork.mode === "none" ? "none" : useProxy ? "proxy" : "host";
+  try {
+    const sandbox = resolveSandboxPolicy(settings.sandbox, request.workdir, {
+      writablePaths: [request.home],
+      readOnlyPaths: request.readOnlyPaths,
+      network,
+      ...(proxy ? { egressProxySocket: proxy.socketPath } : {}),
+    });
+    for (const command of request.commands) {
+      request.onCommand(command);
+      const result = await runShellCommand({
+        command,
+        cwd: request.workdir,
+        env: request.env,
+        timeoutMs: settings.commandTimeoutMs,
+        maxOutputChars: 20_000,
+        signal: request.signal,
+        sandbox,
+      });
+      if (result.exitCode !== 0) {
+        const refusals = proxy ? renderRefusedHosts(proxy.report()) : "";
+        throw new RunFailure(
+          `The setup command \`${command}\` from .github/hamster.yml failed (${result.ending === "spawn_error" ? "it could not start" : result.exitCode === null ? "killed" : `exit code ${result.exitCode}`}).${refusals} Its output ended with:\n\n\`\`\`\n${result.output.slice(-3000)}\n\`\`\``,
+        );
+      }
+    }
+    return proxy?.report() ?? { allowed: [], refused: [] };
+  } finally {
+    await proxy?.close();
+  }
+}
+
+/** " Setup commands … refused a, b. … fix." for a failure reason; "" when nothing was refused. */
+export function renderRefusedHosts(report: EgressReport): string {
+  if (report.refused.length === 0) return "";
+  const listed = report.refused
+    .slice(0, 10)
+    .map((entry) => `${entry.host} (${entry.reason})`)
+    .join(", ");
+  const more = report.refused.length > 10 ? ` and ${report.refused.length - 10} more` : "";
+  return ` Setup commands reach only the hosts an admin allowed, and Hamster's egress proxy refused: ${listed}${more}. If setup needs them, an admin of the Hamster server adds them to HAMSTER_SETUP_ALLOW_HOSTS (comma-separated; \`*.example.com\` allows its subdomains), or sets HAMSTER_SETUP_NETWORK=host.`;
+}

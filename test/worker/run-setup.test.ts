@@ -1,0 +1,75 @@
+import { existsSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildCommandEnv } from "../../src/agent/tools/bash.js";
+import { parseSettings } from "../../src/config/env.js";
+import { RunFailure } from "../../src/worker/run-failure.js";
+import { renderRefusedHosts, runSetupCommands } from "../../src/worker/run-setup.js";
+import { createLayout, requireBubblewrap, type Layout } from "../sandbox/sandbox-fixture.js";
+
+/* Setup commands in a real sandbox, with the network each HAMSTER_SETUP_NETWORK gives them. No request leaves the machine: the hosts asked for are refused or unreachable. */
+
+let layout: Layout;
+
+beforeAll(async () => {
+  await requireBubblewrap();
+  layout = createLayout();
+});
+
+afterAll(() => layout?.cleanup());
+
+function setup(commands: string[], env: Record<string, string> = {}) {
+  const settings = parseSettings({ HAMSTER_DATA_DIR: layout.dataDir, HAMSTER_COMMAND_TIMEOUT_SECONDS: "20", ...env });
+  return runSetupCommands({
+    commands,
+    settings: { ...settings, sandbox: { ...settings.sandbox, hidePaths: [layout.dataDir, layout.appDir, layout.keyFile] } },
+    workdir: layout.workdir,
+    home: layout.home,
+    readOnlyPaths: [],
+    env: buildCommandEnv({ HOME: layout.home }),
+    signal: new AbortController().signal,
+    onCommand: () => undefined,
+  });
+}
+
+describe("runSetupCommands", () => {
+  it("runs through the egress proxy by default, and names the refused hosts and the fix when a command fails", async () => {
+    // The socket directory's name, as the mount table inside shows it.
+    const failure = await setup(["grep -o 'hamster-egress-[A-Za-z0-9]*' /proc/self/mountinfo > first.txt", "curl -sS --max-time 5 https://not-allowed.example/x"]).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RunFailure);
+    const message = (failure as RunFailure).message;
+    expect(message).toContain("The setup command `curl -sS --max-time 5 https://not-allowed.example/x` from .github/hamster.yml failed (exit code 56).");
+    expect(message).toContain("Hamster's egress proxy refused: not-allowed.example (not in the allowlist)");
+    expect(message).toContain("HAMSTER_SETUP_ALLOW_HOSTS");
+    // The proxy is closed on failure too: its directory is gone.
+    const socketDir = readFileSync(join(layout.workdir, "first.txt"), "utf8").trim();
+    expect(socketDir).toMatch(/^hamster-egress-\w+$/);
+    expect(existsSync(join(tmpdir(), socketDir))).toBe(false);
+  });
+
+  it("reports what the proxy allowed and refused when setup succeeds", async () => {
+    const report = await setup(["curl -sS --max-time 5 http://blocked.example/ >/dev/null; true"]);
+    expect(report).toEqual({ allowed: [], refused: [{ host: "blocked.example", requests: 1, reason: "not in the allowlist" }] });
+  });
+
+  it("gives no network with HAMSTER_SETUP_NETWORK=none, and no proxy to blame", async () => {
+    const failure = await setup(["curl -sS --max-time 5 http://blocked.example/"], { HAMSTER_SETUP_NETWORK: "none" }).catch((error: unknown) => error);
+    expect((failure as RunFailure).message).not.toContain("egress proxy");
+    expect((failure as RunFailure).message).toMatch(/Could not resolve host|Couldn't resolve/);
+  });
+
+  it("does nothing, and starts no proxy, without commands", async () => {
+    expect(await setup([])).toEqual({ allowed: [], refused: [] });
+  });
+});
+
+describe("renderRefusedHosts", () => {
+  it("says nothing when nothing was refused, and lists at most ten hosts", () => {
+    expect(renderRefusedHosts({ allowed: [{ host: "registry.npmjs.org", requests: 3 }], refused: [] })).toBe("");
+    const refused = Array.from({ length: 12 }, (_, i) => ({ host: `h${i}.example`, requests: 1, reason: "not in the allowlist" }));
+    const text = renderRefusedHosts({ allowed: [], refused });
+    expect(text).toContain("h9.example (not in the allowlist) and 2 more");
+    expect(text).not.toContain("h10.example");
+  });
+});
