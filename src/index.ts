@@ -112,6 +112,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       env: options.env ?? process.env,
       commandTimeoutMs: settings.commandTimeoutMs,
       sandbox: settings.sandbox,
+      cliNetwork: settings.agentCliNetwork,
     });
     if (settings.sandbox.mode === "off") {
       app.log.warn("HAMSTER_SANDBOX=off: the agent's commands run UNSANDBOXED, with this server's files and network in reach.");

@@ -13,7 +13,10 @@ import {
   type AgentSessionRequest,
   type AgentTotals,
 } from "./provider.js";
-import { resolveSandboxPolicy, type SandboxOption } from "../sandbox/sandbox.js";
+import { parseHostPattern, type HostPattern } from "../sandbox/egress-allowlist.js";
+import { startEgressProxy, type EgressProxy } from "../sandbox/egress-proxy.js";
+import { renderRefusedHosts, type RefusalContext } from "../sandbox/render-refused-hosts.js";
+import { resolveSandboxPolicy, type SandboxOption, type SandboxPolicy } from "../sandbox/sandbox.js";
 import { buildCommandEnv } from "./tools/bash.js";
 import { runProcess } from "./tools/run-process.js";
 
@@ -27,8 +30,12 @@ import { runProcess } from "./tools/run-process.js";
  * variables its spec names — is in its environment, and everything the agent runs can
  * read it. No GitHub token or other secret of the app is ever passed.
  *
- * With a sandbox (options.sandbox), the CLI runs in it like any command, with the host's
- * network: it can reach its model API, and nothing of the app's but that one key.
+ * With a sandbox (options.sandbox), the CLI runs in it like any command. Its network is, by
+ * default, an egress proxy of its own session that lets through only its model API's
+ * hosts (and those an admin added): what it runs cannot reach the metadata endpoint,
+ * services on the host's 127.0.0.1 or a host of its choosing. The key can still be read
+ * by what the CLI runs, and sent to that model API host. With network "host", or without
+ * a sandbox, it has the host's network.
  *
  * The CLIs also read configuration from the checkout itself (Claude Code's
  * `.claude/settings.json`, Aider's `.env` and `.aider.conf.yml`), which the repository's
@@ -52,6 +59,12 @@ export interface CommandAgentSpec {
   acceptsModel?(model: string): boolean;
   /** Files the CLI leaves in the checkout that must never be committed (`.git/info/exclude` patterns). */
   readonly excludeFromCommit?: readonly string[];
+  /** The model API hosts the CLI calls with the keys in passEnv: all it reaches through the egress proxy by default. */
+  readonly allowHosts: readonly string[];
+  /** passEnv variables holding a base URL that replaces the model API; when set, its host (and port) is allowed too. */
+  readonly baseUrlEnv?: readonly string[];
+  /** Variables always set for the CLI: its documented switches for traffic it does not need. */
+  readonly fixedEnv?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -77,6 +90,10 @@ export const COMMAND_AGENTS: readonly CommandAgentSpec[] = [
     description: "Claude Code (`claude -p`), with edits allowed and shell commands refused",
     buildArgs: (prompt, model) => ["-p", prompt, "--permission-mode", "acceptEdits", ...modelArgs(model)],
     passEnv: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"],
+    allowHosts: ["api.anthropic.com"],
+    baseUrlEnv: ["ANTHROPIC_BASE_URL"],
+    // No telemetry, error reports or auto-update: they would only be refused by the proxy.
+    fixedEnv: { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1" },
   },
   {
     name: "codex",
@@ -84,6 +101,8 @@ export const COMMAND_AGENTS: readonly CommandAgentSpec[] = [
     description: "OpenAI Codex CLI (`codex exec`), sandboxed to writing in the checkout",
     buildArgs: (prompt, model) => ["exec", "--sandbox", "workspace-write", ...modelArgs(model), prompt],
     passEnv: ["OPENAI_API_KEY", "CODEX_API_KEY", "OPENAI_BASE_URL"],
+    allowHosts: ["api.openai.com"],
+    baseUrlEnv: ["OPENAI_BASE_URL"],
     // A Claude id (the app's default model) would make every Codex run fail.
     acceptsModel: (model) => !/^claude/i.test(model),
   },
@@ -104,6 +123,9 @@ export const COMMAND_AGENTS: readonly CommandAgentSpec[] = [
       prompt,
     ],
     passEnv: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"],
+    // The APIs of the two keys it is passed, no more (a provider whose key it does not
+    // get, OpenRouter and the like, has nothing to reach): kept small on purpose.
+    allowHosts: ["api.anthropic.com", "api.openai.com"],
     // Chat and input history and the repo-map cache, written to the checkout root.
     excludeFromCommit: ["/.aider*"],
   },
@@ -112,6 +134,52 @@ export const COMMAND_AGENTS: readonly CommandAgentSpec[] = [
 function modelArgs(model: string | undefined): string[] {
   return model === undefined ? [] : ["--model", model];
 }
+
+/** The ports every CLI may reach through the proxy: HTTP and HTTPS. */
+const DEFAULT_AGENT_PORTS: readonly number[] = [80, 443];
+
+/**
+ * What a CLI may reach through its egress proxy: its spec's model API hosts, the host of a
+ * base URL its passEnv sets (with that URL's port, for a gateway on another port), and
+ * `extraHosts`. A base URL that does not parse adds nothing: the CLI will say what is wrong
+ * with it.
+ */
+export function resolveAgentAllowlist(
+  spec: CommandAgentSpec,
+  env: NodeJS.ProcessEnv,
+  extraHosts: readonly HostPattern[] = [],
+): { allowHosts: HostPattern[]; ports: number[] } {
+  const hosts = [...spec.allowHosts];
+  const ports = new Set(DEFAULT_AGENT_PORTS);
+  for (const key of spec.baseUrlEnv ?? []) {
+    const value = env[key];
+    // Only a variable the CLI is given: anything else does not change where it connects.
+    if (!spec.passEnv.includes(key) || value === undefined || value === "") continue;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      continue;
+    }
+    if (url.hostname === "") continue;
+    hosts.push(url.hostname);
+    if (url.port !== "") ports.add(Number(url.port));
+  }
+  const allowHosts: HostPattern[] = [];
+  for (const host of hosts) {
+    const parsed = parseHostPattern(host);
+    if (parsed.ok) allowHosts.push(parsed.pattern);
+  }
+  return { allowHosts: [...allowHosts, ...extraHosts], ports: [...ports] };
+}
+
+/** How a failed CLI run names what the proxy refused. */
+export const AGENT_CLI_REFUSALS: RefusalContext = {
+  reachOnly: "Command-line agents reach only their model API and the hosts an admin allowed",
+  needer: "the agent",
+  allowSetting: "HAMSTER_AGENT_CLI_ALLOW_HOSTS",
+  networkSetting: "HAMSTER_AGENT_CLI_NETWORK",
+};
 
 /** The file in the checkout that holds the task for the CLI; removed on close. */
 export const TASK_FILE_NAME = ".hamster-task.md";
@@ -155,9 +223,24 @@ export interface CommandAgentOptions {
   /**
    * The sandbox the CLI (and so everything it runs) works in: settings (the checkout becomes
    * the workdir) or a factory from the checkout to a policy. Its HOME is made writable, and
-   * its network is always the host's: the CLI calls its model API itself. Absent: unsandboxed.
+   * its network is set by `network`, never the policy's: the CLI calls its model API
+   * itself. Absent: unsandboxed.
    */
   readonly sandbox?: SandboxOption;
+  /** The sandboxed CLI's network. Default: the egress proxy, to the spec's hosts only. */
+  readonly network?: CommandAgentNetwork;
+}
+
+/**
+ * "proxy": one egress proxy per session, letting through the spec's hosts and
+ * `allowHosts` (HAMSTER_AGENT_CLI_ALLOW_HOSTS); "host": the host's whole network. Without
+ * a sandbox the CLI always has the host's network: nothing would force it through a proxy.
+ */
+export interface CommandAgentNetwork {
+  readonly mode: "proxy" | "host";
+  readonly allowHosts?: readonly HostPattern[];
+  /** More destination ports than 80, 443 and a base URL's. For tests, whose servers listen on a random port; no setting sets it. */
+  readonly extraPorts?: readonly number[];
 }
 
 export function createCommandAgent(spec: CommandAgentSpec, options: CommandAgentOptions): AgentProvider {
@@ -182,14 +265,30 @@ async function startCommandSession(
   // real HOME (ssh keys, other tools' tokens) is none of the agent's business. A login
   // stored in that HOME is therefore not seen: CLI agents authenticate through passEnv.
   const home = await mkdtemp(path.join(tmpdir(), `hamster-${spec.name}-home-`));
+  let proxy: EgressProxy | undefined;
+  let sandbox: SandboxPolicy | undefined;
+  try {
+    ({ proxy, sandbox } = await prepareNetwork(spec, options, request, home));
+  } catch (error) {
+    await rm(home, { recursive: true, force: true });
+    throw error;
+  }
   const env = buildCommandEnv({
     HOME: home,
     // The PATH the registry found the CLI on, so its interpreter (node, python) is found too.
     ...(options.env["PATH"] !== undefined && options.env["PATH"] !== "" ? { PATH: options.env["PATH"] } : {}),
     ...pickEnv(options.env, spec.passEnv),
+    ...spec.fixedEnv,
   });
-  // The host's network whatever the settings say: a CLI agent cannot work without its model API.
-  const sandbox = options.sandbox === undefined ? undefined : resolveSandboxPolicy(options.sandbox, request.workdir, { writablePaths: [home], network: "host", readOnlyPaths: request.readOnlyPaths ?? [] });
+  // A cancelled run lets go of its proxy at once; close() still runs and finds it closed.
+  let proxyClosed: Promise<void> | undefined;
+  const closeProxy = (): Promise<void> => (proxyClosed ??= proxy?.close() ?? Promise.resolve());
+  const onAbort = (): void => void closeProxy().catch(() => undefined);
+  if (proxy !== undefined) {
+    request.signal.addEventListener("abort", onAbort, { once: true });
+    // Cancelled while the proxy started: the listener would never fire.
+    if (request.signal.aborted) onAbort();
+  }
   const taskFile = path.join(request.workdir, TASK_FILE_NAME);
   const model = spec.acceptsModel === undefined || spec.acceptsModel(request.model) ? request.model : undefined;
   // Aborted by close(), so a send still running when the session is released is killed too.
@@ -257,8 +356,10 @@ async function startCommandSession(
           }
           const status = outcome.exitCode !== null ? `exited with code ${outcome.exitCode}` : `was killed by signal ${outcome.exitSignal ?? "unknown"}`;
           const tail = redact(outcome.stderrTail).trim();
+          // A refused host is often why a CLI failed; said before its own words about it.
+          const refusals = proxy === undefined ? "" : renderRefusedHosts(proxy.report(), AGENT_CLI_REFUSALS);
           throw new AgentError(
-            `The ${spec.name} agent (\`${spec.executable}\`) ${status}.${tail === "" ? " It printed nothing on stderr." : `\nThe end of its error output:\n${tail}`}`,
+            `The ${spec.name} agent (\`${spec.executable}\`) ${status}.${refusals}${tail === "" ? " It printed nothing on stderr." : `\nThe end of its error output:\n${tail}`}`,
             "bad_response",
             ZERO_USAGE,
           );
@@ -298,12 +399,42 @@ async function startCommandSession(
     close: () => {
       closed ??= (async () => {
         closing.abort();
-        await rm(taskFile, { force: true });
-        await rm(home, { recursive: true, force: true });
+        request.signal.removeEventListener("abort", onAbort);
+        try {
+          await closeProxy();
+        } finally {
+          await rm(taskFile, { force: true });
+          await rm(home, { recursive: true, force: true });
+        }
       })();
       return closed;
     },
   };
+}
+
+/**
+ * The sandbox policy of the session and, with network "proxy" and a real sandbox, the
+ * egress proxy it reaches the network through (the caller closes it).
+ */
+async function prepareNetwork(
+  spec: CommandAgentSpec,
+  options: CommandAgentOptions,
+  request: AgentSessionRequest,
+  home: string,
+): Promise<{ proxy?: EgressProxy; sandbox?: SandboxPolicy }> {
+  if (options.sandbox === undefined) return {};
+  const base = resolveSandboxPolicy(options.sandbox, request.workdir, { writablePaths: [home], network: "host", readOnlyPaths: request.readOnlyPaths ?? [] });
+  const network = options.network ?? { mode: "proxy" };
+  if (network.mode === "host" || base.mode !== "bubblewrap") return { sandbox: base };
+  const allowlist = resolveAgentAllowlist(spec, options.env, network.allowHosts);
+  const proxy = await startEgressProxy({
+    allowHosts: allowlist.allowHosts,
+    ports: [...allowlist.ports, ...(network.extraPorts ?? [])],
+    allowSetting: AGENT_CLI_REFUSALS.allowSetting,
+    // A model call may be silent for minutes while the model thinks: never cut it off before the command limit.
+    idleTimeoutMs: Math.max(300_000, options.commandTimeoutMs),
+  });
+  return { proxy, sandbox: { ...base, network: "proxy", egressProxySocket: proxy.socketPath } };
 }
 
 function wallClockError(spec: CommandAgentSpec, wallClockMs: number): AgentError {

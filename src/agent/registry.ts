@@ -1,5 +1,5 @@
 import type { SandboxOption } from "../sandbox/sandbox.js";
-import { COMMAND_AGENTS, createCommandAgent, findExecutable } from "./command-agent.js";
+import { COMMAND_AGENTS, createCommandAgent, findExecutable, type CommandAgentNetwork } from "./command-agent.js";
 import type { AgentProvider } from "./provider.js";
 
 /** The built-in tool-use loop's `agent=` name. */
@@ -23,6 +23,8 @@ export interface AgentRegistryOptions {
   readonly commandTimeoutMs: number;
   /** The sandbox command agents run in (the built-in agent gets its own in its options). */
   readonly sandbox?: SandboxOption;
+  /** The sandboxed command agents' network (HAMSTER_AGENT_CLI_NETWORK); default: the egress proxy to each one's model API. */
+  readonly cliNetwork?: CommandAgentNetwork;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function createAgentRegistry(options: AgentRegistryOptions): Promis
       env: options.env,
       commandTimeoutMs: options.commandTimeoutMs,
       ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+      ...(options.cliNetwork ? { network: options.cliNetwork } : {}),
     });
   }
 

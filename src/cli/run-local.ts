@@ -84,7 +84,13 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
   const checked = parseBranchName(baseBranch);
   if (!checked.ok) throw new CliError(`--branch ${JSON.stringify(baseBranch)}: ${checked.reason}`);
 
-  const registry = await createAgentRegistry({ builtin: io.builtinAgent, env: io.env, commandTimeoutMs: io.settings.commandTimeoutMs, sandbox: io.settings.sandbox });
+  const registry = await createAgentRegistry({
+    builtin: io.builtinAgent,
+    env: io.env,
+    commandTimeoutMs: io.settings.commandTimeoutMs,
+    sandbox: io.settings.sandbox,
+    cliNetwork: io.settings.agentCliNetwork,
+  });
   const agent = options.agent ?? config.config.agent ?? "claude";
   if (!registry.known.includes(agent)) throw new CliError(registry.explainMissing(agent));
 

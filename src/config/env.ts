@@ -13,6 +13,19 @@ import { parseVaultKeys, type VaultKey } from "../store/vault-key.js";
 const MiB = 1024 ** 2;
 const positiveInt = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
+/** Comma-separated host patterns (see egress-allowlist.ts); every bad entry is its own problem. */
+function hostList() {
+  return z.string().transform((text, context) => {
+    const patterns: HostPattern[] = [];
+    for (const entry of text.split(",").filter((part) => part.trim() !== "")) {
+      const parsed = parseHostPattern(entry);
+      if (parsed.ok) patterns.push(parsed.pattern);
+      else context.addIssue({ code: "custom", message: parsed.problem });
+    }
+    return patterns;
+  });
+}
+
 const EnvSchema = z.object({
   HAMSTER_DATA_DIR: z.string().min(1).default("./data"),
   HAMSTER_SANDBOX: z.enum(["bubblewrap", "off"]).default("bubblewrap"),
@@ -22,18 +35,10 @@ const EnvSchema = z.object({
     .refine((v) => v.split(":").every((p) => p === "" || isAbsolute(p)), "must be absolute paths separated by ':'")
     .optional(),
   HAMSTER_SETUP_NETWORK: z.enum(["proxy", "host", "none"]).default("proxy"),
-  HAMSTER_SETUP_ALLOW_HOSTS: z
-    .string()
-    .transform((text, context) => {
-      const patterns: HostPattern[] = [];
-      for (const entry of text.split(",").filter((part) => part.trim() !== "")) {
-        const parsed = parseHostPattern(entry);
-        if (parsed.ok) patterns.push(parsed.pattern);
-        else context.addIssue({ code: "custom", message: parsed.problem });
-      }
-      return patterns;
-    })
-    .prefault(DEFAULT_SETUP_ALLOW_HOSTS.join(",")),
+  HAMSTER_SETUP_ALLOW_HOSTS: hostList().prefault(DEFAULT_SETUP_ALLOW_HOSTS.join(",")),
+  HAMSTER_AGENT_CLI_NETWORK: z.enum(["proxy", "host"]).default("proxy"),
+  // Added to each CLI's own model API hosts, which need no listing.
+  HAMSTER_AGENT_CLI_ALLOW_HOSTS: hostList().prefault(""),
   HAMSTER_SANDBOX_MEMORY_MB: positiveInt(4096, 1_048_576),
   HAMSTER_SANDBOX_PROCESSES: positiveInt(512, 65_536),
   HAMSTER_SANDBOX_FILE_MB: positiveInt(1024, 1_048_576),
@@ -76,6 +81,11 @@ export interface AppSettings {
    * allowed hosts only (default), the host's network, or none.
    */
   readonly setupNetwork: { readonly mode: "proxy" | "host" | "none"; readonly allowHosts: readonly HostPattern[] };
+  /**
+   * The network of command-line agents (claude-code, codex, aider) when sandboxed: through
+   * the egress proxy to their model API's hosts plus `allowHosts` (default), or the host's.
+   */
+  readonly agentCliNetwork: { readonly mode: "proxy" | "host"; readonly allowHosts: readonly HostPattern[] };
   /** Where every command of the agent, setup and tests runs; `off` only when an admin says so. */
   readonly sandbox: SandboxSettings;
   /**
@@ -118,6 +128,7 @@ export function parseSettings(env: NodeJS.ProcessEnv): AppSettings {
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     ...(vault?.ok ? { vaultKeys: vault.keys } : {}),
     setupNetwork: { mode: e.HAMSTER_SETUP_NETWORK, allowHosts: e.HAMSTER_SETUP_ALLOW_HOSTS },
+    agentCliNetwork: { mode: e.HAMSTER_AGENT_CLI_NETWORK, allowHosts: e.HAMSTER_AGENT_CLI_ALLOW_HOSTS },
     sandbox: buildSandboxSettings({
       mode: e.HAMSTER_SANDBOX,
       network: e.HAMSTER_SANDBOX_NETWORK,

@@ -1,8 +1,9 @@
 import { isIP } from "node:net";
 
 /*
- * Which hosts the egress proxy lets setup commands reach: exact names, `*.example.com`
- * (subdomains only, not example.com itself), and IP literals, which match only themselves.
+ * Which hosts the egress proxy lets setup commands and command-line agents reach: exact
+ * names, `*.example.com` (subdomains only, not example.com itself), and IP literals, which
+ * match only themselves.
  * Pure: the proxy resolves names and checks their addresses itself (classify-address.ts).
  */
 

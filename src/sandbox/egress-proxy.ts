@@ -9,7 +9,7 @@ import { classifyAddress } from "./classify-address.js";
 import { isHostAllowed, normalizeHostName, type HostPattern } from "./egress-allowlist.js";
 
 /*
- * The egress proxy of setup commands: an HTTP proxy on a Unix socket, outside the sandbox,
+ * The egress proxy of setup commands and command-line agents: an HTTP proxy on a Unix socket, outside the sandbox,
  * that lets through only CONNECT tunnels and plain `GET http://…` requests to the hosts an
  * admin allowed. A name is resolved here, refused when any of its addresses is not public
  * (loopback, private, link-local such as the metadata endpoint, …), and the connection goes
@@ -62,7 +62,7 @@ const HOP_HEADERS = new Set(["connection", "keep-alive", "proxy-connection", "pr
 
 type Decision = { readonly ok: true; readonly lookup?: LookupFunction } | { readonly ok: false; readonly status: number; readonly message: string };
 
-/** Starts a proxy for one run's setup; close it when setup is done. */
+/** Starts a proxy for one run's setup or one agent session; close it when that is done. */
 export async function startEgressProxy(options: EgressProxyOptions): Promise<EgressProxy> {
   const ports = options.ports ?? DEFAULT_PORTS;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;

@@ -31,7 +31,7 @@ import { buildEgressProxyEnv, EGRESS_BRIDGE_PORT, EGRESS_BRIDGE_SCRIPT, EGRESS_S
  *   command directly. Set inside the sandbox's own user namespace, RLIMIT_NPROC counts that
  *   sandbox's processes only (Linux ≥ 5.14 counts it per user namespace), not every process
  *   of the app's user on the machine.
- * - Network "proxy" (setup commands): a network namespace of its own, so nothing but
+ * - Network "proxy" (setup commands, command-line agents): a network namespace of its own, so nothing but
  *   the egress proxy's socket leads out; the bridge that makes that socket a TCP proxy
  *   runs before prlimit (see egress-bridge.ts), and the proxy variables are set with
  *   `--setenv` because the caller's environment is built from nothing.
@@ -282,7 +282,7 @@ function buildEgressSteps(policy: SandboxPolicy, steps: readonly MountStep[]): {
   const holder = steps.filter((step) => isInside(node, step.target)).sort((a, b) => depth(b.target) - depth(a.target))[0];
   if (holder?.opaque === true) {
     throw new SandboxPolicyError(
-      `Setup commands reach the network through a bridge that runs node (${node}) inside the sandbox, but ${holder.target} is hidden there. Install node outside the hidden paths, or set HAMSTER_SETUP_NETWORK=host or none.`,
+      `Setup commands and command-line agents reach the network through a bridge that runs node (${node}) inside the sandbox, but ${holder.target} is hidden there. Install node outside the hidden paths, or set HAMSTER_SETUP_NETWORK and HAMSTER_AGENT_CLI_NETWORK to host.`,
     );
   }
   return {

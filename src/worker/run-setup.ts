@@ -1,6 +1,7 @@
 import { runShellCommand } from "../agent/tools/bash.js";
 import type { AppSettings } from "../config/env.js";
 import { startEgressProxy, type EgressProxy, type EgressReport } from "../sandbox/egress-proxy.js";
+import { renderRefusedHosts, type RefusalContext } from "../sandbox/render-refused-hosts.js";
 import { resolveSandboxPolicy, type SandboxNetwork } from "../sandbox/sandbox.js";
 import { RunFailure } from "./run-failure.js";
 
@@ -21,6 +22,14 @@ export interface SetupRequest {
   readonly signal: AbortSignal;
   onCommand(command: string): void;
 }
+
+/** How a failed setup names what the proxy refused. */
+export const SETUP_REFUSALS: RefusalContext = {
+  reachOnly: "Setup commands reach only the hosts an admin allowed",
+  needer: "setup",
+  allowSetting: "HAMSTER_SETUP_ALLOW_HOSTS",
+  networkSetting: "HAMSTER_SETUP_NETWORK",
+};
 
 /** Runs each setup command in turn; throws RunFailure at the first that fails. Returns what the proxy allowed and refused (empty without one). */
 export async function runSetupCommands(request: SetupRequest): Promise<EgressReport> {
@@ -49,7 +58,7 @@ export async function runSetupCommands(request: SetupRequest): Promise<EgressRep
         sandbox,
       });
       if (result.exitCode !== 0) {
-        const refusals = proxy ? renderRefusedHosts(proxy.report()) : "";
+        const refusals = proxy ? renderRefusedHosts(proxy.report(), SETUP_REFUSALS) : "";
         throw new RunFailure(
           `The setup command \`${command}\` from .github/hamster.yml failed (${result.ending === "spawn_error" ? "it could not start" : result.exitCode === null ? "killed" : `exit code ${result.exitCode}`}).${refusals} Its output ended with:\n\n\`\`\`\n${result.output.slice(-3000)}\n\`\`\``,
         );
@@ -59,15 +68,4 @@ export async function runSetupCommands(request: SetupRequest): Promise<EgressRep
   } finally {
     await proxy?.close();
   }
-}
-
-/** " Setup commands … refused a, b. … fix." for a failure reason; "" when nothing was refused. */
-export function renderRefusedHosts(report: EgressReport): string {
-  if (report.refused.length === 0) return "";
-  const listed = report.refused
-    .slice(0, 10)
-    .map((entry) => `${entry.host} (${entry.reason})`)
-    .join(", ");
-  const more = report.refused.length > 10 ? ` and ${report.refused.length - 10} more` : "";
-  return ` Setup commands reach only the hosts an admin allowed, and Hamster's egress proxy refused: ${listed}${more}. If setup needs them, an admin of the Hamster server adds them to HAMSTER_SETUP_ALLOW_HOSTS (comma-separated; \`*.example.com\` allows its subdomains), or sets HAMSTER_SETUP_NETWORK=host.`;
 }

@@ -9,9 +9,11 @@ import {
   createCommandAgent,
   findExecutable,
   renderTaskFile,
+  resolveAgentAllowlist,
   type CommandAgentSpec,
 } from "../../src/agent/command-agent.js";
 import { AgentError, ZERO_USAGE, type AgentProgress, type AgentSession, type AgentSessionRequest } from "../../src/agent/provider.js";
+import { isHostAllowed } from "../../src/sandbox/egress-allowlist.js";
 import type { Task } from "../../src/task/task.js";
 import { runTestGit } from "../helpers/git.js";
 import { groupAlive, waitFor, writeFakeCli } from "./fixtures/fake-cli.js";
@@ -160,6 +162,8 @@ describe("command agent session", () => {
     const env = record("env");
     expect(env).toContain(`ANTHROPIC_API_KEY=${API_KEY}\n`);
     expect(env).toContain(`PATH=${appEnv()["PATH"]}\n`);
+    // Claude Code's documented switch for telemetry, error reports and updates.
+    expect(env).toContain("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1\n");
     expect(env).not.toContain(GITHUB_TOKEN);
     expect(env).not.toContain(CANARY);
     expect(env).not.toMatch(/^GITHUB_TOKEN=/m);
@@ -376,6 +380,54 @@ describe("COMMAND_AGENTS", () => {
     const session = await start(codex, { spec: specNamed("codex") });
     await session.send("Go.", "implementing");
     expect(record("argv").split("\0").slice(0, -1)).toEqual(["exec", "--sandbox", "workspace-write", `Read the task in ${TASK_FILE_NAME}, then: Go.`]);
+  });
+});
+
+describe("resolveAgentAllowlist", () => {
+  const allowed = (name: string, env: NodeJS.ProcessEnv = {}) => {
+    const { allowHosts } = resolveAgentAllowlist(specNamed(name), env);
+    return (host: string) => isHostAllowed(allowHosts, host);
+  };
+
+  it("lets each CLI reach its own model API and nothing else", () => {
+    const claude = allowed("claude-code");
+    expect(claude("api.anthropic.com")).toBe(true);
+    expect(claude("api.openai.com")).toBe(false);
+    expect(claude("169.254.169.254")).toBe(false);
+    const codex = allowed("codex");
+    expect(codex("api.openai.com")).toBe(true);
+    expect(codex("api.anthropic.com")).toBe(false);
+    // Aider is passed both keys, so both APIs; no other provider.
+    const aider = allowed("aider");
+    expect(aider("api.anthropic.com")).toBe(true);
+    expect(aider("api.openai.com")).toBe(true);
+    expect(aider("openrouter.ai")).toBe(false);
+    for (const spec of COMMAND_AGENTS) expect(resolveAgentAllowlist(spec, {}).ports).toEqual([80, 443]);
+  });
+
+  it("adds the host and port of a base URL the CLI is passed, and only that", () => {
+    const gateway = { ANTHROPIC_BASE_URL: "https://llm.corp.example:8443/anthropic", OPENAI_BASE_URL: "http://10.1.2.3:4000/v1" };
+    const claude = resolveAgentAllowlist(specNamed("claude-code"), gateway);
+    expect(isHostAllowed(claude.allowHosts, "llm.corp.example")).toBe(true);
+    expect(isHostAllowed(claude.allowHosts, "api.anthropic.com")).toBe(true);
+    expect(isHostAllowed(claude.allowHosts, "10.1.2.3")).toBe(false);
+    expect(claude.ports).toEqual([80, 443, 8443]);
+    const codex = resolveAgentAllowlist(specNamed("codex"), gateway);
+    expect(isHostAllowed(codex.allowHosts, "10.1.2.3")).toBe(true);
+    expect(isHostAllowed(codex.allowHosts, "llm.corp.example")).toBe(false);
+    expect(codex.ports).toEqual([80, 443, 4000]);
+    // Aider is not passed either variable, so neither changes where it connects.
+    const aider = resolveAgentAllowlist(specNamed("aider"), gateway);
+    expect(isHostAllowed(aider.allowHosts, "llm.corp.example")).toBe(false);
+    expect(isHostAllowed(aider.allowHosts, "10.1.2.3")).toBe(false);
+  });
+
+  it("ignores a base URL that does not parse, and appends the admin's extra hosts", () => {
+    const { allowHosts } = resolveAgentAllowlist(specNamed("claude-code"), { ANTHROPIC_BASE_URL: "not a url" }, [{ kind: "name", name: "mcp.example" }]);
+    expect(allowHosts).toEqual([
+      { kind: "name", name: "api.anthropic.com" },
+      { kind: "name", name: "mcp.example" },
+    ]);
   });
 });
 

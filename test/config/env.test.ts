@@ -52,6 +52,24 @@ describe("parseSettings", () => {
     });
   });
 
+  it("puts command-line agents behind the egress proxy, with no extra hosts, by default", () => {
+    expect(parseSettings({}).agentCliNetwork).toEqual({ mode: "proxy", allowHosts: [] });
+  });
+
+  it("takes the command-line agents' network and extra hosts from the environment", () => {
+    const { agentCliNetwork } = parseSettings({ HAMSTER_AGENT_CLI_NETWORK: "host", HAMSTER_AGENT_CLI_ALLOW_HOSTS: "openrouter.ai, 10.0.0.7" });
+    expect(agentCliNetwork).toEqual({
+      mode: "host",
+      allowHosts: [
+        { kind: "name", name: "openrouter.ai" },
+        { kind: "ip", address: "10.0.0.7" },
+      ],
+    });
+    expect(() => parseSettings({ HAMSTER_AGENT_CLI_NETWORK: "none", HAMSTER_AGENT_CLI_ALLOW_HOSTS: "*.com" })).toThrow(
+      /HAMSTER_AGENT_CLI_NETWORK[\s\S]*HAMSTER_AGENT_CLI_ALLOW_HOSTS: "\*\.com" is too broad/,
+    );
+  });
+
   it("names every bad host pattern and setup network", () => {
     expect(() => parseSettings({ HAMSTER_SETUP_NETWORK: "open", HAMSTER_SETUP_ALLOW_HOSTS: "ok.example,*.com,https://x.example" })).toThrow(
       /HAMSTER_SETUP_NETWORK[\s\S]*HAMSTER_SETUP_ALLOW_HOSTS: "\*\.com" is too broad[\s\S]*HAMSTER_SETUP_ALLOW_HOSTS: "https:\/\/x\.example" is not a host/,

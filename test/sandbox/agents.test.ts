@@ -80,7 +80,7 @@ describe("the Claude agent with a sandbox", () => {
 });
 
 describe("a command agent with a sandbox", () => {
-  it("runs its CLI in the sandbox, with the host network and its own HOME writable", async () => {
+  it("runs its CLI in the sandbox, with its own HOME writable, and the host network when asked for it", async () => {
     const bin = path.join(layout.root, "bin");
     mkdirSync(bin, { recursive: true });
     // The record goes to stdout: the CLI cannot write outside the checkout and its HOME.
@@ -90,8 +90,10 @@ describe("a command agent with a sandbox", () => {
       executablePath: executable,
       env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ANTHROPIC_API_KEY: "sk-ant-test-key" },
       commandTimeoutMs: 10_000,
-      // Network "none" is asked for, yet the CLI gets the host's: it must reach its model API.
+      // The policy's network "none" is not the CLI's: HAMSTER_AGENT_CLI_NETWORK=host gives it the host's
+      // (the default, its own egress proxy, is tested in agent-egress.test.ts).
       sandbox: settings(),
+      network: { mode: "host" },
     });
     const session = await agent.startSession(request());
     sessions.push(session);

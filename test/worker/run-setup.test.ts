@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCommandEnv } from "../../src/agent/tools/bash.js";
 import { parseSettings } from "../../src/config/env.js";
 import { RunFailure } from "../../src/worker/run-failure.js";
-import { renderRefusedHosts, runSetupCommands } from "../../src/worker/run-setup.js";
+import { runSetupCommands } from "../../src/worker/run-setup.js";
 import { createLayout, requireBubblewrap, type Layout } from "../sandbox/sandbox-fixture.js";
 
 /* Setup commands in a real sandbox, with the network each HAMSTER_SETUP_NETWORK gives them. No request leaves the machine: the hosts asked for are refused or unreachable. */
@@ -61,15 +61,5 @@ describe("runSetupCommands", () => {
 
   it("does nothing, and starts no proxy, without commands", async () => {
     expect(await setup([])).toEqual({ allowed: [], refused: [] });
-  });
-});
-
-describe("renderRefusedHosts", () => {
-  it("says nothing when nothing was refused, and lists at most ten hosts", () => {
-    expect(renderRefusedHosts({ allowed: [{ host: "registry.npmjs.org", requests: 3 }], refused: [] })).toBe("");
-    const refused = Array.from({ length: 12 }, (_, i) => ({ host: `h${i}.example`, requests: 1, reason: "not in the allowlist" }));
-    const text = renderRefusedHosts({ allowed: [], refused });
-    expect(text).toContain("h9.example (not in the allowlist) and 2 more");
-    expect(text).not.toContain("h10.example");
   });
 });
