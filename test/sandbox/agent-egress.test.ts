@@ -9,7 +9,6 @@ import { COMMAND_AGENTS, createCommandAgent, type CommandAgentNetwork } from "..
 import { createAgentRegistry } from "../../src/agent/registry.js";
 import { AgentError, type AgentSession, type AgentSessionRequest } from "../../src/agent/provider.js";
 import { parseHostPattern, type HostPattern } from "../../src/sandbox/egress-allowlist.js";
-import type { SandboxSettings } from "../../src/sandbox/sandbox.js";
 import { writeFakeCli } from "../agent/fixtures/fake-cli.js";
 import { createLayout, requireBubblewrap, type Layout } from "./sandbox-fixture.js";
 
@@ -48,10 +47,6 @@ afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
 });
 
-function settings(): SandboxSettings {
-  return { mode: "bubblewrap", hidePaths: [layout.dataDir, layout.appDir, layout.keyFile], network: "none", limits: {} };
-}
-
 function request(signal = new AbortController().signal): AgentSessionRequest {
   return {
     task: { number: 1, title: "Probe", description: "", acceptanceCriteria: [], subtasks: [], instructions: "", comments: [] },
@@ -75,7 +70,7 @@ async function startClaude(body: string, network?: CommandAgentNetwork, signal?:
     executablePath: executable,
     env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ANTHROPIC_API_KEY: "sk-ant-test-key" },
     commandTimeoutMs: 15_000,
-    sandbox: settings(),
+    sandbox: layout.settings(),
     ...(network ? { network } : {}),
   });
   const session = await agent.startSession(request(signal));
@@ -168,7 +163,7 @@ describe("a command agent with HAMSTER_AGENT_CLI_NETWORK=host", () => {
   it("starts no proxy and reaches the host's 127.0.0.1 directly (the registry passes the setting on)", async () => {
     await writeFakeCli(bin, "claude", layout.workdir, `curl -sS --max-time 5 http://127.0.0.1:${port}/direct; echo; echo "proxy=$HTTPS_PROXY"`);
     const builtin = { name: "claude", startSession: () => Promise.reject(new Error("not used")) };
-    const registry = await createAgentRegistry({ builtin, env: { PATH: `${bin}${path.delimiter}${process.env["PATH"] ?? "/usr/bin:/bin"}` }, commandTimeoutMs: 15_000, sandbox: settings(), cliNetwork: { mode: "host" } });
+    const registry = await createAgentRegistry({ builtin, env: { PATH: `${bin}${path.delimiter}${process.env["PATH"] ?? "/usr/bin:/bin"}` }, commandTimeoutMs: 15_000, sandbox: layout.settings(), cliNetwork: { mode: "host" } });
     const session = await registry.available["claude-code"]!.startSession(request());
     sessions.push(session);
     const output = await session.send("Go.", "implementing");

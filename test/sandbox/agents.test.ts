@@ -7,7 +7,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClaudeAgent } from "../../src/agent/claude-agent.js";
 import { COMMAND_AGENTS, createCommandAgent } from "../../src/agent/command-agent.js";
 import type { AgentSession, AgentSessionRequest } from "../../src/agent/provider.js";
-import type { SandboxSettings } from "../../src/sandbox/sandbox.js";
 import { mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
 import { writeFakeCli } from "../agent/fixtures/fake-cli.js";
 import { CANARY, createLayout, requireBubblewrap, type Layout } from "./sandbox-fixture.js";
@@ -35,10 +34,6 @@ afterAll(() => {
   layout?.cleanup();
 });
 
-function settings(): SandboxSettings {
-  return { mode: "bubblewrap", hidePaths: [layout.dataDir, layout.appDir, layout.keyFile], network: "none", limits: {} };
-}
-
 function request(): AgentSessionRequest {
   return {
     task: { number: 1, title: "Probe", description: "", acceptanceCriteria: [], subtasks: [], instructions: "", comments: [] },
@@ -65,7 +60,7 @@ function probe(): string {
 describe("the Claude agent with a sandbox", () => {
   it("runs the bash tool in the sandbox, with its session HOME writable", async () => {
     const model = mockAnthropic([reply([toolUse("tu_1", "bash", { command: probe() })], "tool_use"), reply([text("Done.")])]);
-    const agent = createClaudeAgent({ apiKey: "sk-ant-test", baseURL: "https://api.anthropic.com", maxTokens: 1024, commandTimeoutMs: 10_000, maxRetries: 0, sandbox: settings() });
+    const agent = createClaudeAgent({ apiKey: "sk-ant-test", baseURL: "https://api.anthropic.com", maxTokens: 1024, commandTimeoutMs: 10_000, maxRetries: 0, sandbox: layout.settings() });
     const session = await agent.startSession(request());
     sessions.push(session);
     expect(await session.send("Probe the sandbox.", "implementing")).toBe("Done.");
@@ -92,7 +87,7 @@ describe("a command agent with a sandbox", () => {
       commandTimeoutMs: 10_000,
       // The policy's network "none" is not the CLI's: HAMSTER_AGENT_CLI_NETWORK=host gives it the host's
       // (the default, its own egress proxy, is tested in agent-egress.test.ts).
-      sandbox: settings(),
+      sandbox: layout.settings(),
       network: { mode: "host" },
     });
     const session = await agent.startSession(request());

@@ -3,7 +3,7 @@ import path from "node:path";
 import { buildCommandEnv } from "../../src/agent/tools/bash.js";
 import { runProcess, type ProcessRequest, type ProcessResult } from "../../src/agent/tools/run-process.js";
 import { probeSandbox } from "../../src/sandbox/check-sandbox.js";
-import type { SandboxPolicy } from "../../src/sandbox/sandbox.js";
+import type { SandboxPolicy, SandboxSettings } from "../../src/sandbox/sandbox.js";
 
 /**
  * Fails (never skips) when bubblewrap cannot run here: a sandbox test that passes because
@@ -35,6 +35,8 @@ export interface Layout {
   readonly home: string;
   readonly outside: string;
   policy(overrides?: Partial<SandboxPolicy>): SandboxPolicy;
+  /** The app-wide sandbox settings of this layout, as agents take them (they add the workdir). */
+  settings(): SandboxSettings;
   cleanup(): void;
 }
 
@@ -72,6 +74,7 @@ export function createLayout(): Layout {
       limits: {},
       ...overrides,
     }),
+    settings: () => ({ mode: "bubblewrap", hidePaths: [dataDir, appDir, keyFile], network: "none", limits: {} }),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
 }
