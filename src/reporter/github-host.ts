@@ -97,11 +97,15 @@ export function createGitHubHost(deps: { octokit: GitHubClient; runs: RunStore; 
       if (run.checkRunId) await reporter.publishCheckRun(runId);
       else await reporter.startCheckRun(runId, prepared.headSha);
       checkHeadSha = prepared.headSha;
+      // The links to the PR and the check run are what the status comment waited for.
+      comment.request();
     },
 
     async publish() {
       checkRun.request();
-      comment.request();
+      // Until the PR is open the comment says "queued" and nothing newer is worth an edit:
+      // its first edit then carries the links (a run that ends before gets its final one).
+      if (runs.getRun(runId).prNumber !== null) comment.request();
     },
 
     progress() {

@@ -105,6 +105,9 @@ describe("a labeled issue", () => {
     const status = github.comments[0]!;
     expect(status.body).toContain(`<!-- hamster:status run=${run!.id} -->`);
     expect(status.edits[0]).toContain("queued");
+    // No edit before the PR is open: every edit after "queued" already links it.
+    expect(status.edits.length).toBeGreaterThanOrEqual(1);
+    for (const body of [...status.edits.slice(1), status.body]) expect(body).toContain(`https://github.com/${OWNER}/${REPO}/pull/${pull.number}`);
     expect(status.body).toContain("delivered ✅");
     expect(status.body).toContain(`https://github.com/${OWNER}/${REPO}/pull/${pull.number}`);
     expect(status.body).toContain(`https://github.com/${OWNER}/${REPO}/runs/${final!.id}`);
