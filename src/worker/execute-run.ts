@@ -39,7 +39,7 @@ export interface RunDependencies {
   /** The installation's own key for a model provider (the vault), if it has one. */
   getProviderKey?(installationId: number, provider: string): string | undefined;
   /**
-   * Takes work that need not delay the run's end (making the next run's spare checkout) and
+   * Takes work that need not delay the run's end (pruning mirrors, making the next run's spare) and
    * keeps track of it, so that idle() and shutdown still wait for it. Without it, the run
    * awaits that work itself.
    */
@@ -288,15 +288,16 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
     await session?.close().catch((error: unknown) => log.warn({ runId, err: error }, "could not close the agent session"));
     await rm(home, { recursive: true, force: true }).catch(() => undefined);
     if (!progress.keepWorkspace) await removeCheckout(progress.workdir).catch((error: unknown) => log.warn({ runId, err: error }, "could not remove checkout"));
-    await pruneRunMirrors(settings, log);
-    // The run has reported; the next run of the repository finds its files written already.
-    if (!deps.isDraining?.()) {
-      const refill = refillSpare({ mirrorsDir: resolveMirrorsDir(settings), remoteUrl: request.repo.cloneUrl, branch: request.baseBranch }).then((result) => {
-        if (result.outcome === "failed") log.warn({ runId, err: result.error }, "could not make a spare checkout for the next run");
-      });
-      if (deps.runInBackground) deps.runInBackground(refill);
-      else await refill;
-    }
+    // The run has reported: mirrors past their limits go, and the next run of the repository
+    // finds its files written already. Neither needs to hold the worker's slot.
+    const housekeeping = (async () => {
+      await pruneRunMirrors(settings, log);
+      if (deps.isDraining?.()) return;
+      const refilled = await refillSpare({ mirrorsDir: resolveMirrorsDir(settings), remoteUrl: request.repo.cloneUrl, branch: request.baseBranch });
+      if (refilled.outcome === "failed") log.warn({ runId, err: refilled.error }, "could not make a spare checkout for the next run");
+    })();
+    if (deps.runInBackground) deps.runInBackground(housekeeping);
+    else await housekeeping;
   }
 }
 
