@@ -28,6 +28,7 @@ import { installRedaction } from "./github/redact-requests.js";
 import { collectAppSecrets } from "./security/app-secrets.js";
 import { sharedRedactor, type Redactor } from "./security/redactor.js";
 import { openDatabase, type SqliteDatabase } from "./store/database.js";
+import { lockDataDir, type DataDirLock } from "./store/data-dir-lock.js";
 import { createDeliveryStore } from "./store/delivery-store.js";
 import { createRunStore, type RunStore } from "./store/run-store.js";
 import { executeRun } from "./worker/execute-run.js";
@@ -68,6 +69,8 @@ export interface HamsterApp {
   readonly runs: RunStore;
 }
 
+/** How much longer than its shutdown grace a starting app waits for the previous process to let go of the data directory. */
+const DATA_DIR_LOCK_SLACK_MS = 5_000;
 /** A burst of deliveries has ended when none arrived for this long. */
 const ADMISSION_QUIET_MS = 5;
 /** Admissions wait for a burst to end at most this long, so feedback stays well under a second. */
@@ -91,6 +94,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
   let runs: RunStore | undefined;
   let worker: Worker | undefined;
   let recoveryTimer: NodeJS.Timeout | undefined;
+  let dataDirLock: DataDirLock | undefined;
   // One queue of writes per installation, so many runs at once stay under GitHub's secondary rate limits.
   const writeLimiters = createWriteLimiters({ minTimeMs: options.writeMinTimeMs ?? DEFAULT_WRITE_MIN_TIME_MS });
   const redactor = options.redactor ?? sharedRedactor;
@@ -123,6 +127,8 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     }
     // Probot's run() has loaded .env by now: every secret the app holds is known to the redactor.
     for (const secret of collectAppSecrets(options.env ?? process.env)) redactor.addSecret(secret);
+    // Waits out a previous process that is still draining (a restart), then keeps others off.
+    dataDirLock = lockDataDir(settings.dataDir, settings.shutdownGraceMs + DATA_DIR_LOCK_SLACK_MS);
     db = openDatabase(settings.dataDir);
     const runStore = createRunStore(db, undefined, { redact: redactor.redact });
     runs = runStore;
@@ -261,6 +267,8 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       clearInterval(recoveryTimer);
       await worker?.drain(graceMs);
       await Promise.allSettled([...admissions]);
+      // Nothing runs here any more: the next process may take over the data directory.
+      dataDirLock?.release();
     },
     async close() {
       await this.drain(0);

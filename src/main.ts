@@ -4,6 +4,7 @@ import { collectAppSecrets } from "./security/app-secrets.js";
 import { createProbotRedactingLog } from "./security/redacting-logger.js";
 import { sharedRedactor } from "./security/redactor.js";
 import { parseSettings, SettingsError } from "./config/env.js";
+import { DataDirLockedError } from "./store/data-dir-lock.js";
 import { createHamsterApp } from "./index.js";
 
 try {
@@ -29,7 +30,7 @@ try {
     })();
   });
 } catch (error) {
-  if (error instanceof SettingsError) {
+  if (error instanceof SettingsError || error instanceof DataDirLockedError) {
     console.error(error.message);
     process.exit(1);
   }

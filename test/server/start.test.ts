@@ -108,6 +108,29 @@ describe("npm start", () => {
     expect(code).toBe(0);
   });
 
+  it("keeps a second process off its data directory, and lets the next one in once it has stopped", async () => {
+    const configured = { APP_ID: "123", PRIVATE_KEY: generatePrivateKey(), WEBHOOK_SECRET: "s", HAMSTER_SHUTDOWN_GRACE_SECONDS: "1" };
+    await startApp(configured);
+    const first = children.at(-1)!;
+    const dataDir = dataDirs.at(-1)!;
+
+    // It waits the first one's grace period and a little more, then gives up and says why.
+    const second = spawnSync(process.execPath, ["dist/src/main.js"], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", HOME: dataDir, HOST: "127.0.0.1", PORT: String(await findFreePort()), HAMSTER_DATA_DIR: dataDir, NO_SMEE_SETUP: "true", ...configured },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(`Another Hamster process is using the data directory ${dataDir}`);
+
+    // A restart: the next process starts while the first drains, and takes over when it is done.
+    process.kill(first.pid!, "SIGTERM");
+    const { base } = await startApp({ ...configured, HAMSTER_DATA_DIR: dataDir });
+    expect((await fetch(`${base}/probot`)).status).toBeLessThan(500);
+    expect(first.exitCode ?? (await new Promise((resolve) => first.once("exit", resolve)))).toBe(0);
+  }, 60_000);
+
   it("refuses to start with an invalid setting, and says which", async () => {
     const child = spawnSync(process.execPath, ["dist/src/main.js"], {
       cwd: ROOT,
