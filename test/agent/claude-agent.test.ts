@@ -16,8 +16,9 @@ import {
 } from "../../src/agent/provider.js";
 import type { Task } from "../../src/task/task.js";
 import { apiError, cutStream, delayed, mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
+import { anthropicLike } from "../security/fake-secrets.js";
 
-const API_KEY = "sk-ant-test-CANARY";
+const API_KEY = anthropicLike("test-CANARY");
 const BASE_URL = "https://api.anthropic.com";
 const MODEL = "claude-sonnet-4-6";
 

@@ -17,8 +17,9 @@ import { isHostAllowed } from "../../src/sandbox/egress-allowlist.js";
 import type { Task } from "../../src/task/task.js";
 import { runTestGit } from "../helpers/git.js";
 import { groupAlive, waitFor, writeFakeCli } from "./fixtures/fake-cli.js";
+import { anthropicLike } from "../security/fake-secrets.js";
 
-const API_KEY = "sk-ant-test-key-0123456789";
+const API_KEY = anthropicLike("test-key-0123456789");
 const GITHUB_TOKEN = "ghs_canary_github_token_0123456789";
 const CANARY = "canary-value-4711";
 

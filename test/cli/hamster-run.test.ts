@@ -7,6 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropicServer, type FakeAnthropicServer, type ScriptedMessage } from "../../bench/lib/fake-anthropic-server.js";
 import { parseTaskFile } from "../../src/cli/run-local.js";
 import { createBareRemote, runTestGit } from "../helpers/git.js";
+import { anthropicLike } from "../security/fake-secrets.js";
 
 /**
  * `hamster run` as a developer uses it: the built binary, a fresh clone of a small real
@@ -60,7 +61,7 @@ async function setUp(replies: ScriptedMessage[]) {
   const env = {
     PATH: process.env.PATH ?? "",
     HOME: work,
-    ANTHROPIC_API_KEY: "sk-ant-test-cli",
+    ANTHROPIC_API_KEY: anthropicLike("test-cli"),
     ANTHROPIC_BASE_URL: server.url,
     HAMSTER_DATA_DIR: join(work, "data"),
   };

@@ -7,8 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { runSecrets } from "../../src/cli/secrets.js";
 import { openDatabase } from "../../src/store/database.js";
+import { anthropicLike } from "../security/fake-secrets.js";
 
-const CANARY = "sk-ant-CANARY-7f3e9c1d-do-not-print";
+const CANARY = anthropicLike("CANARY-7f3e9c1d-do-not-print");
 const KEY1 = randomBytes(32).toString("base64");
 const KEY2 = randomBytes(32).toString("base64");
 

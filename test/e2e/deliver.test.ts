@@ -21,6 +21,7 @@ import {
   TASK_BODY,
   WORK_BRANCH,
 } from "../helpers/scenario.js";
+import { anthropicLike } from "../security/fake-secrets.js";
 
 let remote: BareRemote;
 let app: TestApp;
@@ -441,7 +442,7 @@ describe("failing runs", () => {
     const [run] = runRows();
     expect(run!.state).toBe("failed");
     expect(run!.reason).toContain("401");
-    expect(run!.reason).not.toContain("sk-ant-test-key");
+    expect(run!.reason).not.toContain(anthropicLike("test-key"));
     expect(github.checkRuns).toHaveLength(1);
     expect(github.checkRuns[0]).toMatchObject({ status: "completed", conclusion: "failure" });
     expect(github.checkRuns[0]!.output.summary).toContain("ANTHROPIC_API_KEY");

@@ -10,13 +10,14 @@ import { fakeGitHub } from "../helpers/github.js";
 import { createBareRemote } from "../helpers/git.js";
 import { labeledPayload, OWNER, PLAN, REPO, REPO_ID } from "../helpers/scenario.js";
 import { findMarkedProcesses, waitUntil } from "../sandbox/sandbox-fixture.js";
+import { anthropicLike } from "../security/fake-secrets.js";
 
 /**
  * An agent scripted to do what published attacks made agents do. Canary secrets are planted
  * in the app's environment and configuration; none may appear anywhere the app writes.
  */
 const CANARIES = {
-  anthropic: `sk-ant-api03-CANARY${"k".repeat(40)}`,
+  anthropic: anthropicLike(`api03-CANARY${"k".repeat(40)}`),
   webhook: "webhook-secret-CANARY-7f3a9c",
   processEnv: "process-env-CANARY-41d2e8",
   githubToken: `ghs_${"T".repeat(36)}`,

@@ -8,6 +8,7 @@ import { createProbot, Probot, ProbotOctokit } from "probot";
 import pino from "pino";
 import { parseSettings, type AppSettings } from "../../src/config/env.js";
 import { createHamsterApp, type HamsterApp, type HamsterAppOptions } from "../../src/index.js";
+import { anthropicLike } from "../security/fake-secrets.js";
 
 /** Generated per test process: no key is ever committed. */
 let cachedKey: string | undefined;
@@ -57,7 +58,7 @@ export async function createTestApp(
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "hamster-data-"));
   const settings = parseSettings({
     HAMSTER_DATA_DIR: dataDir,
-    ANTHROPIC_API_KEY: "sk-ant-test-key",
+    ANTHROPIC_API_KEY: anthropicLike("test-key"),
     HAMSTER_MODEL: "claude-sonnet-5-5",
     ...options.env,
   });

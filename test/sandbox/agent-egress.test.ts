@@ -11,6 +11,7 @@ import { AgentError, type AgentSession, type AgentSessionRequest } from "../../s
 import { parseHostPattern, type HostPattern } from "../../src/sandbox/egress-allowlist.js";
 import { writeFakeCli } from "../agent/fixtures/fake-cli.js";
 import { createLayout, requireBubblewrap, type Layout } from "./sandbox-fixture.js";
+import { anthropicLike } from "../security/fake-secrets.js";
 
 /*
  * A command agent's CLI in a real sandbox with the default "proxy" network: it reaches an
@@ -68,7 +69,7 @@ async function startClaude(body: string, network?: CommandAgentNetwork, signal?:
   const executable = await writeFakeCli(bin, "claude", layout.workdir, body);
   const agent = createCommandAgent(COMMAND_AGENTS.find((spec) => spec.name === "claude-code")!, {
     executablePath: executable,
-    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ANTHROPIC_API_KEY: "sk-ant-test-key" },
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ANTHROPIC_API_KEY: anthropicLike("test-key") },
     commandTimeoutMs: 15_000,
     sandbox: layout.settings(),
     ...(network ? { network } : {}),

@@ -10,6 +10,7 @@ import type { AgentSession, AgentSessionRequest } from "../../src/agent/provider
 import { mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
 import { writeFakeCli } from "../agent/fixtures/fake-cli.js";
 import { CANARY, createLayout, requireBubblewrap, type Layout } from "./sandbox-fixture.js";
+import { anthropicLike } from "../security/fake-secrets.js";
 
 /* The agents run every command in the sandbox they are given: the Claude loop's bash tool, and a command agent's CLI. */
 
@@ -60,7 +61,7 @@ function probe(): string {
 describe("the Claude agent with a sandbox", () => {
   it("runs the bash tool in the sandbox, with its session HOME writable", async () => {
     const model = mockAnthropic([reply([toolUse("tu_1", "bash", { command: probe() })], "tool_use"), reply([text("Done.")])]);
-    const agent = createClaudeAgent({ apiKey: "sk-ant-test", baseURL: "https://api.anthropic.com", maxTokens: 1024, commandTimeoutMs: 10_000, maxRetries: 0, sandbox: layout.settings() });
+    const agent = createClaudeAgent({ apiKey: anthropicLike("test"), baseURL: "https://api.anthropic.com", maxTokens: 1024, commandTimeoutMs: 10_000, maxRetries: 0, sandbox: layout.settings() });
     const session = await agent.startSession(request());
     sessions.push(session);
     expect(await session.send("Probe the sandbox.", "implementing")).toBe("Done.");
@@ -83,7 +84,7 @@ describe("a command agent with a sandbox", () => {
     const spec = COMMAND_AGENTS.find((candidate) => candidate.name === "claude-code")!;
     const agent = createCommandAgent(spec, {
       executablePath: executable,
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ANTHROPIC_API_KEY: "sk-ant-test-key" },
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ANTHROPIC_API_KEY: anthropicLike("test-key") },
       commandTimeoutMs: 10_000,
       // The policy's network "none" is not the CLI's: HAMSTER_AGENT_CLI_NETWORK=host gives it the host's
       // (the default, its own egress proxy, is tested in agent-egress.test.ts).

