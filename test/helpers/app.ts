@@ -1,32 +1,19 @@
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import nock from "nock";
-import { createProbot, Probot, ProbotOctokit } from "probot";
+import { createProbot, Probot } from "probot";
 import pino from "pino";
 import { parseSettings, type AppSettings } from "../../src/config/env.js";
 import { createHamsterApp, type HamsterApp, type HamsterAppOptions } from "../../src/index.js";
 import { anthropicLike } from "../security/fake-secrets.js";
+import { BenchOctokit as TestOctokit, getBenchPrivateKey as generatePrivateKey } from "../../bench/lib/app-harness.js";
 
 /** Generated per test process: no key is ever committed. */
-let cachedKey: string | undefined;
-export function generatePrivateKey(): string {
-  cachedKey ??= generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: "pkcs1", format: "pem" },
-    publicKeyEncoding: { type: "spki", format: "pem" },
-  }).privateKey;
-  return cachedKey;
-}
-
-/** Octokit with retries and throttling off, in the function form Probot does not override. */
-export const TestOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-  ...options,
-  retry: { enabled: false },
-  throttle: { ...(options.throttle as object), enabled: false },
-}));
+// One generated key per process and an Octokit without retries: the benchmarks' own.
+export { generatePrivateKey, TestOctokit };
 
 export function disableNetwork(): void {
   nock.disableNetConnect();
