@@ -10,6 +10,7 @@ import type { PreferenceStore } from "../store/preference-store.js";
 import { ActiveRunExistsError, type NewRun, type RunStore } from "../store/run-store.js";
 import type { Run } from "../store/run.js";
 import type { StopReason } from "../worker/stop-reason.js";
+import type { AbortOutcome } from "../worker/worker.js";
 import { cancelActiveRun, handlePreferences, publishRunsList, retryLatestRun } from "./control-runs.js";
 import { decideTrigger } from "./decide-trigger.js";
 import {
@@ -31,8 +32,8 @@ export interface AdmitDependencies {
   readonly log: Logger;
   readonly knownAgents: readonly string[];
   enqueue(runId: number): void;
-  /** Stops a run this process is executing; false when it is not executing here. */
-  abort(runId: number, reason: StopReason): boolean;
+  /** Stops a run this process holds: "executing" ends itself; "waiting" never starts; "absent" is not here. */
+  abort(runId: number, reason: StopReason): AbortOutcome;
   /** The sender's role; the app passes a short-lived cache of the collaborator-permission API. */
   getRole?(octokit: GitHubClient, repo: { owner: string; repo: string }, login: string): Promise<RepoRole>;
 }

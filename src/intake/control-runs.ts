@@ -24,8 +24,8 @@ function findTaskRuns(deps: AdmitDependencies, repoId: number, number: number, i
  */
 export async function cancelRun(deps: AdmitDependencies, octokit: GitHubClient, run: Run, by: string): Promise<void> {
   deps.runs.updateRun(run.id, { cancelledBy: by });
-  if (deps.abort(run.id, { kind: "cancel", by })) return;
-  // Not executing in this process (still queued, or orphaned): end it here.
+  if (deps.abort(run.id, { kind: "cancel", by }) === "executing") return;
+  // Waiting for a worker slot (it will not start now), or orphaned: end it here, at once.
   deps.runs.transitionRun(run.id, "cancelled", { reason: `Cancelled by @${by}.`, detail: `cancelled by @${by}` });
   await createRunReporter({ octokit, runs: deps.runs }).publish(run.id);
 }

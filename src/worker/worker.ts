@@ -2,13 +2,18 @@ import Bottleneck from "bottleneck";
 import type { Logger } from "probot";
 import type { StopReason } from "./stop-reason.js";
 
+export type AbortOutcome = "executing" | "waiting" | "absent";
+
 export interface Worker {
   /** Schedules a queued (or resumed) run; returns at once. Ignored while draining. */
   enqueue(runId: number): void;
   /** True while the run is queued or executing in this process. */
   has(runId: number): boolean;
-  /** Aborts one run (queued or executing) with the reason; false when it is not here. */
-  abort(runId: number, reason: StopReason): boolean;
+  /**
+   * Stops one run with the reason. "executing": its executor is told and ends the run itself;
+   * "waiting": it had not started, and never will (the caller ends it); "absent": not here.
+   */
+  abort(runId: number, reason: StopReason): AbortOutcome;
   /** True once a drain has begun: stages check it at their boundaries. */
   isDraining(): boolean;
   /**
@@ -33,6 +38,8 @@ export function createWorker(options: {
 }): Worker {
   const limiter = new Bottleneck({ maxConcurrent: options.concurrency });
   const controllers = new Map<number, AbortController>();
+  // Runs whose executor has been called; the others still wait for a slot.
+  const started = new Set<number>();
   const pending = new Set<Promise<void>>();
   let draining = false;
 
@@ -41,10 +48,16 @@ export function createWorker(options: {
     const controller = new AbortController();
     controllers.set(runId, controller);
     const job = limiter
-      .schedule(() => options.execute(runId, controller.signal))
+      .schedule(async () => {
+        // Aborted while it waited (a cancel, a drain): it never starts, so it has no side effects.
+        if (controller.signal.aborted) return;
+        started.add(runId);
+        await options.execute(runId, controller.signal);
+      })
       .catch((error: unknown) => options.log.error({ runId, err: error }, "run executor threw"))
       .finally(() => {
         controllers.delete(runId);
+        started.delete(runId);
         pending.delete(job);
       });
     pending.add(job);
@@ -73,9 +86,9 @@ export function createWorker(options: {
     has: (runId) => controllers.has(runId),
     abort(runId, reason) {
       const controller = controllers.get(runId);
-      if (!controller) return false;
+      if (!controller) return "absent";
       controller.abort(reason);
-      return true;
+      return started.has(runId) ? "executing" : "waiting";
     },
     isDraining: () => draining,
     drain,

@@ -1,6 +1,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadExample, type TestApp } from "../helpers/app.js";
+import { simpleGit as git } from "simple-git";
+import { createTestApp, loadExample, type TestApp } from "../helpers/app.js";
 import { delayed, mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
 import { replaceScenarioGitHub, startE2eScenario, stopE2eScenario, type FakeGitHub } from "../helpers/e2e.js";
 import type { FakeGitHubOptions } from "../helpers/github.js";
@@ -104,6 +105,40 @@ describe("cancel", () => {
     expect(ended.reason).toContain("pushed to the branch");
     expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("hello\n");
     expect(github.pulls[0]!.state).toBe("open");
+  });
+
+  it("/cancel of a run waiting for a worker ends it at once: no clone, branch, PR or check run", async () => {
+    await app.close();
+    app = await createTestApp({ env: { HAMSTER_CONCURRENCY: "1" } });
+    // The first task holds the only worker in a long model call.
+    mockAnthropic([delayed(20_000, reply([text(PLAN)], "end_turn"))]);
+    await app.receive("issues", labeledPayload());
+    const first = await waitFor("planning", () => runRows().find((r) => r.state === "planning"));
+    const second = labeledPayload();
+    second.issue.number = 2;
+    second.issue.title = "Second task";
+    await app.receive("issues", second);
+    const waiting = await waitFor("the second run", () => app.hamster.runs.listRunsForTask(REPO_ID, 2)[0]);
+    expect(waiting.state).toBe("queued");
+
+    const cancel = commentPayload("/cancel", "writer");
+    cancel.issue.number = 2;
+    await app.receive("issue_comment", cancel);
+    // Ended at once, while the first run still holds the worker.
+    const status = await waitFor("the cancel", () =>
+      github.comments.find((c) => c.body.includes(`hamster:status run=${waiting.id}`) && c.body.includes("Cancelled by @writer.")),
+    );
+    expect(status).toBeDefined();
+    expect(app.hamster.runs.getRun(first.id).state).toBe("planning");
+    expect(app.hamster.runs.getRun(waiting.id)).toMatchObject({ state: "cancelled", cancelledBy: "writer", workBranch: null, prNumber: null, checkRunId: null });
+
+    await app.receive("issue_comment", commentPayload("/cancel", "writer"));
+    await app.hamster.idle();
+    // The worker freed by the first run never took the cancelled one.
+    expect(app.hamster.runs.getRun(waiting.id)).toMatchObject({ state: "cancelled", workBranch: null, prNumber: null, checkRunId: null });
+    expect(github.pulls).toHaveLength(1);
+    expect(github.checkRuns.every((c) => c.externalId === String(first.id))).toBe(true);
+    expect((await git(remote.dir).branchLocal()).all.filter((b) => b.startsWith("hamster/2-"))).toEqual([]);
   });
 
   it("the Cancel button does the same, and is refused to someone without write access", async () => {
