@@ -36,6 +36,7 @@ import { recoverRuns, STALE_HEARTBEAT_MS } from "./worker/recover-runs.js";
 import { pruneRunMirrors } from "./worker/prune-run-mirrors.js";
 import { createQuietGate } from "./intake/quiet-gate.js";
 import { createWorker, type Worker } from "./worker/worker.js";
+import { resolveRunAgent, type AgentSources } from "./worker/resolve-run-agent.js";
 
 export interface HamsterAppOptions {
   readonly settings: AppSettings;
@@ -160,6 +161,10 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       installRedaction(octokit, redactor);
       return octokit;
     };
+    const agentSources: AgentSources = {
+      getAgent: (name) => registry.available[name] ?? { unavailable: registry.explainMissing(name) },
+      getProviderKey,
+    };
     const activeWorker = createWorker({
       concurrency: settings.concurrency,
       log: app.log,
@@ -177,9 +182,8 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
                 log: app.log,
                 ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
               }),
-            getAgent: (name) => registry.available[name] ?? { unavailable: registry.explainMissing(name) },
+            ...agentSources,
             isDraining: () => activeWorker.isDraining(),
-            getProviderKey,
             runInBackground: track,
             ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
           },
@@ -196,6 +200,10 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       knownAgents: registry.known,
       enqueue: activeWorker.enqueue,
       abort: activeWorker.abort,
+      findAgentProblem: (installationId: number, agentName: string) => {
+        const resolved = resolveRunAgent(agentSources, { installationId, agentName, appAnthropicKey: settings.anthropicApiKey });
+        return resolved.ok ? undefined : resolved.reason;
+      },
       // A burst of triggers from one person asks GitHub once; access changes apply within 30 s.
       getRole: (octokit: GitHubClient, repo: { owner: string; repo: string }, login: string) =>
         roles.get(`${repo.owner}/${repo.repo}:${login}`, () => getRepoRole(octokit, repo, login)),

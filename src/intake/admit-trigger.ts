@@ -15,6 +15,7 @@ import { cancelActiveRun, handlePreferences, publishRunsList, retryLatestRun } f
 import { decideTrigger } from "./decide-trigger.js";
 import {
   renderActiveRunExists,
+  renderAgentCannotStart,
   renderInvalidCommand,
   renderInvalidRepoConfig,
   renderMissingBranch,
@@ -34,6 +35,8 @@ export interface AdmitDependencies {
   enqueue(runId: number): void;
   /** Stops a run this process holds: "executing" ends itself; "waiting" never starts; "absent" is not here. */
   abort(runId: number, reason: StopReason): AbortOutcome;
+  /** Why a run of this agent could not start now (no such CLI, no API key), or undefined when it can. */
+  findAgentProblem?(installationId: number, agentName: string): string | undefined;
   /** The sender's role; the app passes a short-lived cache of the collaborator-permission API. */
   getRole?(octokit: GitHubClient, repo: { owner: string; repo: string }, login: string): Promise<RepoRole>;
 }
@@ -106,6 +109,9 @@ export interface ControlContext {
 /** Records the run, acknowledges it (👀, status comment) and hands it to the worker. */
 export async function queueRun(control: ControlContext, input: NewRun): Promise<AdmitOutcome> {
   const { deps, octokit, event, reply } = control;
+  // Known before anything is created: the reply comes in seconds, and no run, PR or check run is left behind.
+  const agentProblem = deps.findAgentProblem?.(input.installationId, input.request.agent);
+  if (agentProblem) return reply("agent cannot start", renderAgentCannotStart(event.sender.login, agentProblem));
   let run: Run;
   try {
     run = deps.runs.createRun(input);

@@ -42,6 +42,10 @@ export function renderActiveRunExists(login: string, active: Run, statusUrl?: st
   return `@${login} Run #${active.id} is already ${active.state} for this task${where}. Only one run per task can be active: wait for it to finish, then trigger again.`;
 }
 
+export function renderAgentCannotStart(login: string, reason: string): string {
+  return `@${login} Hamster did not start the run: ${reason}`;
+}
+
 export function renderUnsupported(login: string, message: string): string {
   return `@${login} ${message}`;
 }

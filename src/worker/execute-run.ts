@@ -20,24 +20,21 @@ import { describeFailure, RunFailure } from "./run-failure.js";
 import { readStopReason } from "./stop-reason.js";
 import { checkPush, WorkflowChangeRefused } from "./push-policy.js";
 import { gatherContext } from "./gather-context.js";
+import { resolveRunAgent, type AgentSources } from "./resolve-run-agent.js";
 import { runSetupCommands } from "./run-setup.js";
 import { pruneRunMirrors, resolveMirrorsDir } from "./prune-run-mirrors.js";
 import { checkEvidence, decideConclusion, verifyWork } from "./verify-work.js";
 
-export interface RunDependencies {
+export interface RunDependencies extends AgentSources {
   readonly runs: RunStore;
   readonly settings: AppSettings;
   readonly log: Logger;
   /** Where the run is shown and delivered: GitHub for the app, the terminal for `hamster run`. */
   createHost(run: Run): Promise<RunHost>;
-  /** The provider for an agent name, or why it is not available. */
-  getAgent(name: string): AgentProvider | { unavailable: string };
   /** True while the app shuts down: the run stops at the next stage boundary and stays active. */
   isDraining?(): boolean;
   /** How often an executing run records that it is alive. */
   heartbeatMs?: number;
-  /** The installation's own key for a model provider (the vault), if it has one. */
-  getProviderKey?(installationId: number, provider: string): string | undefined;
   /**
    * Takes work that need not delay the run's end (pruning mirrors, making the next run's spare) and
    * keeps track of it, so that idle() and shutdown still wait for it. Without it, the run
@@ -45,9 +42,6 @@ export interface RunDependencies {
    */
   runInBackground?(work: Promise<unknown>): void;
 }
-
-/** The built-in agent talks to Anthropic; command agents bring their own keys. */
-const PROVIDER_OF_AGENT: Record<string, string> = { claude: "anthropic" };
 
 /** The app is shutting down: the run stops here and the next start resumes it. */
 class DrainStop extends Error {
@@ -142,6 +136,15 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
     const resumeAt = resuming ? decideResumeStage(run.state, (run.plan?.length ?? 0) > 0) : "planning";
     await enter("preparing", resuming ? `resumed after an interruption (was ${run.state})` : undefined);
     if (resuming) await salvageWorkspace(deps, host, run, progress.workdir);
+    // Whatever can be known to fail is checked before anything is created: no checkout, PR or check run.
+    const resolved = resolveRunAgent(deps, { installationId: run.installationId, agentName: request.agent, appAnthropicKey: settings.anthropicApiKey });
+    if (!resolved.ok) throw new RunFailure(resolved.reason);
+    const { agent, apiKey } = resolved;
+    // Commands never run unsandboxed unless an admin turned the sandbox off.
+    if (settings.sandbox.mode === "bubblewrap") {
+      const check = await checkSandbox();
+      if (!check.ok) throw new RunFailure(check.reason);
+    }
     const workBranch = run.workBranch ?? renderWorkBranch(request.issue.number, request.issue.title);
     runs.updateRun(runId, { workBranch });
     const token = await host.getGitToken();
@@ -162,11 +165,6 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
     runs.updateRun(runId, { headSha: prepared.headSha });
     await host.opened(prepared);
 
-    // Commands never run unsandboxed unless an admin turned the sandbox off.
-    if (settings.sandbox.mode === "bubblewrap") {
-      const check = await checkSandbox();
-      if (!check.ok) throw new RunFailure(check.reason);
-    }
     const sandbox = resolveSandboxPolicy(settings.sandbox, progress.workdir, { writablePaths: [home], readOnlyPaths });
     const runner = { workdir: progress.workdir, env: buildCommandEnv({ HOME: home }), timeoutMs: settings.commandTimeoutMs, signal, sandbox };
     const egress = await runSetupCommands({
@@ -191,15 +189,6 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
       comments: await host.getTaskComments(),
     });
 
-    const agent = deps.getAgent(request.agent);
-    if ("unavailable" in agent) throw new RunFailure(agent.unavailable);
-    const provider = PROVIDER_OF_AGENT[request.agent];
-    const apiKey = provider ? deps.getProviderKey?.(run.installationId, provider) : undefined;
-    if (provider === "anthropic" && !apiKey && !settings.anthropicApiKey) {
-      throw new RunFailure(
-        `No Anthropic API key is set up for this installation, so the agent cannot start. An admin of the Hamster server adds one with \`hamster secrets set --installation ${run.installationId} --provider anthropic\` (the key is read from standard input), or sets ANTHROPIC_API_KEY for the whole app.`,
-      );
-    }
     session = await agent.startSession({
       ...(apiKey ? { apiKey } : {}),
       task,

@@ -43,12 +43,10 @@ export async function createTestApp(
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "hamster-data-"));
-  const settings = parseSettings({
-    HAMSTER_DATA_DIR: dataDir,
-    ANTHROPIC_API_KEY: anthropicLike("test-key"),
-    HAMSTER_MODEL: "claude-sonnet-5-5",
-    ...options.env,
-  });
+  const env: Record<string, string> = { HAMSTER_DATA_DIR: dataDir, ANTHROPIC_API_KEY: anthropicLike("test-key"), HAMSTER_MODEL: "claude-sonnet-5-5", ...options.env };
+  // An empty value unsets a default (e.g. ANTHROPIC_API_KEY: "" for an app without a key).
+  for (const [name, value] of Object.entries(env)) if (value === "") delete env[name];
+  const settings = parseSettings(env);
   const logs: Record<string, unknown>[] = [];
   const log = pino({ level: "debug" }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
   const probot = createProbot({

@@ -1,0 +1,40 @@
+import type { AgentProvider } from "../agent/provider.js";
+
+/** The built-in agent talks to Anthropic; command agents bring their own keys. */
+const PROVIDER_OF_AGENT: Record<string, string> = { claude: "anthropic" };
+
+export interface AgentSources {
+  /** The provider for an agent name, or why it is not available. */
+  getAgent(name: string): AgentProvider | { unavailable: string };
+  /** The installation's own key for a model provider (the vault), if it has one. */
+  getProviderKey?(installationId: number, provider: string): string | undefined;
+}
+
+export interface RunAgentRequest {
+  readonly installationId: number;
+  readonly agentName: string;
+  /** The app-wide Anthropic key (ANTHROPIC_API_KEY), if set. */
+  readonly appAnthropicKey: string | undefined;
+}
+
+export type ResolvedAgent =
+  | { readonly ok: true; readonly agent: AgentProvider; readonly apiKey?: string }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * The agent a run asked for, with the key it will use, or why it cannot start. Asked when
+ * a run is admitted and again when it starts, before anything is created on GitHub.
+ */
+export function resolveRunAgent(sources: AgentSources, { installationId, agentName, appAnthropicKey }: RunAgentRequest): ResolvedAgent {
+  const agent = sources.getAgent(agentName);
+  if ("unavailable" in agent) return { ok: false, reason: agent.unavailable };
+  const provider = PROVIDER_OF_AGENT[agentName];
+  const apiKey = provider ? sources.getProviderKey?.(installationId, provider) : undefined;
+  if (provider === "anthropic" && !apiKey && !appAnthropicKey) {
+    return {
+      ok: false,
+      reason: `No Anthropic API key is set up for this installation, so the agent cannot start. An admin of the Hamster server adds one with \`hamster secrets set --installation ${installationId} --provider anthropic\` (the key is read from standard input), or sets ANTHROPIC_API_KEY for the whole app.`,
+    };
+  }
+  return { ok: true, agent, ...(apiKey ? { apiKey } : {}) };
+}
