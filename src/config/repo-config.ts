@@ -48,7 +48,7 @@ const TOP_LEVEL_KEYS = [
     key: "setup",
     expected: `a command, or a list of at most ${MAX_SETUP_COMMANDS} commands`,
     default: "none",
-    meaning: "Commands run in the checkout before the agent starts, e.g. `npm ci`.",
+    meaning: "Commands run in the checkout before the agent starts, e.g. `npm ci`; they reach only the hosts in the server's `HAMSTER_SETUP_ALLOW_HOSTS` (the package registries by default).",
   },
   {
     key: "test",
@@ -90,7 +90,7 @@ const BUDGET_KEYS = [
     key: "minutes",
     expected: "a number greater than 0 and at most 1440",
     default: "the app's default (`HAMSTER_RUN_MINUTES`, 60)",
-    meaning: "Wall-clock time of the run, in minutes.",
+    meaning: "Wall-clock time of the whole run (checkout, setup, the agent and the test runs), in minutes.",
   },
 ] as const satisfies readonly KeySpec[];
 
@@ -197,7 +197,7 @@ function createDefaultConfig(): RepoConfig {
 export function renderRepoConfigReference(): string {
   const row = (key: string, spec: KeySpec) => `| \`${key}\` | ${spec.expected} | ${spec.default} | ${spec.meaning} |`;
   return [
-    `Every key in \`${REPO_CONFIG_PATH}\` is optional. Parameters of a \`/deliver\` command take precedence over it.`,
+    `Every key in \`${REPO_CONFIG_PATH}\` is optional. Parameters of a \`/deliver\` command and your saved preferences take precedence over it.`,
     "",
     "| Key | Value | Default | Meaning |",
     "| --- | --- | --- | --- |",

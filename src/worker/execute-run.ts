@@ -17,7 +17,8 @@ import { renderWorkBranch } from "../workspace/branch-name.js";
 import { commitAll, listChangedFiles, prepareCheckout, pushBranch, refillSpare, removeCheckout, resolveCommit } from "../workspace/workspace.js";
 import type { RunHost } from "./run-host.js";
 import { describeFailure, RunFailure } from "./run-failure.js";
-import { readStopReason } from "./stop-reason.js";
+import { readStopReason, renderStopReason } from "./stop-reason.js";
+import { startRunDeadline } from "./run-deadline.js";
 import { checkPush, WorkflowChangeRefused } from "./push-policy.js";
 import { gatherContext } from "./gather-context.js";
 import { resolveRunAgent, type AgentSources } from "./resolve-run-agent.js";
@@ -92,12 +93,16 @@ export function resolveBudgets(run: Run, settings: AppSettings): Budgets {
     ...(b.inputTokens !== undefined ? { inputTokens: b.inputTokens } : {}),
     ...(b.outputTokens !== undefined ? { outputTokens: b.outputTokens } : {}),
     ...(b.costUsd !== undefined ? { costUsd: b.costUsd } : {}),
-    wallClockMs: (b.minutes ?? settings.runMinutes) * 60_000,
   };
 }
 
+/** The run's wall-clock budget: the repository's `budgets.minutes`, else HAMSTER_RUN_MINUTES. It covers the whole run. */
+export function resolveWallClockMs(run: Run, settings: AppSettings): number {
+  return (run.request.settings?.budgets.minutes ?? settings.runMinutes) * 60_000;
+}
+
 /** Drives one queued run through its stages to an end state. Never throws: a failure ends the run. */
-export async function executeRun(deps: RunDependencies, runId: number, signal: AbortSignal): Promise<void> {
+export async function executeRun(deps: RunDependencies, runId: number, workerSignal: AbortSignal): Promise<void> {
   const { runs, settings, log } = deps;
   const run = runs.getRun(runId);
   // Cancelled while it waited for a worker, or already ended elsewhere.
@@ -121,9 +126,15 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
     files: [],
   };
   const request = run.request;
+  // The budget runs from the run's first start; a resumed run keeps its deadline.
+  const firstStart = runs.listTransitions(runId).find((t) => t.state === "preparing")?.at;
+  const deadline = startRunDeadline({ startedAt: firstStart ? Date.parse(firstStart) : Date.now(), budgetMs: resolveWallClockMs(run, settings) });
+  const signal = AbortSignal.any([workerSignal, deadline.signal]);
   const enter = async (state: RunState, detail?: string) => {
     // A stage boundary: the place where a shutdown may stop a run without losing a step.
     if (deps.isDraining?.()) throw new DrainStop("The app is shutting down.");
+    // Cancelled, or out of time, during a step that does not watch the signal (the checkout).
+    if (signal.aborted) throw new RunFailure("The run was stopped.");
     runs.transitionRun(runId, state, detail ? { detail } : {});
     await host.publish();
   };
@@ -273,6 +284,7 @@ export async function executeRun(deps: RunDependencies, runId: number, signal: A
       await concludeFailedRun({ deps, host, runId, progress, error, signal });
     }
   } finally {
+    deadline.stop();
     clearInterval(heartbeat);
     await session?.close().catch((error: unknown) => log.warn({ runId, err: error }, "could not close the agent session"));
     await rm(home, { recursive: true, force: true }).catch(() => undefined);
@@ -344,8 +356,9 @@ async function concludeFailedRun(input: {
   const { deps, host, runId, progress, error } = input;
   const { runs, log, settings } = deps;
   const stop = readStopReason(input.signal);
-  const state = stop?.kind === "cancel" ? "cancelled" : decideFailureState(error);
-  const reason = stop?.kind === "cancel" ? `Cancelled by @${stop.by}.` : describeFailure(error);
+  const state = stop?.kind === "cancel" ? "cancelled" : stop?.kind === "timeout" ? "timed_out" : decideFailureState(error);
+  // A stop explains itself better than the error it caused (a killed command, an aborted call).
+  const reason = stop && stop.kind !== "shutdown" ? renderStopReason(stop, runs.getRun(runId).state) : describeFailure(error);
   log.warn({ runId, err: error, state }, "run did not deliver");
 
   const run = runs.getRun(runId);

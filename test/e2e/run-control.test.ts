@@ -318,20 +318,53 @@ describe("follow-ups on the pull request", () => {
 });
 
 describe("time limit", () => {
+  // Generous against a loaded machine: the steps before the slow one take well under 6 s.
+  const budget = "budgets:\n  minutes: 0.1\n";
+
   it("concludes a run over its wall-clock budget timed_out, with its work pushed", async () => {
-    setGitHub({ files: { ".github/hamster.yml": "budgets:\n  minutes: 0.02\n" } });
+    setGitHub({ files: { ".github/hamster.yml": budget } });
     mockAnthropic([
       reply([text(PLAN)], "end_turn"),
       reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
-      delayed(20_000, reply([text("too late")], "end_turn")),
+      delayed(60_000, reply([text("too late")], "end_turn")),
     ]);
     await app.receive("issues", labeledPayload());
     await app.hamster.idle();
     const [run] = runRows();
     expect(run!.state).toBe("timed_out");
+    expect(run!.reason).toContain("time budget (6 s of wall-clock time");
+    expect(run!.reason).toContain("ran out while it was implementing");
     expect(run!.reason).toContain("pushed to the branch");
     expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("hello\n");
     expect(github.checkRuns.at(-1)).toMatchObject({ status: "completed", conclusion: "timed_out" });
+  });
+
+  it("covers the setup commands", async () => {
+    setGitHub({ files: { ".github/hamster.yml": `${budget}setup:\n  - sleep 60\n` } });
+    const model = mockAnthropic([reply([text(PLAN)], "end_turn")]);
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+    const [run] = runRows();
+    expect(run).toMatchObject({ state: "timed_out" });
+    expect(run!.reason).toContain("ran out while it was preparing");
+    expect(model.requests).toHaveLength(0);
+    expect(github.checkRuns.at(-1)).toMatchObject({ status: "completed", conclusion: "timed_out" });
+  });
+
+  it("covers the app's own test runs, and keeps the agent's work", async () => {
+    setGitHub({ files: { ".github/hamster.yml": `${budget}test: sleep 60\n` } });
+    mockAnthropic([
+      reply([text(PLAN)], "end_turn"),
+      reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
+      reply([text("Done.")], "end_turn"),
+    ]);
+    await app.receive("issues", labeledPayload());
+    await app.hamster.idle();
+    const [run] = runRows();
+    expect(run).toMatchObject({ state: "timed_out" });
+    expect(run!.reason).toContain("ran out while it was verifying");
+    expect(run!.reason).toContain("pushed to the branch");
+    expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("hello\n");
   });
 });
 
