@@ -1,4 +1,5 @@
-import { ProbotOctokit, run } from "probot";
+import { run } from "probot";
+import { AppOctokit } from "./github/app-octokit.js";
 import { createRedactionPlugin } from "./github/redact-requests.js";
 import { collectAppSecrets } from "./security/app-secrets.js";
 import { createProbotRedactingLog } from "./security/redacting-logger.js";
@@ -14,7 +15,7 @@ try {
   for (const secret of collectAppSecrets(process.env)) sharedRedactor.addSecret(secret);
   const log = await createProbotRedactingLog(sharedRedactor);
   // Probot's default only logs a secondary rate limit; retry it (after GitHub's retry-after) twice.
-  const Octokit = ProbotOctokit.plugin(createRedactionPlugin(sharedRedactor)).defaults((options: Record<string, unknown>) => ({
+  const Octokit = AppOctokit.plugin(createRedactionPlugin(sharedRedactor)).defaults((options: Record<string, unknown>) => ({
     ...options,
     throttle: { ...(options.throttle as object), onSecondaryRateLimit: (_after: number, _o: unknown, _k: unknown, retryCount: number) => retryCount < 2 },
   }));
