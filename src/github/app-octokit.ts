@@ -1,4 +1,6 @@
 import { ProbotOctokit } from "probot";
+import type { Redactor } from "../security/redactor.js";
+import { createRedactionPlugin } from "./redact-requests.js";
 
 /** A request function as @octokit/request exports it: it can make a copy with other defaults. */
 type RequestWithDefaults = ((...args: never[]) => unknown) & { defaults(options: { baseUrl: string }): unknown };
@@ -26,3 +28,15 @@ export function routeTokenRequests(options: Record<string, unknown>): Record<str
 
 /** Probot's Octokit with token requests on the right host: the base of every Octokit class the app hands to Probot. */
 export const AppOctokit = ProbotOctokit.defaults(routeTokenRequests);
+
+/**
+ * The Octokit class `npm start` hands to Probot: AppOctokit, with every request's text
+ * redacted, and a secondary rate limit retried twice (after GitHub's retry-after) where
+ * Probot's default only logs it.
+ */
+export function createProductionOctokit(redactor: Pick<Redactor, "redactDeep" | "addSecret">) {
+  return AppOctokit.plugin(createRedactionPlugin(redactor)).defaults((options: Record<string, unknown>) => ({
+    ...options,
+    throttle: { ...(options.throttle as object), onSecondaryRateLimit: (_after: number, _o: unknown, _k: unknown, retryCount: number) => retryCount < 2 },
+  }));
+}

@@ -5,11 +5,12 @@ import nock from "nock";
 import pino from "pino";
 import { createProbot, type Probot } from "probot";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { routeTokenRequests } from "../../src/github/app-octokit.js";
+import { createProductionOctokit, routeTokenRequests } from "../../src/github/app-octokit.js";
 import type { GitHubClient } from "../../src/github/client.js";
 import { createGitHubHost } from "../../src/reporter/github-host.js";
 import { openDatabase, type SqliteDatabase } from "../../src/store/database.js";
 import { createRunStore } from "../../src/store/run-store.js";
+import { createRedactor } from "../../src/security/redactor.js";
 import { disableNetwork, generatePrivateKey, TestOctokit } from "../helpers/app.js";
 import { fakeGitHub } from "../helpers/github.js";
 import { buildNewRun } from "../helpers/runs.js";
@@ -22,11 +23,11 @@ const TOKEN_CACHE_MS = 59 * 60_000;
 
 const log = pino({ level: "silent" });
 
-/** Probot as `npm start` builds it, pointed at a GitHub Enterprise Server by GHE_HOST. */
-function createEnterpriseProbot(): Probot {
+/** Probot as `npm start` builds it, pointed at a GitHub Enterprise Server by GHE_HOST; by default with the tests' Octokit. */
+function createEnterpriseProbot(Octokit: typeof TestOctokit = TestOctokit): Probot {
   return createProbot({
     env: { APP_ID: "1", PRIVATE_KEY: generatePrivateKey(), WEBHOOK_SECRET: "test-secret", GHE_HOST: "ghe.example.com", GHE_PROTOCOL: "https" },
-    overrides: { Octokit: TestOctokit, log },
+    overrides: { Octokit, log },
   });
 }
 
@@ -79,6 +80,14 @@ describe("installation tokens on GitHub Enterprise Server", () => {
     expect(await host.getGitToken()).toMatch(/^ghs_/);
     expect(github.calls.filter((c) => c.path === TOKEN_PATH)).toHaveLength(2);
     expect(github.calls.every((c) => c.path.startsWith("/api/v3/"))).toBe(true);
+  });
+
+  it("are asked of GHE_HOST by the Octokit class `npm start` uses", async () => {
+    const github = startEnterpriseGitHub();
+    const Octokit = createProductionOctokit(createRedactor({ secrets: [] })) as unknown as typeof TestOctokit;
+    const host = await createRunHost(createEnterpriseProbot(Octokit));
+    expect(await host.getGitToken()).toMatch(/^ghs_/);
+    expect(github.calls.map((c) => c.path)).toEqual([TOKEN_PATH]);
   });
 
   it("are asked of GHE_HOST by the Octokit of a webhook event too", async () => {
