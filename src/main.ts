@@ -1,5 +1,5 @@
-import { ProbotOctokit, run } from "probot";
-import { createRedactionPlugin } from "./github/redact-requests.js";
+import { run } from "probot";
+import { createProductionOctokit } from "./github/app-octokit.js";
 import { collectAppSecrets } from "./security/app-secrets.js";
 import { createProbotRedactingLog } from "./security/redacting-logger.js";
 import { sharedRedactor } from "./security/redactor.js";
@@ -13,12 +13,7 @@ try {
   // One redactor guards logs, GitHub writes and the database: it learns every secret first.
   for (const secret of collectAppSecrets(process.env)) sharedRedactor.addSecret(secret);
   const log = await createProbotRedactingLog(sharedRedactor);
-  // Probot's default only logs a secondary rate limit; retry it (after GitHub's retry-after) twice.
-  const Octokit = ProbotOctokit.plugin(createRedactionPlugin(sharedRedactor)).defaults((options: Record<string, unknown>) => ({
-    ...options,
-    throttle: { ...(options.throttle as object), onSecondaryRateLimit: (_after: number, _o: unknown, _k: unknown, retryCount: number) => retryCount < 2 },
-  }));
-  const server = await run(hamster.appFn, { Octokit, log });
+  const server = await run(hamster.appFn, { Octokit: createProductionOctokit(sharedRedactor), log });
   // SIGTERM (docker stop, systemd, a deploy): take no new webhooks, give running runs a grace
   // period to reach a stage boundary, and leave the rest for the next start to resume.
   process.once("SIGTERM", () => {

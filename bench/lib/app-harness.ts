@@ -8,7 +8,8 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import pino from "pino";
-import { createNodeMiddleware, createProbot, ProbotOctokit, type ApplicationFunction, type Logger } from "probot";
+import { createNodeMiddleware, createProbot, type ApplicationFunction, type Logger } from "probot";
+import { AppOctokit } from "../../src/github/app-octokit.js";
 import { parseSettings } from "../../src/config/env.js";
 import { createHamsterApp, type HamsterApp } from "../../src/index.js";
 import type { Run } from "../../src/store/run.js";
@@ -56,8 +57,8 @@ export function getBenchPrivateKey(): string {
   return privateKey;
 }
 
-/** Retries and throttling off, in the function form Probot does not override. */
-export const BenchOctokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({
+/** The app's Octokit with retries and throttling off, in the function form Probot does not override. */
+export const BenchOctokit = AppOctokit.defaults((o: Record<string, unknown>) => ({
   ...o,
   retry: { enabled: false },
   throttle: { ...(o.throttle as object), enabled: false },

@@ -127,7 +127,7 @@ export async function queueRun(control: ControlContext, input: NewRun): Promise<
     (error: unknown) => deps.log.warn({ runId: run.id, err: error }, "could not add the reaction"),
   );
   try {
-    await createRunReporter({ octokit, runs: deps.runs }).publishStatusComment(run.id);
+    await createRunReporter({ octokit, runs: deps.runs }).createStatusComment(run.id);
   } finally {
     // The run is recorded: it runs even if the status comment could not be written now.
     deps.enqueue(run.id);

@@ -3,7 +3,7 @@ import { isFinalState } from "../store/run-state.js";
 import type { Run } from "../store/run.js";
 import { inlineCode } from "./format.js";
 import { truncateForGitHub } from "./limits.js";
-import { renderMarker } from "./marker.js";
+import { parseMarker, renderMarker } from "./marker.js";
 import { renderUsageLine } from "./render-check-run.js";
 import type { RunView } from "./run-view.js";
 import { buildStageTimeline, renderStageIcon, renderStageName } from "./stage-timeline.js";
@@ -64,4 +64,10 @@ export function renderStatusComment(view: RunView): string {
   if (isFinalState(run.state)) lines.push("", renderUsageLine(view));
   if (run.state === "queued") lines.push("", "The run will start as soon as a worker is free.");
   return truncateForGitHub(lines.join("\n"));
+}
+
+/** The run id in a status comment's marker (its first line), or null when the text is not one. */
+export function parseStatusMarker(body: string): number | null {
+  const marker = parseMarker(body.split("\n", 1)[0] ?? "");
+  return marker?.kind === "status" ? marker.runId : null;
 }

@@ -1,10 +1,10 @@
 import type { GitHubClient } from "../github/client.js";
 import { createCheckRun, updateCheckRun } from "../github/check-runs.js";
-import { createIssueComment, updateIssueComment } from "../github/comments.js";
+import { createIssueComment, findIssueComment, updateIssueComment } from "../github/comments.js";
 import type { Run } from "../store/run.js";
 import type { RunStore } from "../store/run-store.js";
 import { renderCheckActions, renderCheckConclusion, renderCheckRunOutput } from "./render-check-run.js";
-import { renderStatusComment } from "./render-status-comment.js";
+import { parseStatusMarker, renderStatusComment } from "./render-status-comment.js";
 import type { RunView } from "./run-view.js";
 
 export function pullRequestUrl(run: Run): string | undefined {
@@ -16,6 +16,17 @@ export function checkRunUrl(run: Run): string | undefined {
 }
 
 export type RunReporter = ReturnType<typeof createRunReporter>;
+
+/**
+ * A status comment is looked for among the comments updated since the run was created, less
+ * this much: GitHub's clock and the app's may differ.
+ */
+const CLOCK_SKEW_MARGIN_MS = 60 * 60_000;
+
+/** GitHub's `since`: ISO 8601 in whole seconds. */
+function renderSince(createdAt: string): string {
+  return new Date(Date.parse(createdAt) - CLOCK_SKEW_MARGIN_MS).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
 
 /**
  * The only writer of a run's status comment and check run. Everything it writes is
@@ -62,20 +73,53 @@ export function createRunReporter(deps: { octokit: GitHubClient; runs: RunStore;
     return { owner: run.repoOwner, repo: run.repoName };
   }
 
-  /** Creates the run's status comment the first time, then edits it in place. */
+  /** A follow-up reports on the pull request it was asked on; other runs on their issue. */
+  function conversationOf(run: Run): number {
+    return run.request.conversationNumber ?? run.issueNumber;
+  }
+
+  /**
+   * Edits the run's status comment in place. Without a stored id, the comment may exist all
+   * the same (the app stopped after GitHub created it and before its id was stored): it is
+   * looked for by its marker first, and adopted, so a run never gets a second one.
+   */
   async function publishStatusComment(runId: number, files?: readonly string[]): Promise<void> {
     const view = buildView(runId, files);
     const body = renderStatusComment(view);
-    const commentId = view.run.statusCommentId;
-    if (commentId) {
-      await sendIfChanged(`comment:${commentId}`, body, () => updateIssueComment(octokit, repoOf(view.run), commentId, body));
-    } else {
-      // A follow-up reports on the pull request it was asked on; other runs on their issue.
-      const conversation = view.run.request.conversationNumber ?? view.run.issueNumber;
-      const comment = await createIssueComment(octokit, repoOf(view.run), conversation, body);
-      lastSent.set(`comment:${comment.id}`, body);
-      runs.updateRun(runId, { statusCommentId: comment.id });
-    }
+    const commentId = view.run.statusCommentId ?? (await adoptStatusComment(view.run));
+    if (!commentId) return postStatusComment(view.run, body);
+    await sendIfChanged(`comment:${commentId}`, body, () => updateIssueComment(octokit, repoOf(view.run), commentId, body));
+  }
+
+  /**
+   * Posts the status comment of a run recorded just now, by the caller: no comment of it can
+   * exist yet, so GitHub is not searched.
+   */
+  async function createStatusComment(runId: number): Promise<void> {
+    const view = buildView(runId);
+    if (view.run.statusCommentId) return publishStatusComment(runId);
+    await postStatusComment(view.run, renderStatusComment(view));
+  }
+
+  async function postStatusComment(run: Run, body: string): Promise<void> {
+    const comment = await createIssueComment(octokit, repoOf(run), conversationOf(run), body);
+    lastSent.set(`comment:${comment.id}`, body);
+    runs.updateRun(run.id, { statusCommentId: comment.id });
+  }
+
+  /**
+   * Finds the app's comment that starts with the run's status marker, among those since the
+   * run was created, and makes it the run's: its id stored, its text what it last got.
+   */
+  async function adoptStatusComment(run: Run): Promise<number | null> {
+    const found = await findIssueComment(octokit, repoOf(run), conversationOf(run), {
+      since: renderSince(run.createdAt),
+      matches: (c) => c.authorType === "Bot" && parseStatusMarker(c.body) === run.id,
+    });
+    if (!found) return null;
+    runs.updateRun(run.id, { statusCommentId: found.id });
+    lastSent.set(`comment:${found.id}`, found.body);
+    return found.id;
   }
 
   /** Updates the run's current check run (if it has one), concluding it when the run has ended. */
@@ -102,5 +146,5 @@ export function createRunReporter(deps: { octokit: GitHubClient; runs: RunStore;
     await publishStatusComment(runId, files);
   }
 
-  return { buildView, publish, publishStatusComment, publishCheckRun, startCheckRun };
+  return { buildView, publish, publishStatusComment, createStatusComment, publishCheckRun, startCheckRun };
 }

@@ -1,4 +1,5 @@
 import { AgentError } from "../agent/provider.js";
+import { findNetworkFailure, renderNetworkFailure } from "./network-failure.js";
 
 /** A run cannot go on; `message` is written for the person who asked for the run. */
 export class RunFailure extends Error {
@@ -12,6 +13,9 @@ export class RunFailure extends Error {
 export function describeFailure(error: unknown): string {
   if (error instanceof RunFailure || error instanceof AgentError) return error.message;
   if (error instanceof Error && error.name === "WorkspaceError") return error.message;
+  // Octokit calls a request that got no answer HTTP 500: say what could not be reached instead.
+  const network = findNetworkFailure(error);
+  if (network) return renderNetworkFailure(network);
   const status = typeof error === "object" && error !== null && "status" in error ? (error as { status: unknown }).status : undefined;
   if (typeof status === "number") {
     return `GitHub answered HTTP ${status} to a request the app made (${(error as Error).message}). Check the app's permissions on this repository, then retry.`;

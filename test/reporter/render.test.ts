@@ -4,7 +4,7 @@ import { GITHUB_TEXT_LIMIT, truncateForGitHub } from "../../src/reporter/limits.
 import { parseMarker, renderMarker } from "../../src/reporter/marker.js";
 import { renderCheckConclusion, renderCheckRunOutput } from "../../src/reporter/render-check-run.js";
 import { renderDeliveredPullRequestBody, renderDraftPullRequestBody } from "../../src/reporter/render-pull-request.js";
-import { renderStatusComment } from "../../src/reporter/render-status-comment.js";
+import { parseStatusMarker, renderStatusComment } from "../../src/reporter/render-status-comment.js";
 import type { RunView } from "../../src/reporter/run-view.js";
 import { buildStageTimeline } from "../../src/reporter/stage-timeline.js";
 import type { Run, RunTransition } from "../../src/store/run.js";
@@ -86,9 +86,16 @@ describe("status comment", () => {
       }),
     );
     expect(parseMarker(body)).toEqual({ kind: "status", runId: 5 });
+    expect(parseStatusMarker(body)).toBe(5);
     expect(body).toContain("### 🐹 Hamster run #5 — implementing…");
     expect(body).toContain("✅ Preparing (2s) → ➖ Planning → ⏳ Implementing → ⬜ Verifying → ⬜ Delivering");
     expect(body).toContain("Pull request: https://github.com/acme/widgets/pull/9 · Check run: [Hamster](https://github.com/acme/widgets/runs/77)");
+  });
+
+  it("is recognised by a marker on its first line only, and only a status marker", () => {
+    expect(parseStatusMarker(`${renderMarker("status", 12)}\n### text`)).toBe(12);
+    expect(parseStatusMarker(`Quoted:\n${renderMarker("status", 12)}`)).toBeNull();
+    expect(parseStatusMarker(renderMarker("pr", 12))).toBeNull();
   });
 
   it("says the run is queued, and why a run failed", () => {
