@@ -50,14 +50,14 @@ export function parseUpstreamProxies(env: Readonly<Record<string, string | undef
   const tunnel = https ?? http;
   if (tunnel === undefined) return { ok: true, proxies: undefined };
   const noProxyText = env["no_proxy"] !== undefined && env["no_proxy"].trim() !== "" ? env["no_proxy"] : (env["NO_PROXY"] ?? "");
-  return { ok: true, proxies: { ...(tunnel ? { tunnel } : {}), ...(http ? { request: http } : {}), noProxy: parseNoProxy(noProxyText) } };
+  return { ok: true, proxies: { tunnel, ...(http ? { request: http } : {}), noProxy: parseNoProxy(noProxyText) } };
 }
 
 /** The proxy a connection to `host:port` goes through, or undefined when it goes directly. */
 export function findUpstreamProxy(proxies: UpstreamProxies | undefined, kind: "tunnel" | "request", host: string, port: number): UpstreamProxy | undefined {
-  const proxy = proxies?.[kind];
-  if (proxy === undefined || isNoProxy(proxies!.noProxy, host, port)) return undefined;
-  return proxy;
+  if (proxies === undefined) return undefined;
+  const proxy = proxies[kind];
+  return proxy === undefined || isNoProxy(proxies.noProxy, host, port) ? undefined : proxy;
 }
 
 /** `http://[user:password@]host[:port]`, the scheme optional; an error message otherwise. */
@@ -73,7 +73,12 @@ function parseProxyUrl(text: string): UpstreamProxy | string {
   if (url.hostname === "") return "names no host";
   const port = url.port === "" ? 80 : Number(url.port);
   const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-  const credentials = url.username === "" ? undefined : `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  let credentials: string | undefined;
+  try {
+    credentials = url.username === "" ? undefined : `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  } catch {
+    return "has a user or password that is not valid percent-encoding";
+  }
   return {
     host,
     port,

@@ -41,6 +41,7 @@ describe("parseUpstreamProxies", () => {
       problems: ["HTTPS_PROXY: https:// proxies are not supported, only http:// ones", "http_proxy: socks5:// proxies are not supported, only http:// ones"],
     });
     expect(parseUpstreamProxies({ HTTP_PROXY: "http://proxy:99999" })).toMatchObject({ ok: false, problems: ["HTTP_PROXY: is not a proxy URL such as http://proxy.example:3128"] });
+    expect(parseUpstreamProxies({ HTTP_PROXY: "http://us%zzer:pw@proxy:3128" })).toEqual({ ok: false, problems: ["HTTP_PROXY: has a user or password that is not valid percent-encoding"] });
   });
 });
 
