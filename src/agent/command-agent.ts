@@ -15,6 +15,7 @@ import {
 } from "./provider.js";
 import { parseHostPattern, type HostPattern } from "../sandbox/egress-allowlist.js";
 import { startEgressProxy, type EgressProxy } from "../sandbox/egress-proxy.js";
+import type { UpstreamProxies } from "../sandbox/upstream-proxy.js";
 import { renderRefusedHosts, type RefusalContext } from "../sandbox/render-refused-hosts.js";
 import { resolveSandboxPolicy, type SandboxOption, type SandboxPolicy } from "../sandbox/sandbox.js";
 import { buildCommandEnv } from "./tools/bash.js";
@@ -241,6 +242,8 @@ export interface CommandAgentNetwork {
   readonly allowHosts?: readonly HostPattern[];
   /** More destination ports than 80, 443 and a base URL's. For tests, whose servers listen on a random port; no setting sets it. */
   readonly extraPorts?: readonly number[];
+  /** The proxy the egress proxy chains to: the app's own HTTPS_PROXY, HTTP_PROXY and NO_PROXY. */
+  readonly upstream?: UpstreamProxies;
 }
 
 export function createCommandAgent(spec: CommandAgentSpec, options: CommandAgentOptions): AgentProvider {
@@ -433,6 +436,7 @@ async function prepareNetwork(
     allowSetting: AGENT_CLI_REFUSALS.allowSetting,
     // A model call may be silent for minutes while the model thinks: never cut it off before the command limit.
     idleTimeoutMs: Math.max(300_000, options.commandTimeoutMs),
+    ...(network.upstream ? { upstream: network.upstream } : {}),
   });
   return { proxy, sandbox: { ...base, network: "proxy", egressProxySocket: proxy.socketPath } };
 }

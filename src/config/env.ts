@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from "node:path";
 import { DEFAULT_SETUP_ALLOW_HOSTS, parseHostPattern, type HostPattern } from "../sandbox/egress-allowlist.js";
 import { buildSandboxSettings } from "../sandbox/sandbox-settings.js";
 import type { SandboxSettings } from "../sandbox/sandbox.js";
+import { parseUpstreamProxies, type UpstreamProxies } from "../sandbox/upstream-proxy.js";
 import { z } from "zod";
 import { parseVaultKeys, type VaultKey } from "../store/vault-key.js";
 
@@ -80,12 +81,13 @@ export interface AppSettings {
    * The network of the repository's setup commands: through the egress proxy to the
    * allowed hosts only (default), the host's network, or none.
    */
-  readonly setupNetwork: { readonly mode: "proxy" | "host" | "none"; readonly allowHosts: readonly HostPattern[] };
+  readonly setupNetwork: { readonly mode: "proxy" | "host" | "none"; readonly allowHosts: readonly HostPattern[]; readonly upstream?: UpstreamProxies };
   /**
    * The network of command-line agents (claude-code, codex, aider) when sandboxed: through
    * the egress proxy to their model API's hosts plus `allowHosts` (default), or the host's.
+   * Both egress proxies chain to `upstream`, the app's own HTTPS_PROXY/HTTP_PROXY/NO_PROXY.
    */
-  readonly agentCliNetwork: { readonly mode: "proxy" | "host"; readonly allowHosts: readonly HostPattern[] };
+  readonly agentCliNetwork: { readonly mode: "proxy" | "host"; readonly allowHosts: readonly HostPattern[]; readonly upstream?: UpstreamProxies };
   /** Where every command of the agent, setup and tests runs; `off` only when an admin says so. */
   readonly sandbox: SandboxSettings;
   /**
@@ -109,10 +111,13 @@ export function parseSettings(env: NodeJS.ProcessEnv): AppSettings {
   const vaultKeyText = present["HAMSTER_VAULT_KEY"];
   const vault = vaultKeyText === undefined ? undefined : parseVaultKeys(vaultKeyText);
   if (vault && !vault.ok) problems.push(...vault.problems.map((problem) => `- HAMSTER_VAULT_KEY: ${problem}`));
+  const upstream = parseUpstreamProxies(present);
+  if (!upstream.ok) problems.push(...upstream.problems.map((problem) => `- ${problem}`));
   if (!result.success || problems.length > 0) {
     throw new SettingsError(`Invalid configuration in the environment:\n${problems.join("\n")}`);
   }
   const e = result.data;
+  const chainTo = upstream.ok && upstream.proxies !== undefined ? { upstream: upstream.proxies } : {};
   return {
     dataDir: resolve(e.HAMSTER_DATA_DIR),
     concurrency: e.HAMSTER_CONCURRENCY,
@@ -127,8 +132,8 @@ export function parseSettings(env: NodeJS.ProcessEnv): AppSettings {
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     ...(vault?.ok ? { vaultKeys: vault.keys } : {}),
-    setupNetwork: { mode: e.HAMSTER_SETUP_NETWORK, allowHosts: e.HAMSTER_SETUP_ALLOW_HOSTS },
-    agentCliNetwork: { mode: e.HAMSTER_AGENT_CLI_NETWORK, allowHosts: e.HAMSTER_AGENT_CLI_ALLOW_HOSTS },
+    setupNetwork: { mode: e.HAMSTER_SETUP_NETWORK, allowHosts: e.HAMSTER_SETUP_ALLOW_HOSTS, ...chainTo },
+    agentCliNetwork: { mode: e.HAMSTER_AGENT_CLI_NETWORK, allowHosts: e.HAMSTER_AGENT_CLI_ALLOW_HOSTS, ...chainTo },
     sandbox: buildSandboxSettings({
       mode: e.HAMSTER_SANDBOX,
       network: e.HAMSTER_SANDBOX_NETWORK,

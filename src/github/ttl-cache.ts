@@ -1,27 +1,30 @@
+import { LRUCache } from "lru-cache";
+
 /**
  * A small promise cache with a time to live: a burst of webhooks for one repository shares
  * one request, and a failed request is forgotten at once so the next one asks again.
+ * lru-cache's `fetch` does the work: concurrent calls for a key share the one in flight,
+ * a value lives `ttlMs` from when it arrived, and a rejection deletes the entry.
  */
 export interface TtlCache<V> {
   get(key: string, load: () => Promise<V>): Promise<V>;
 }
 
-export function createTtlCache<V>(ttlMs: number, maxEntries = 1_000, now: () => number = Date.now): TtlCache<V> {
-  const entries = new Map<string, { value: Promise<V>; expires: number }>();
+export function createTtlCache<V extends {}>(ttlMs: number, maxEntries = 1_000, now: () => number = Date.now): TtlCache<V> {
+  const cache = new LRUCache<string, V, () => Promise<V>>({
+    max: maxEntries,
+    ttl: ttlMs,
+    perf: { now },
+    // Read the clock on every check: no cached timestamp, no timer behind it.
+    ttlResolution: 0,
+    // A load evicted while in flight (the cache is full) still answers its callers.
+    ignoreFetchAbort: true,
+    fetchMethod: (_key, _stale, { context: load }) => load(),
+  });
   return {
-    get(key, load) {
-      const at = now();
-      const hit = entries.get(key);
-      if (hit && hit.expires > at) return hit.value;
-      if (entries.size >= maxEntries) {
-        for (const [k, e] of entries) if (e.expires <= at) entries.delete(k);
-        // Still full: drop the oldest (Maps iterate in insertion order).
-        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
-      }
-      const value = load();
-      entries.set(key, { value, expires: at + ttlMs });
-      value.catch(() => entries.delete(key));
-      return value;
+    async get(key, load) {
+      // Undefined only when a load resolves undefined, which V excludes.
+      return (await cache.fetch(key, { context: load })) as V;
     },
   };
 }

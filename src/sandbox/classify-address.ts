@@ -1,4 +1,4 @@
-import { isIP } from "node:net";
+import { BlockList, isIP } from "node:net";
 
 /*
  * What kind of address an IP is, so the egress proxy connects only to the public internet:
@@ -8,81 +8,80 @@ import { isIP } from "node:net";
 
 export type AddressClass = "public" | "loopback" | "private" | "link-local" | "unspecified" | "multicast" | "reserved";
 
-type Range = readonly [prefix: bigint, bits: number, cls: Exclude<AddressClass, "public">];
+type Subnet = readonly [network: string, prefix: number];
 
-const v4 = (text: string): bigint => text.split(".").reduce((n, part) => (n << 8n) | BigInt(Number(part)), 0n);
-
-const V4_RANGES: readonly Range[] = [
-  [v4("0.0.0.0"), 8, "unspecified"],
-  [v4("10.0.0.0"), 8, "private"],
-  // Carrier-grade NAT; clouds use it inside too (Alibaba's metadata is 100.100.100.200).
-  [v4("100.64.0.0"), 10, "private"],
-  [v4("127.0.0.0"), 8, "loopback"],
-  [v4("169.254.0.0"), 16, "link-local"],
-  [v4("172.16.0.0"), 12, "private"],
-  [v4("192.0.0.0"), 24, "reserved"],
-  [v4("192.0.2.0"), 24, "reserved"],
-  [v4("192.168.0.0"), 16, "private"],
-  [v4("198.18.0.0"), 15, "reserved"],
-  [v4("198.51.100.0"), 24, "reserved"],
-  [v4("203.0.113.0"), 24, "reserved"],
-  [v4("224.0.0.0"), 4, "multicast"],
-  [v4("240.0.0.0"), 4, "reserved"],
+/** Checked in this order; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) matches the IPv4 entries (BlockList does that). */
+const CLASSES: readonly (readonly [Exclude<AddressClass, "public">, readonly Subnet[]])[] = [
+  ["unspecified", [["0.0.0.0", 8], ["::", 128]]],
+  ["loopback", [["127.0.0.0", 8], ["::1", 128]]],
+  ["link-local", [["169.254.0.0", 16], ["fe80::", 10]]],
+  [
+    "private",
+    [
+      ["10.0.0.0", 8],
+      // Carrier-grade NAT; clouds use it inside too (Alibaba's metadata is 100.100.100.200).
+      ["100.64.0.0", 10],
+      ["172.16.0.0", 12],
+      ["192.168.0.0", 16],
+      ["fc00::", 7],
+      // Site-local, deprecated but still routed inside some networks.
+      ["fec0::", 10],
+    ],
+  ],
+  ["multicast", [["224.0.0.0", 4], ["ff00::", 8]]],
+  [
+    "reserved",
+    [
+      ["192.0.0.0", 24],
+      ["192.0.2.0", 24],
+      ["198.18.0.0", 15],
+      ["198.51.100.0", 24],
+      ["203.0.113.0", 24],
+      ["240.0.0.0", 4],
+      ["2001:db8::", 32],
+      // IPv4-compatible (deprecated): ::a.b.c.d.
+      ["::", 96],
+    ],
+  ],
 ];
 
-const V6_RANGES: readonly Range[] = [
-  [0n, 128, "unspecified"],
-  [1n, 128, "loopback"],
-  [0xfc00n << 112n, 7, "private"],
-  [0xfe80n << 112n, 10, "link-local"],
-  // Site-local, deprecated but still routed inside some networks.
-  [0xfec0n << 112n, 10, "private"],
-  [0xff00n << 112n, 8, "multicast"],
-  [0x2001_0db8n << 96n, 32, "reserved"],
-  // IPv4-compatible (deprecated): ::a.b.c.d.
-  [0n, 96, "reserved"],
-];
+const LISTS: readonly (readonly [Exclude<AddressClass, "public">, BlockList])[] = CLASSES.map(([cls, subnets]) => {
+  const list = new BlockList();
+  for (const [network, prefix] of subnets) list.addSubnet(network, prefix, isIP(network) === 6 ? "ipv6" : "ipv4");
+  return [cls, list] as const;
+});
 
-/** IPv6 prefixes that carry an IPv4 address in their last 32 bits: classified as that address. */
-const V4_IN_V6: readonly (readonly [bigint, number])[] = [
-  [0xffffn << 32n, 96], // IPv4-mapped ::ffff:a.b.c.d
-  [0x0064_ff9bn << 96n, 96], // NAT64 64:ff9b::a.b.c.d
-];
+/** NAT64 (64:ff9b::/96) carries an IPv4 address in its last 32 bits: classified as that address. */
+const NAT64 = new BlockList();
+NAT64.addSubnet("64:ff9b::", 96, "ipv6");
 
 /** The class of an IPv4 or IPv6 address; anything that is not an IP address is "reserved". */
 export function classifyAddress(address: string): AddressClass {
-  const family = isIP(address);
-  if (family === 4) return classify(v4(address), 32, V4_RANGES);
-  if (family !== 6) return "reserved";
-  const value = parseIpv6(address);
-  for (const [prefix, bits] of V4_IN_V6) {
-    if (inRange(value, 128, prefix, bits)) return classify(value & 0xffff_ffffn, 32, V4_RANGES);
-  }
-  return classify(value, 128, V6_RANGES);
-}
-
-function classify(value: bigint, width: number, ranges: readonly Range[]): AddressClass {
-  for (const [prefix, bits, cls] of ranges) if (inRange(value, width, prefix, bits)) return cls;
+  const normalized = normalizeIpAddress(address);
+  if (normalized === undefined) return "reserved";
+  const family = isIP(normalized) === 6 ? "ipv6" : "ipv4";
+  if (family === "ipv6" && NAT64.check(normalized, "ipv6")) return classifyAddress(lastIpv4(normalized));
+  for (const [cls, list] of LISTS) if (list.check(normalized, family)) return cls;
   return "public";
 }
 
-function inRange(value: bigint, width: number, prefix: bigint, bits: number): boolean {
-  const shift = BigInt(width - bits);
-  return value >> shift === prefix >> shift;
+/**
+ * One spelling per address, or undefined when `text` is not one: the zone id dropped, IPv6
+ * in its shortest lower-case form, and an IPv4-mapped IPv6 address as the IPv4 address it
+ * reaches (so `::ffff:127.0.0.1` is compared as `127.0.0.1`).
+ */
+export function normalizeIpAddress(text: string): string | undefined {
+  const address = text.split("%")[0]!;
+  const family = isIP(address);
+  if (family === 4) return address;
+  if (family !== 6) return undefined;
+  const short = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(short);
+  return mapped === null ? short : lastIpv4(short);
 }
 
-/** A valid IPv6 text (isIP said so), zone id dropped, as a 128-bit number. */
-function parseIpv6(text: string): bigint {
-  let address = text.split("%")[0]!;
-  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(address);
-  if (tail !== null) {
-    const n = v4(tail[1]!);
-    address = `${address.slice(0, tail.index)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
-  }
-  const [head, rest] = address.split("::") as [string, string | undefined];
-  const groups = (part: string) => (part === "" ? [] : part.split(":"));
-  const left = groups(head);
-  const right = rest === undefined ? [] : groups(rest);
-  const all = rest === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
-  return all.reduce((n, group) => (n << 16n) | BigInt(parseInt(group, 16)), 0n);
+/** The dotted IPv4 address in the last 32 bits of a normalized IPv6 address. */
+function lastIpv4(short: string): string {
+  const groups = short.split(":").slice(-2).map((group) => (group === "" ? 0 : parseInt(group, 16)));
+  return [groups[0]! >> 8, groups[0]! & 0xff, groups[1]! >> 8, groups[1]! & 0xff].join(".");
 }

@@ -1,21 +1,20 @@
-import { lookup as lookupDns } from "node:dns/promises";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { createServer, request as requestHttp, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import { connect, isIP, type LookupFunction, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Duplex } from "node:stream";
-import { classifyAddress } from "./classify-address.js";
-import { isHostAllowed, normalizeHostName, type HostPattern } from "./egress-allowlist.js";
+import type { HostPattern } from "./egress-allowlist.js";
+import { buildForwardRequest, explainStatus, openTunnel } from "./egress-connect.js";
+import { decideEgress, defaultLookup, type EgressDecision, type EgressPolicy, type LookupHost } from "./egress-decision.js";
+import type { UpstreamProxies } from "./upstream-proxy.js";
 
 /*
  * The egress proxy of setup commands and command-line agents: an HTTP proxy on a Unix socket, outside the sandbox,
  * that lets through only CONNECT tunnels and plain `GET http://…` requests to the hosts an
- * admin allowed. A name is resolved here, refused when any of its addresses is not public
- * (loopback, private, link-local such as the metadata endpoint, …), and the connection goes
- * to the addresses just checked, never to a second lookup a rebinding DNS server could
- * answer differently. The socket lies in a fresh 0700 directory: only this user (and the
- * sandbox it is mounted into) can connect.
+ * admin allowed, directly or through the app's own upstream proxy (egress-decision.ts says
+ * which checks apply to each). The socket lies in a fresh 0700 directory: only this user
+ * (and the sandbox it is mounted into) can connect.
  */
 
 export interface EgressProxyOptions {
@@ -28,6 +27,10 @@ export interface EgressProxyOptions {
   readonly idleTimeoutMs?: number;
   /** The setting a refusal tells people to change. Default HAMSTER_SETUP_ALLOW_HOSTS. */
   readonly allowSetting?: string;
+  /** The proxy to chain to (the app's HTTPS_PROXY, HTTP_PROXY, NO_PROXY). Default: none, every connection is direct. */
+  readonly upstream?: UpstreamProxies;
+  /** How names are resolved for direct connections. Default: the system's resolver (dns.lookup). */
+  readonly lookup?: LookupHost;
 }
 
 export interface EgressRefusal {
@@ -35,6 +38,8 @@ export interface EgressRefusal {
   readonly requests: number;
   /** Why, in a few words: "not in the allowlist", "resolves to 10.0.0.5, a private address", … */
   readonly reason: string;
+  /** What an admin can add to the allowlist setting so that it passes, when that is advisable: the host, or the address it resolves to. */
+  readonly allowEntry?: string;
 }
 
 export interface EgressReport {
@@ -60,65 +65,37 @@ const DEFAULT_PORTS: readonly number[] = [80, 443];
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and the proxy's own: never forwarded. */
 const HOP_HEADERS = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
 
-type Decision = { readonly ok: true; readonly lookup?: LookupFunction } | { readonly ok: false; readonly status: number; readonly message: string };
-
 /** Starts a proxy for one run's setup or one agent session; close it when that is done. */
 export async function startEgressProxy(options: EgressProxyOptions): Promise<EgressProxy> {
   const ports = options.ports ?? DEFAULT_PORTS;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
-  const setting = options.allowSetting ?? "HAMSTER_SETUP_ALLOW_HOSTS";
   const allowed = new Map<string, number>();
-  const refused = new Map<string, { requests: number; reason: string }>();
+  const refused = new Map<string, { requests: number; reason: string; allowEntry?: string }>();
   const sockets = new Set<Duplex>();
   const track = (socket: Duplex) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   };
 
-  const refuse = (host: string, reason: string, message: string): Decision => {
-    const previous = refused.get(host);
-    refused.set(host, { requests: (previous?.requests ?? 0) + 1, reason });
-    return { ok: false, status: 403, message };
+  const policy: EgressPolicy = {
+    allowHosts: options.allowHosts,
+    ports,
+    upstream: options.upstream,
+    lookup: options.lookup ?? defaultLookup,
+    lookupTimeoutMs: connectTimeoutMs,
+    allowSetting: options.allowSetting ?? "HAMSTER_SETUP_ALLOW_HOSTS",
   };
 
-  async function decide(rawHost: string, port: number): Promise<Decision> {
-    const literal = rawHost.startsWith("[") && rawHost.endsWith("]") ? rawHost.slice(1, -1) : rawHost;
-    const host = isIP(literal) === 0 ? normalizeHostName(literal) : literal;
-    if (!isHostAllowed(options.allowHosts, host)) {
-      return refuse(host, "not in the allowlist", `Hamster's egress proxy refused ${host}: it is not in ${setting}; an admin of the Hamster server can add it there.`);
+  /** Decides, and counts what was allowed and refused for the report. */
+  async function decide(host: string, port: number, kind: "tunnel" | "request"): Promise<EgressDecision> {
+    const decision = await decideEgress(policy, host, port, kind);
+    if (decision.ok) allowed.set(decision.host, (allowed.get(decision.host) ?? 0) + 1);
+    else if (decision.refusal !== undefined) {
+      const previous = refused.get(decision.host);
+      refused.set(decision.host, { ...decision.refusal, requests: (previous?.requests ?? 0) + 1 });
     }
-    if (!ports.includes(port)) {
-      return refuse(host, `port ${port}`, `Hamster's egress proxy refused ${host}:${port}: only port${ports.length === 1 ? "" : "s"} ${ports.join(" and ")} can be reached.`);
-    }
-    // Listed literally: the admin chose that very address.
-    if (isIP(literal) !== 0) return accept(host);
-    let addresses: { address: string; family: number }[];
-    try {
-      addresses = await withTimeout(lookupDns(host, { all: true, verbatim: true }), connectTimeoutMs, `resolving ${host} took longer than ${connectTimeoutMs / 1000} s`);
-    } catch (error) {
-      return { ok: false, status: 502, message: `Hamster's egress proxy could not resolve ${host}: ${describe(error)}` };
-    }
-    const bad = addresses.find((entry) => classifyAddress(entry.address) !== "public");
-    if (bad !== undefined || addresses.length === 0) {
-      const what = bad === undefined ? "no address" : `${bad.address}, a ${classifyAddress(bad.address)} address`;
-      return refuse(
-        host,
-        `resolves to ${what}`,
-        `Hamster's egress proxy refused ${host}: it resolves to ${what}, and names may only lead to public addresses (an admin can list the address itself in ${setting}).`,
-      );
-    }
-    // Connections use exactly these addresses: no second lookup.
-    const lookup: LookupFunction = (_name, lookupOptions, callback) => {
-      if (lookupOptions.all === true) callback(null, addresses);
-      else callback(null, addresses[0]!.address, addresses[0]!.family);
-    };
-    return accept(host, lookup);
-  }
-
-  function accept(host: string, lookup?: LookupFunction): Decision {
-    allowed.set(host, (allowed.get(host) ?? 0) + 1);
-    return lookup === undefined ? { ok: true } : { ok: true, lookup };
+    return decision;
   }
 
   async function handleConnect(request: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
@@ -126,31 +103,28 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     client.on("error", () => client.destroy());
     const target = parseAuthority(request.url ?? "");
     if (target === undefined) return answerRaw(client, 400, `Hamster's egress proxy needs CONNECT host:port, got "${(request.url ?? "").slice(0, 200)}".`);
-    const decision = await decide(target.host, target.port);
+    const decision = await decide(target.host, target.port, "tunnel");
     if (!decision.ok) return answerRaw(client, decision.status, decision.message);
-    const upstream = connect({ host: unbracket(target.host), port: target.port, ...(decision.lookup ? { lookup: decision.lookup } : {}) });
-    track(upstream);
-    const timer = setTimeout(() => upstream.destroy(new Error(`no connection within ${connectTimeoutMs / 1000} s`)), connectTimeoutMs);
-    let established = false;
-    upstream.once("connect", () => {
-      clearTimeout(timer);
-      established = true;
-      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      if (head.length > 0) upstream.write(head);
-      upstream.setTimeout(idleTimeoutMs, () => upstream.destroy());
-      // Each side's end reaches the other through pipe; a broken side breaks the other.
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    upstream.on("error", (error) => {
-      clearTimeout(timer);
-      if (established) client.destroy();
-      else answerRaw(client, 502, `Hamster's egress proxy could not connect to ${target.host}:${target.port}: ${error.message}`);
-    });
+    let far: { socket: Socket; head: Buffer };
+    try {
+      far = await openTunnel({ host: unbracket(target.host), port: target.port }, decision.route, connectTimeoutMs, track);
+    } catch (error) {
+      return answerRaw(client, 502, `Hamster's egress proxy could not ${describe(error)}`);
+    }
+    const upstream = far.socket;
+    if (client.destroyed) return void upstream.destroy();
+    client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    if (far.head.length > 0) client.write(far.head);
+    if (head.length > 0) upstream.write(head);
+    upstream.setTimeout(idleTimeoutMs, () => upstream.destroy());
+    // Each side's end reaches the other through pipe; a broken side breaks the other.
+    upstream.on("error", () => client.destroy());
     upstream.on("close", () => {
-      if (established && !client.writableEnded) client.end();
+      if (!client.writableEnded) client.end();
     });
     client.on("close", () => upstream.destroy());
+    upstream.pipe(client);
+    client.pipe(upstream);
   }
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -162,20 +136,12 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     }
     if (url.protocol !== "http:") return answer(response, 400, `Hamster's egress proxy forwards http: URLs only (use CONNECT for ${url.protocol}).`);
     const port = url.port === "" ? 80 : Number(url.port);
-    const decision = await decide(url.hostname, port);
+    const decision = await decide(url.hostname, port, "request");
     if (!decision.ok) return answer(response, decision.status, decision.message);
     const headers: IncomingHttpHeaders = {};
     for (const [name, value] of Object.entries(request.headers)) if (!HOP_HEADERS.has(name) && value !== undefined) headers[name] = value;
-    headers.host = url.host;
-    const upstream = requestHttp({
-      host: unbracket(url.hostname),
-      port,
-      method: request.method,
-      path: `${url.pathname}${url.search}`,
-      headers,
-      agent: false,
-      ...(decision.lookup ? { lookup: decision.lookup } : {}),
-    });
+    const route = decision.route;
+    const upstream = requestHttp(buildForwardRequest(url, request.method, headers, route));
     const timer = setTimeout(() => upstream.destroy(new Error(`no connection within ${connectTimeoutMs / 1000} s`)), connectTimeoutMs);
     upstream.on("socket", (socket) => {
       track(socket);
@@ -183,6 +149,11 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       socket.setTimeout(idleTimeoutMs, () => upstream.destroy(new Error("no traffic for too long")));
     });
     upstream.on("response", (answerFromUpstream) => {
+      // The upstream proxy's own demand for credentials is no answer for the client, which has none to give.
+      if (route.kind === "upstream" && answerFromUpstream.statusCode === 407) {
+        answerFromUpstream.resume();
+        return answer(response, 502, `Hamster's egress proxy could not reach ${url.host}: the upstream proxy ${route.proxy.label} answered 407${explainStatus(407)}`);
+      }
       const forwarded: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(answerFromUpstream.headers)) if (!HOP_HEADERS.has(name) && value !== undefined) forwarded[name] = value;
       response.writeHead(answerFromUpstream.statusCode ?? 502, forwarded);
@@ -191,7 +162,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     upstream.on("error", (error) => {
       clearTimeout(timer);
       if (response.headersSent) response.destroy();
-      else answer(response, 502, `Hamster's egress proxy could not reach ${url.host}: ${error.message}`);
+      else answer(response, 502, `Hamster's egress proxy could not reach ${url.host}${route.kind === "upstream" ? ` through the upstream proxy ${route.proxy.label}` : ""}: ${error.message}`);
     });
     response.on("close", () => upstream.destroy());
     request.pipe(upstream);
@@ -262,14 +233,6 @@ function answer(response: ServerResponse, status: number, message: string): void
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 502: "Bad Gateway" };
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -37,7 +37,8 @@ export async function runSetupCommands(request: SetupRequest): Promise<EgressRep
   if (request.commands.length === 0) return { allowed: [], refused: [] };
   // Without a sandbox nothing would force a command through the proxy.
   const useProxy = settings.setupNetwork.mode === "proxy" && settings.sandbox.mode === "bubblewrap";
-  const proxy: EgressProxy | undefined = useProxy ? await startEgressProxy({ allowHosts: settings.setupNetwork.allowHosts }) : undefined;
+  const { allowHosts, upstream } = settings.setupNetwork;
+  const proxy: EgressProxy | undefined = useProxy ? await startEgressProxy({ allowHosts, ...(upstream ? { upstream } : {}) }) : undefined;
   const network: SandboxNetwork = settings.setupNetwork.mode === "none" ? "none" : useProxy ? "proxy" : "host";
   try {
     const sandbox = resolveSandboxPolicy(settings.sandbox, request.workdir, {

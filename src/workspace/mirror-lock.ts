@@ -1,3 +1,5 @@
+import { Mutex } from "async-mutex";
+
 /**
  * In-process coordination of the runs that share a mirror. Two kinds of hold:
  *
@@ -19,24 +21,24 @@ export interface KeyedLock {
 }
 
 export function createKeyedLock(): KeyedLock {
-  /** The promise that settles when the last holder (so far) of each key is done. */
-  const tails = new Map<string, Promise<void>>();
+  /** Each key's mutex (async-mutex queues its waiters in order), and how many hold or await it: the entry goes with the last. */
+  const locks = new Map<string, { readonly mutex: Mutex; users: number }>();
   return {
     async withLock<T>(key: string, task: () => Promise<T>): Promise<T> {
-      const previous = tails.get(key) ?? Promise.resolve();
-      let release: () => void = () => undefined;
-      const done = new Promise<void>((resolve) => (release = resolve));
-      const tail = previous.then(() => done);
-      tails.set(key, tail);
-      await previous;
+      let entry = locks.get(key);
+      if (entry === undefined) {
+        entry = { mutex: new Mutex(), users: 0 };
+        locks.set(key, entry);
+      }
+      entry.users += 1;
       try {
-        return await task();
+        return await entry.mutex.runExclusive(task);
       } finally {
-        release();
-        if (tails.get(key) === tail) tails.delete(key);
+        entry.users -= 1;
+        if (entry.users === 0) locks.delete(key);
       }
     },
-    isLocked: (key) => tails.has(key),
+    isLocked: (key) => locks.has(key),
   };
 }
 

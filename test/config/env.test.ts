@@ -70,6 +70,26 @@ describe("parseSettings", () => {
     );
   });
 
+  it("reads CIDR ranges in the allowlists", () => {
+    const { setupNetwork } = parseSettings({ HAMSTER_SETUP_ALLOW_HOSTS: "registry.npmjs.org,10.0.0.0/8,fd00::/8" });
+    expect(setupNetwork.allowHosts).toEqual([
+      { kind: "name", name: "registry.npmjs.org" },
+      { kind: "range", network: "10.0.0.0", prefix: 8 },
+      { kind: "range", network: "fd00::", prefix: 8 },
+    ]);
+    expect(() => parseSettings({ HAMSTER_AGENT_CLI_ALLOW_HOSTS: "0.0.0.0/0" })).toThrow(/HAMSTER_AGENT_CLI_ALLOW_HOSTS: "0\.0\.0\.0\/0" is too broad/);
+  });
+
+  it("chains both egress proxies to the app's own proxy, from HTTPS_PROXY, HTTP_PROXY and NO_PROXY", () => {
+    const { setupNetwork, agentCliNetwork } = parseSettings({ HTTPS_PROXY: "http://proxy.corp.example:3128", NO_PROXY: "npm.corp.example" });
+    expect(setupNetwork.upstream?.tunnel).toEqual({ host: "proxy.corp.example", port: 3128, label: "http://proxy.corp.example:3128" });
+    expect(agentCliNetwork.upstream).toBe(setupNetwork.upstream);
+    expect(parseSettings({ HTTPS_PROXY: "" }).setupNetwork).not.toHaveProperty("upstream");
+    expect(() => parseSettings({ HTTPS_PROXY: "https://proxy.corp.example", HAMSTER_SETUP_NETWORK: "open" })).toThrow(
+      /HAMSTER_SETUP_NETWORK[\s\S]*HTTPS_PROXY: https:\/\/ proxies are not supported/,
+    );
+  });
+
   it("names every bad host pattern and setup network", () => {
     expect(() => parseSettings({ HAMSTER_SETUP_NETWORK: "open", HAMSTER_SETUP_ALLOW_HOSTS: "ok.example,*.com,https://x.example" })).toThrow(
       /HAMSTER_SETUP_NETWORK[\s\S]*HAMSTER_SETUP_ALLOW_HOSTS: "\*\.com" is too broad[\s\S]*HAMSTER_SETUP_ALLOW_HOSTS: "https:\/\/x\.example" is not a host/,

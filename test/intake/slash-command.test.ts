@@ -82,7 +82,7 @@ describe("parseSlashCommand: commands without arguments", () => {
 });
 
 describe("parseSlashCommand: /deliver", () => {
-  it("parses parameters and instructions as parseDeliverCommand does", () => {
+  it("parses parameters and instructions (slash-command-deliver.test.ts has every case)", () => {
     expect(parseSlashCommand("/deliver branch=main target=develop agent=claude model=claude-sonnet-4-5 Add retries\nand tests")).toEqual(
       ok({
         kind: "deliver",

@@ -10,6 +10,8 @@ import { createAgentRegistry } from "../../src/agent/registry.js";
 import { AgentError, type AgentSession, type AgentSessionRequest } from "../../src/agent/provider.js";
 import { parseHostPattern, type HostPattern } from "../../src/sandbox/egress-allowlist.js";
 import { writeFakeCli } from "../agent/fixtures/fake-cli.js";
+import { parseUpstreamProxies, type UpstreamProxies } from "../../src/sandbox/upstream-proxy.js";
+import { startFakeUpstreamProxy } from "./fake-upstream-proxy.js";
 import { createLayout, requireBubblewrap, type Layout } from "./sandbox-fixture.js";
 import { anthropicLike } from "../security/fake-secrets.js";
 
@@ -146,6 +148,27 @@ describe("a command agent behind its egress proxy", () => {
     const output = await session.send("Go.", "implementing");
     expect(output).toContain("status=403");
     expect(output).not.toContain("model-api");
+  });
+
+  it("reaches its model API through the app's upstream proxy, which resolves the name", async () => {
+    const upstream = await startFakeUpstreamProxy(port);
+    try {
+      const parsed = parseUpstreamProxies({ HTTPS_PROXY: `http://127.0.0.1:${upstream.port}` }) as { ok: true; proxies: UpstreamProxies };
+      const session = await startClaude(
+        [
+          "curl -sS --max-time 5 --proxytunnel http://api.anthropic.com:443/v1/messages",
+          "echo",
+          "curl -sS --max-time 5 --proxytunnel -w ' status=%{http_code}\\n' http://other.example:443/x 2>&1; true",
+        ].join("\n"),
+        { mode: "proxy", upstream: parsed.proxies },
+      );
+      const output = await session.send("Go.", "implementing");
+      expect(output).toContain("model-api /v1/messages");
+      expect(output).toContain("CONNECT tunnel failed, response 403");
+      expect(upstream.received.map((r) => `${r.method} ${r.target}`)).toEqual(["CONNECT api.anthropic.com:443"]);
+    } finally {
+      await upstream.close();
+    }
   });
 
   it("closes its proxy when the run is cancelled", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyAddress } from "../../src/sandbox/classify-address.js";
+import { classifyAddress, normalizeIpAddress } from "../../src/sandbox/classify-address.js";
 
 describe("classifyAddress", () => {
   it.each([
@@ -43,5 +43,18 @@ describe("classifyAddress", () => {
     expect(classifyAddress("100.128.0.1")).toBe("public");
     expect(classifyAddress("169.253.255.255")).toBe("public");
     expect(classifyAddress("fbff::1")).toBe("public");
+  });
+});
+
+describe("normalizeIpAddress", () => {
+  it("gives one spelling per address, IPv4-mapped ones as IPv4, and undefined for what is not an address", () => {
+    expect(normalizeIpAddress("10.0.0.1")).toBe("10.0.0.1");
+    expect(normalizeIpAddress("0:0:0:0:0:0:0:1")).toBe("::1");
+    expect(normalizeIpAddress("FE80::1%eth0")).toBe("fe80::1");
+    expect(normalizeIpAddress("::ffff:127.0.0.1")).toBe("127.0.0.1");
+    expect(normalizeIpAddress("::ffff:a9fe:a9fe")).toBe("169.254.169.254");
+    expect(normalizeIpAddress("64:ff9b::10.0.0.1")).toBe("64:ff9b::a00:1");
+    expect(normalizeIpAddress("example.com")).toBeUndefined();
+    expect(normalizeIpAddress("10.0.0.1/8")).toBeUndefined();
   });
 });

@@ -1,18 +1,15 @@
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEgressProxy } from "../../src/sandbox/egress-proxy.js";
+import { allow } from "./egress-client.js";
 
 /*
  * DNS rebinding: a name that passes the address check on the first answer must not be
  * looked up again for the connection. The resolver is faked (each answer differs, as a
- * rebinding server's would), and every address counts as public so that the checked
- * answer can be this test's server on 127.0.0.1.
+ * rebinding server's would); the first answer is this test's server on 127.0.0.1, listed
+ * so that it passes, and the second an address that is not listed.
  */
-
-const dns = vi.hoisted(() => ({ lookup: vi.fn() }));
-vi.mock("node:dns/promises", () => ({ lookup: dns.lookup }));
-vi.mock("../../src/sandbox/classify-address.js", () => ({ classifyAddress: () => "public" }));
 
 let server: Server;
 let port: number;
@@ -27,8 +24,9 @@ afterAll(() => new Promise((resolve) => server.close(resolve)));
 
 it("connects to the addresses it checked, with no second lookup", async () => {
   const answers = [[{ address: "127.0.0.1", family: 4 }], [{ address: "127.0.0.2", family: 4 }]];
-  dns.lookup.mockImplementation(async () => answers.shift() ?? []);
-  const proxy = await startEgressProxy({ allowHosts: [{ kind: "name", name: "rebind.example" }], ports: [port], connectTimeoutMs: 2_000 });
+  let lookups = 0;
+  const lookup = async () => (lookups++, answers.shift() ?? []);
+  const proxy = await startEgressProxy({ allowHosts: allow("rebind.example", "127.0.0.1"), ports: [port], connectTimeoutMs: 2_000, lookup });
   try {
     const body = await new Promise<string>((resolve, reject) => {
       const req = request({ socketPath: proxy.socketPath, path: `http://rebind.example:${port}/`, timeout: 5_000 }, (res) => {
@@ -41,7 +39,7 @@ it("connects to the addresses it checked, with no second lookup", async () => {
       req.end();
     });
     expect(body).toBe("checked address");
-    expect(dns.lookup).toHaveBeenCalledTimes(1);
+    expect(lookups).toBe(1);
   } finally {
     await proxy.close();
   }

@@ -1,10 +1,10 @@
 import { statSync } from "node:fs";
-import { createServer, request, type Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseHostPattern, type HostPattern } from "../../src/sandbox/egress-allowlist.js";
 import { startEgressProxy, type EgressProxy } from "../../src/sandbox/egress-proxy.js";
+import { allow, get, tunnel } from "./egress-client.js";
 
 /* The egress proxy on its own: a real destination server on 127.0.0.1, reached through the proxy's Unix socket. */
 
@@ -25,51 +25,9 @@ afterEach(async () => {
   proxy = undefined;
 });
 
-function allow(...hosts: string[]): HostPattern[] {
-  return hosts.map((host) => {
-    const parsed = parseHostPattern(host);
-    if (!parsed.ok) throw new Error(parsed.problem);
-    return parsed.pattern;
-  });
-}
-
 async function start(hosts: string[], ports = [port]): Promise<EgressProxy> {
   proxy = await startEgressProxy({ allowHosts: allow(...hosts), ports, connectTimeoutMs: 2_000 });
   return proxy;
-}
-
-/** A plain proxied request: `GET <url>` sent to the proxy's socket. */
-function get(socketPath: string, url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method: "GET", path: url, headers, timeout: 5_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-/** CONNECT authority through the proxy; when it is granted, one HTTP request through the tunnel. */
-function tunnel(socketPath: string, authority: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method: "CONNECT", path: authority, timeout: 5_000 });
-    req.on("connect", (res, socket: Socket, head: Buffer) => {
-      // A refusal's body arrived with its head.
-      let body = head.toString("utf8");
-      socket.setEncoding("utf8");
-      socket.on("data", (chunk: string) => (body += chunk));
-      socket.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      socket.on("error", reject);
-      if (res.statusCode === 200) socket.write(`GET /tunnelled HTTP/1.1\r\nHost: ${authority}\r\nConnection: close\r\n\r\n`);
-    });
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", reject);
-    req.end();
-  });
 }
 
 describe("startEgressProxy", () => {
@@ -101,17 +59,18 @@ describe("startEgressProxy", () => {
     const plain = await get(socketPath, "http://metadata.google.internal/computeMetadata/v1/");
     expect(plain.status).toBe(403);
     expect(plain.body).toBe("Hamster's egress proxy refused metadata.google.internal: it is not in HAMSTER_SETUP_ALLOW_HOSTS; an admin of the Hamster server can add it there.\n");
-    expect(await tunnel(socketPath, "169.254.169.254:80")).toMatchObject({ status: 403 });
+    expect(await tunnel(socketPath, "169.254.169.254:80")).toEqual({ status: 403, body: "Hamster's egress proxy refused 169.254.169.254: it is not in HAMSTER_SETUP_ALLOW_HOSTS.\n" });
     expect(await tunnel(socketPath, "example.org:443")).toMatchObject({ status: 403 });
+    // The metadata endpoint's address is refused without the advice to list it.
     expect(proxy!.report().refused).toEqual([
-      { host: "metadata.google.internal", requests: 1, reason: "not in the allowlist" },
+      { host: "metadata.google.internal", requests: 1, reason: "not in the allowlist", allowEntry: "metadata.google.internal" },
       { host: "169.254.169.254", requests: 1, reason: "not in the allowlist" },
-      { host: "example.org", requests: 1, reason: "not in the allowlist" },
+      { host: "example.org", requests: 1, reason: "not in the allowlist", allowEntry: "example.org" },
     ]);
   });
 
-  it("refuses a listed NAME that resolves to loopback, by both kinds of request", async () => {
-    const { socketPath } = await start(["127.0.0.1", "localhost"]);
+  it("refuses a listed NAME that resolves to loopback, by both kinds of request, unless its address is listed", async () => {
+    const { socketPath } = await start(["localhost", "10.0.0.0/8"]);
     const plain = await get(socketPath, `http://localhost:${port}/`);
     expect(plain.status).toBe(403);
     expect(plain.body).toMatch(/refused localhost: it resolves to (127\.0\.0\.1|::1), a loopback address/);

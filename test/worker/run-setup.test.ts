@@ -6,6 +6,9 @@ import { buildCommandEnv } from "../../src/agent/tools/bash.js";
 import { parseSettings } from "../../src/config/env.js";
 import { RunFailure } from "../../src/worker/run-failure.js";
 import { runSetupCommands } from "../../src/worker/run-setup.js";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { startFakeUpstreamProxy } from "../sandbox/fake-upstream-proxy.js";
 import { createLayout, requireBubblewrap, type Layout } from "../sandbox/sandbox-fixture.js";
 
 /* Setup commands in a real sandbox, with the network each HAMSTER_SETUP_NETWORK gives them. No request leaves the machine: the hosts asked for are refused or unreachable. */
@@ -50,7 +53,31 @@ describe("runSetupCommands", () => {
 
   it("reports what the proxy allowed and refused when setup succeeds", async () => {
     const report = await setup(["curl -sS --max-time 5 http://blocked.example/ >/dev/null; true"]);
-    expect(report).toEqual({ allowed: [], refused: [{ host: "blocked.example", requests: 1, reason: "not in the allowlist" }] });
+    expect(report).toEqual({ allowed: [], refused: [{ host: "blocked.example", requests: 1, reason: "not in the allowlist", allowEntry: "blocked.example" }] });
+  });
+
+  it("chains the egress proxy to the app's HTTP_PROXY and HTTPS_PROXY, which get the allowed names to resolve", async () => {
+    const destination = createServer((req, res) => res.end(`destination ${req.url}`));
+    await new Promise<void>((resolve) => destination.listen(0, "127.0.0.1", resolve));
+    const upstream = await startFakeUpstreamProxy((destination.address() as AddressInfo).port);
+    try {
+      const proxyUrl = `http://127.0.0.1:${upstream.port}`;
+      const report = await setup(
+        [
+          "curl -sS --max-time 5 http://registry.corp.test/plain > plain.txt",
+          "curl -sS --max-time 5 --proxytunnel http://registry.corp.test:443/tunnel > tunnel.txt",
+          "curl -sS --max-time 5 http://other.corp.test/ >/dev/null; true",
+        ],
+        { HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl, HAMSTER_SETUP_ALLOW_HOSTS: "registry.corp.test" },
+      );
+      expect(readFileSync(join(layout.workdir, "plain.txt"), "utf8")).toBe("upstream GET http://registry.corp.test/plain");
+      expect(readFileSync(join(layout.workdir, "tunnel.txt"), "utf8")).toBe("destination /tunnel");
+      expect(upstream.received.map((r) => `${r.method} ${r.target}`)).toEqual(["GET http://registry.corp.test/plain", "CONNECT registry.corp.test:443"]);
+      expect(report.refused).toEqual([{ host: "other.corp.test", requests: 1, reason: "not in the allowlist", allowEntry: "other.corp.test" }]);
+    } finally {
+      await upstream.close();
+      await new Promise((resolve) => destination.close(resolve));
+    }
   });
 
   it("gives no network with HAMSTER_SETUP_NETWORK=none, and no proxy to blame", async () => {

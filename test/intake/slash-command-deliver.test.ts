@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { parseDeliverCommand, renderDeliverUsage } from "../../src/intake/deliver-command.js";
+import { parseSlashCommand, renderCommandHelp, type SlashCommandOptions } from "../../src/intake/slash-command.js";
 
-const ok = (params: Record<string, string>, instructions = "") => ({ kind: "ok", command: { params, instructions } });
-const invalid = (...errors: string[]) => ({ kind: "invalid", errors });
+/* The grammar of /deliver, case by case, when only /deliver is looked for (slash-command.test.ts covers every command). */
 
-describe("parseDeliverCommand: finding the command", () => {
+const parseDeliverCommand = (body: string, options: SlashCommandOptions = {}) => parseSlashCommand(body, { ...options, commands: ["deliver"] });
+const ok = (params: Record<string, string>, instructions = "") => ({ kind: "ok", command: { kind: "deliver", params, instructions } });
+const invalid = (...errors: string[]) => ({ kind: "invalid", command: "deliver", errors });
+
+describe("parseSlashCommand /deliver: finding the command", () => {
   it("parses a plain /deliver", () => {
     expect(parseDeliverCommand("/deliver")).toEqual(ok({}));
     expect(parseDeliverCommand("/deliver   \n")).toEqual(ok({}));
@@ -66,7 +69,7 @@ describe("parseDeliverCommand: finding the command", () => {
   });
 });
 
-describe("parseDeliverCommand: parameters and instructions", () => {
+describe("parseSlashCommand /deliver: parameters and instructions", () => {
   it("parses parameters followed by instructions", () => {
     expect(parseDeliverCommand("/deliver branch=main target=develop Some extra instructions")).toEqual(
       ok({ branch: "main", target: "develop" }, "Some extra instructions"),
@@ -131,7 +134,7 @@ describe("parseDeliverCommand: parameters and instructions", () => {
   });
 });
 
-describe("parseDeliverCommand: errors", () => {
+describe("parseSlashCommand /deliver: errors", () => {
   it("reports an unknown key with the known ones", () => {
     expect(parseDeliverCommand("/deliver brnach=main")).toEqual(
       invalid('unknown parameter "brnach"; the parameters are branch, target, agent, model'),
@@ -227,19 +230,12 @@ describe("parseDeliverCommand: errors", () => {
   });
 });
 
-describe("renderDeliverUsage", () => {
+describe("renderCommandHelp(\"deliver\")", () => {
   it("documents the syntax, every parameter and two examples", () => {
-    const usage = renderDeliverUsage();
+    const usage = renderCommandHelp("deliver");
     expect(usage).toContain("`/deliver [key=value ...] [instructions]`");
     for (const key of ["branch", "target", "agent", "model"]) expect(usage).toContain(`| \`${key}\` |`);
     expect(usage).toContain("\n/deliver\n");
     expect(usage).toContain("\n/deliver branch=main target=develop agent=claude Add retries to the HTTP client\n");
-  });
-
-  it("has examples that parse", () => {
-    const examples = renderDeliverUsage()
-      .split("\n")
-      .filter((line) => line.startsWith("/deliver"));
-    expect(examples.map((line) => parseDeliverCommand(line).kind)).toEqual(["ok", "ok"]);
   });
 });
