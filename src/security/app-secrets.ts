@@ -16,6 +16,22 @@ export const SECRET_VARIABLES = [
   "GITHUB_CLIENT_SECRET",
 ] as const;
 
+/** Proxy URLs that may carry `user:password@`. */
+const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] as const;
+
+function readProxyPassword(value: string | undefined): string[] {
+  if (!value) return [];
+  try {
+    const password = new URL(value).password;
+    if (password === "") return [];
+    const decoded = decodeURIComponent(password);
+    return decoded === password ? [password] : [password, decoded];
+  } catch {
+    // Not a URL, or not valid percent-encoding: the settings check reports it.
+    return [];
+  }
+}
+
 /**
  * The app's secrets as the environment gives them, and the forms the app turns them into:
  * the private key as Probot reads it (base64-decoded, `\n` unescaped, or from
@@ -43,6 +59,9 @@ export function collectAppSecrets(env: NodeJS.ProcessEnv, cwd: string = process.
       // Probot reports a missing key file itself.
     }
   }
+
+  // An upstream proxy's password (the egress proxy chains to it) as written and as sent.
+  for (const name of PROXY_VARIABLES) secrets.push(...readProxyPassword(env[name]));
 
   for (const entry of (env["HAMSTER_VAULT_KEY"] ?? "").split(",")) {
     const key = entry.trim().replace(/^[0-9]+:/, "");

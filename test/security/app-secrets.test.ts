@@ -35,6 +35,11 @@ describe("collectAppSecrets", () => {
     }
   });
 
+  it("collects an upstream proxy's password, as written and decoded, and nothing else of its URL", () => {
+    const secrets = collectAppSecrets({ HTTPS_PROXY: "http://corp:p%40ss-w0rd@proxy.internal:3128", http_proxy: "http://proxy.internal:3128", HTTP_PROXY: "not a url" });
+    expect(secrets).toEqual(["p%40ss-w0rd", "p@ss-w0rd"]);
+  });
+
   it("decodes a base64 PRIVATE_KEY and survives an unreadable key file", () => {
     const { pkcs8 } = privateKeys();
     const encoded = Buffer.from(pkcs8).toString("base64");
