@@ -302,7 +302,7 @@ async function startCommandSession(
 
   const progress = (message: string): void => {
     try {
-      request.onProgress?.({ message, turn: turns, usage: ZERO_USAGE });
+      request.onProgress?.({ message, turn: turns, usage: null });
     } catch {
       // A broken status display must not end the agent's work.
     }
@@ -394,8 +394,8 @@ async function startCommandSession(
   return {
     send,
     // The CLIs do not report token usage or cost in their plain output, so only turns
-    // (one per send, i.e. per CLI run) are counted; usage and cost stay zero.
-    totals: (): AgentTotals => ({ turns, usage: ZERO_USAGE, costUsd: 0 }),
+    // (one per send, i.e. per CLI run) are counted; usage and cost are unknown, not zero.
+    totals: (): AgentTotals => ({ turns, usage: null, costUsd: null }),
     close: () => {
       closed ??= (async () => {
         closing.abort();

@@ -12,7 +12,7 @@ import {
   resolveAgentAllowlist,
   type CommandAgentSpec,
 } from "../../src/agent/command-agent.js";
-import { AgentError, ZERO_USAGE, type AgentProgress, type AgentSession, type AgentSessionRequest } from "../../src/agent/provider.js";
+import { AgentError, type AgentProgress, type AgentSession, type AgentSessionRequest } from "../../src/agent/provider.js";
 import { isHostAllowed } from "../../src/sandbox/egress-allowlist.js";
 import type { Task } from "../../src/task/task.js";
 import { runTestGit } from "../helpers/git.js";
@@ -150,8 +150,9 @@ describe("command agent session", () => {
     expect(seen).toContain("`npm test`");
     expect(seen).toContain("Do not commit, push");
 
-    expect(progress).toEqual([{ message: "turn 1: claude-code — implementing", turn: 1, usage: ZERO_USAGE }]);
-    expect(session.totals()).toEqual({ turns: 1, usage: ZERO_USAGE, costUsd: 0 });
+    expect(progress).toEqual([{ message: "turn 1: claude-code — implementing", turn: 1, usage: null }]);
+    // Nothing says what it used: unknown, not zero.
+    expect(session.totals()).toEqual({ turns: 1, usage: null, costUsd: null });
   });
 
   it("passes only the spec's variables from the app's environment, and a HOME of its own", async () => {
@@ -235,7 +236,7 @@ exit 3`,
     expect(error.message).not.toContain(API_KEY);
     expect(error.message).not.toContain("noise line 0,");
     expect(error.message.length).toBeLessThan(2_500);
-    expect(session.totals()).toEqual({ turns: 1, usage: ZERO_USAGE, costUsd: 0 });
+    expect(session.totals()).toEqual({ turns: 1, usage: null, costUsd: null });
   });
 
   it("redacts the key from what it returns", async () => {
