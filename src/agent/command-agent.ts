@@ -396,6 +396,8 @@ async function startCommandSession(
     // The CLIs do not report token usage or cost in their plain output, so only turns
     // (one per send, i.e. per CLI run) are counted; usage and cost are unknown, not zero.
     totals: (): AgentTotals => ({ turns, usage: null, costUsd: null }),
+    // Nor do they say which commands they ran.
+    commandsRun: () => null,
     close: () => {
       closed ??= (async () => {
         closing.abort();

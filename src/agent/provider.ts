@@ -77,6 +77,12 @@ export interface AgentSession {
   send(prompt: string, phase: AgentPhase): Promise<string>;
   /** Turns, tokens and cost so far (also after a failure). */
   totals(): AgentTotals;
+  /**
+   * The shell commands the agent itself ran so far, as far as the provider can see them;
+   * null when it cannot (a CLI that does not report its tool calls). Tells evidence the
+   * agent produced from evidence that only the app's own test run produced.
+   */
+  commandsRun(): readonly string[] | null;
   /** Releases what the session holds (temp dirs, processes). Idempotent. */
   close(): Promise<void>;
 }

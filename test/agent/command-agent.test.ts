@@ -153,6 +153,7 @@ describe("command agent session", () => {
     expect(progress).toEqual([{ message: "turn 1: claude-code — implementing", turn: 1, usage: null }]);
     // Nothing says what it used: unknown, not zero.
     expect(session.totals()).toEqual({ turns: 1, usage: null, costUsd: null });
+    expect(session.commandsRun()).toBeNull();
   });
 
   it("passes only the spec's variables from the app's environment, and a HOME of its own", async () => {
