@@ -351,10 +351,12 @@ async function startCommandSession(
   // Known only while every run of the CLI said what it used; null from the first that did not.
   let usage: TokenUsage | null = spec.output === undefined ? null : ZERO_USAGE;
   let commands: string[] | null = spec.output === undefined ? null : [];
+  // The live status shows no usage until the CLI first reported some: 0 would read as free.
+  let usageReported = false;
 
   const progress = (message: string): void => {
     try {
-      request.onProgress?.({ message, turn: turns, usage });
+      request.onProgress?.({ message, turn: turns, usage: usageReported ? usage : null });
     } catch {
       // A broken status display must not end the agent's work.
     }
@@ -369,6 +371,7 @@ async function startCommandSession(
     }
     if (report.result !== undefined) conversation.resume = true;
     usage = usage === null || report.result?.usage === undefined ? null : addUsage(usage, report.result.usage);
+    usageReported ||= usage !== null;
     commands = commands === null ? null : [...commands, ...report.commands];
   };
 

@@ -13,7 +13,7 @@ import {
   type CommandAgentSpec,
 } from "../../src/agent/command-agent.js";
 import { computeCostUsd } from "../../src/agent/prices.js";
-import { AgentError, ZERO_USAGE, type AgentProgress, type AgentSession, type AgentSessionRequest } from "../../src/agent/provider.js";
+import { AgentError, type AgentProgress, type AgentSession, type AgentSessionRequest } from "../../src/agent/provider.js";
 import { isHostAllowed } from "../../src/sandbox/egress-allowlist.js";
 import type { Task } from "../../src/task/task.js";
 import { runTestGit } from "../helpers/git.js";
@@ -146,7 +146,7 @@ describe("command agent session", () => {
     expect(seen).toContain("`npm test`");
     expect(seen).toContain("Do not commit, push");
 
-    expect(progress).toEqual([{ message: "turn 1: claude-code — implementing", turn: 1, usage: ZERO_USAGE }]);
+    expect(progress).toEqual([{ message: "turn 1: claude-code — implementing", turn: 1, usage: null }]);
     // Plain text, not Claude Code's event stream: nothing says what it used or ran.
     expect(session.totals()).toEqual({ turns: 1, usage: null, costUsd: null });
     expect(session.commandsRun()).toBeNull();
@@ -455,6 +455,8 @@ describe("Claude Code's event stream and conversation", () => {
       `turn 2: claude-code — Write — ${workdir}/greet.sh`,
       "turn 2: claude-code — Bash — npm test 2>&1 | tail -5",
     ]);
+    // Nothing before the CLI first said what it used (not "0 tokens, $0.0000"), then the sum so far.
+    expect(progress[0]!.usage).toBeNull();
     expect(progress[1]!.usage).toEqual({ inputTokens: 100, outputTokens: 20, cacheReadTokens: 10, cacheWriteTokens: 50 });
   });
 
