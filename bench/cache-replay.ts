@@ -74,6 +74,7 @@ async function replay(turns: number, promptCaching: boolean): Promise<CacheFigur
       await session.send(buildImplementPrompt(plan), "implementing");
       await session.send(buildReportPrompt({ criteria: TASK.acceptanceCriteria, testRun: { command: "sh run-tests.sh", passed: true } }), "delivering");
       const { usage } = session.totals();
+      if (usage === null) throw new Error("The built-in agent reports its usage; this one did not.");
       const totalInputTokens = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
       return {
         requests: server.requests.length,

@@ -128,6 +128,8 @@ class ClaudeSession implements AgentSession {
   /** Aborted by close(), so a command still running is killed. */
   private readonly closing = new AbortController();
   private usage: TokenUsage = ZERO_USAGE;
+  /** The bash commands the model ran, in order. */
+  private readonly commands: string[] = [];
   private turns = 0;
   private busy = false;
   private closed: Promise<void> | undefined;
@@ -167,6 +169,10 @@ class ClaudeSession implements AgentSession {
 
   totals(): AgentTotals {
     return { turns: this.turns, usage: this.usage, costUsd: computeCostUsd(this.request.model, this.usage) };
+  }
+
+  commandsRun(): readonly string[] {
+    return [...this.commands];
   }
 
   close(): Promise<void> {
@@ -291,7 +297,9 @@ class ClaudeSession implements AgentSession {
       switch (toolUse.name) {
         case TEXT_EDITOR_TOOL_NAME:
           return await executeTextEditor(toolUse.input, { workdir: this.request.workdir, maxOutputChars });
-        case BASH_TOOL_NAME:
+        case BASH_TOOL_NAME: {
+          const command = findBashCommand(toolUse.input);
+          if (command !== undefined) this.commands.push(command);
           return await executeBash(toolUse.input, {
             workdir: this.request.workdir,
             timeoutMs: this.options.commandTimeoutMs,
@@ -300,6 +308,7 @@ class ClaudeSession implements AgentSession {
             env: this.env,
             sandbox: this.sandbox,
           });
+        }
         default:
           return toolError(`Unknown tool ${JSON.stringify(toolUse.name)}. The available tools are ${TEXT_EDITOR_TOOL_NAME} and ${BASH_TOOL_NAME}.`);
       }
@@ -425,6 +434,12 @@ function usageOf(response: Message): TokenUsage {
     cacheReadTokens: u.cache_read_input_tokens ?? 0,
     cacheWriteTokens: u.cache_creation_input_tokens ?? 0,
   };
+}
+
+/** The command of a bash tool call, when it has one (a restart has none). */
+function findBashCommand(input: unknown): string | undefined {
+  const command = typeof input === "object" && input !== null ? (input as Record<string, unknown>)["command"] : undefined;
+  return typeof command === "string" ? command : undefined;
 }
 
 /** The text of the message that ended the turn (possibly empty: the phase's parser decides what that means). */

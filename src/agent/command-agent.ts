@@ -1,7 +1,10 @@
+import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
 import { access, appendFile, lstat, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createClaudeStreamReader, type ClaudeStreamReport } from "./claude-stream.js";
+import { addUsage, computeCostUsd } from "./prices.js";
 import { MAX_BRIEF_CHARS, MAX_INSTRUCTIONS_CHARS, buildTaskPrompt, fence } from "./prompt.js";
 import {
   AgentError,
@@ -12,6 +15,7 @@ import {
   type AgentSession,
   type AgentSessionRequest,
   type AgentTotals,
+  type TokenUsage,
 } from "./provider.js";
 import { parseHostPattern, type HostPattern } from "../sandbox/egress-allowlist.js";
 import { startEgressProxy, type EgressProxy } from "../sandbox/egress-proxy.js";
@@ -19,7 +23,7 @@ import type { UpstreamProxies } from "../sandbox/upstream-proxy.js";
 import { renderRefusedHosts, type RefusalContext } from "../sandbox/render-refused-hosts.js";
 import { resolveSandboxPolicy, type SandboxOption, type SandboxPolicy } from "../sandbox/sandbox.js";
 import { buildCommandEnv } from "./tools/bash.js";
-import { runProcess } from "./tools/run-process.js";
+import { runProcess, type ProcessResult } from "./tools/run-process.js";
 
 /**
  * Providers that run an installed agent CLI (Claude Code, Codex, Aider) in the checkout.
@@ -47,8 +51,13 @@ export interface CommandAgentSpec {
   readonly name: string;
   /** The command looked up on PATH: "claude", "codex", "aider". */
   readonly executable: string;
-  /** argv after the executable. `model` is undefined when the run's model is not one this CLI takes. */
-  buildArgs(prompt: string, model: string | undefined): string[];
+  /** argv after the executable, for one send. */
+  buildArgs(call: CommandAgentCall): string[];
+  /**
+   * How its stdout reads. Absent: the final message, as plain text. "claude-stream-json":
+   * Claude Code's event stream, which also says the tokens used and the commands run.
+   */
+  readonly output?: "claude-stream-json";
   /** Variables the CLI needs from the app's environment (its own API key); nothing else is passed. */
   readonly passEnv: readonly string[];
   readonly description: string;
@@ -68,16 +77,37 @@ export interface CommandAgentSpec {
   readonly fixedEnv?: Readonly<Record<string, string>>;
 }
 
+/** One send, as a spec turns it into argv. */
+export interface CommandAgentCall {
+  /** The instruction. Never where an option could be read from it: after `--`, or as an option's value. */
+  readonly prompt: string;
+  /** Undefined when the run's model is not one this CLI takes. */
+  readonly model: string | undefined;
+  /**
+   * The session's conversation: its id (a UUID), and whether an earlier send started it.
+   * A CLI that can continue a conversation by id uses it; the others start afresh each send.
+   */
+  readonly conversation: { readonly id: string; readonly resume: boolean };
+}
+
 /**
  * The CLIs Hamster knows how to drive. Flags are the documented ones for one
  * non-interactive run, and no more permission than editing the checkout needs:
- * - Claude Code: `-p` prints the final answer and exits. In print mode a tool that needs
- *   approval is refused, so `--permission-mode acceptEdits` lets it edit files; shell
- *   commands stay refused (no `--dangerously-skip-permissions`), so it cannot run tests.
+ * - Claude Code: `-p` runs one instruction and exits. In print mode a tool call that needs
+ *   approval is refused, so the permissions are given up front: `--permission-mode
+ *   acceptEdits` accepts edits inside the checkout and `--allowedTools Bash` lets it run
+ *   shell commands, so it can run the tests itself; the sandbox, not Claude Code's
+ *   prompts, is what confines those. Not `bypassPermissions`: that would also allow web
+ *   fetches and MCP tools, and Claude Code refuses it when run as root. The first send
+ *   starts the conversation with `--session-id`, later ones `--resume` it, so plan,
+ *   implementation, fixes and report are one conversation (its transcript lives in the
+ *   session's HOME). `--output-format stream-json` (which needs `--verbose` in print mode)
+ *   prints events: the final answer, the tokens used, and the commands run.
  * - Codex: `exec` is its non-interactive mode and prints only the final message on
  *   stdout. Its default sandbox is read-only; `--sandbox workspace-write` allows writes
- *   inside the checkout and nothing else (`--full-auto` is deprecated upstream).
- * - Aider: `--message` does one request and exits; `--yes-always` answers its
+ *   inside the checkout and nothing else (`--full-auto` is deprecated upstream). Each send
+ *   is a new `codex exec`: continuing its conversation needs the id it generates itself.
+ * - Aider: `--message` does one request and exits, a new chat each send; `--yes-always` answers its
  *   confirmations (adding files). Hamster commits, so `--no-auto-commits` and
  *   `--no-dirty-commits` (otherwise it commits a dirty tree before editing, which is the
  *   state of every send after the first); `--no-gitignore` keeps it from editing
@@ -88,8 +118,22 @@ export const COMMAND_AGENTS: readonly CommandAgentSpec[] = [
   {
     name: "claude-code",
     executable: "claude",
-    description: "Claude Code (`claude -p`), with edits allowed and shell commands refused",
-    buildArgs: (prompt, model) => ["-p", prompt, "--permission-mode", "acceptEdits", ...modelArgs(model)],
+    description: "Claude Code (`claude -p`), editing and running commands in the checkout, one conversation per run",
+    buildArgs: ({ prompt, model, conversation }) => [
+      "-p",
+      "--output-format",
+      "stream-json",
+      "--verbose",
+      "--permission-mode",
+      "acceptEdits",
+      "--allowedTools",
+      "Bash",
+      ...(conversation.resume ? ["--resume", conversation.id] : ["--session-id", conversation.id]),
+      ...modelArgs(model),
+      "--",
+      prompt,
+    ],
+    output: "claude-stream-json",
     passEnv: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"],
     allowHosts: ["api.anthropic.com"],
     baseUrlEnv: ["ANTHROPIC_BASE_URL"],
@@ -100,7 +144,7 @@ export const COMMAND_AGENTS: readonly CommandAgentSpec[] = [
     name: "codex",
     executable: "codex",
     description: "OpenAI Codex CLI (`codex exec`), sandboxed to writing in the checkout",
-    buildArgs: (prompt, model) => ["exec", "--sandbox", "workspace-write", ...modelArgs(model), prompt],
+    buildArgs: ({ prompt, model }) => ["exec", "--sandbox", "workspace-write", ...modelArgs(model), prompt],
     passEnv: ["OPENAI_API_KEY", "CODEX_API_KEY", "OPENAI_BASE_URL"],
     allowHosts: ["api.openai.com"],
     baseUrlEnv: ["OPENAI_BASE_URL"],
@@ -111,7 +155,7 @@ export const COMMAND_AGENTS: readonly CommandAgentSpec[] = [
     name: "aider",
     executable: "aider",
     description: "Aider (`aider --message`), without its own commits",
-    buildArgs: (prompt, model) => [
+    buildArgs: ({ prompt, model }) => [
       "--yes-always",
       "--no-auto-commits",
       "--no-dirty-commits",
@@ -302,13 +346,36 @@ async function startCommandSession(
   let excluded = false;
   let running = false;
   let closed: Promise<void> | undefined;
+  // One conversation per session, for a CLI that can continue one: started by the first
+  // send that got through, resumed by the next. A run resumed after a restart gets a new
+  // session (the HOME holding the old transcript went with the old one): it starts afresh
+  // from the task file and the work on the branch.
+  const conversation = { id: randomUUID(), resume: false };
+  // Known only while every run of the CLI said what it used; null from the first that did not.
+  let usage: TokenUsage | null = spec.output === undefined ? null : ZERO_USAGE;
+  let commands: string[] | null = spec.output === undefined ? null : [];
+  // The live status shows no usage until the CLI first reported some: 0 would read as free.
+  let usageReported = false;
 
   const progress = (message: string): void => {
     try {
-      request.onProgress?.({ message, turn: turns, usage: ZERO_USAGE });
+      request.onProgress?.({ message, turn: turns, usage: usageReported ? usage : null });
     } catch {
       // A broken status display must not end the agent's work.
     }
+  };
+
+  /** What the CLI's events said about its run (undefined: it printed none): usage and commands are counted here. */
+  const account = (report: ClaudeStreamReport | undefined): void => {
+    if (report === undefined) {
+      usage = null;
+      commands = null;
+      return;
+    }
+    if (report.result !== undefined) conversation.resume = true;
+    usage = usage === null || report.result?.usage === undefined ? null : addUsage(usage, report.result.usage);
+    usageReported ||= usage !== null;
+    commands = commands === null ? null : [...commands, ...report.commands];
   };
 
   const send = async (prompt: string, phase: AgentPhase): Promise<string> => {
@@ -337,11 +404,12 @@ async function startCommandSession(
       turns += 1;
       progress(`turn ${turns}: ${spec.name} — ${phase}`);
       const byWallClock = remainingMs < options.commandTimeoutMs;
+      const reader = spec.output === undefined ? undefined : createClaudeStreamReader((call) => progress(`turn ${turns}: ${spec.name} — ${call}`));
       // The CLI runs the way the bash tool runs a command: its own process group, stdin
       // closed, killed on timeout and on abort, output capped head+tail.
       const outcome = await runProcess({
         file: options.executablePath,
-        args: spec.buildArgs(`Read the task in ${TASK_FILE_NAME}, then: ${prompt}`, model),
+        args: spec.buildArgs({ prompt: `Read the task in ${TASK_FILE_NAME}, then: ${prompt}`, model, conversation: { ...conversation } }),
         cwd: request.workdir,
         env,
         timeoutMs: byWallClock ? remainingMs : options.commandTimeoutMs,
@@ -349,24 +417,17 @@ async function startCommandSession(
         maxOutputChars: options.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS,
         stderrTailChars: STDERR_TAIL_CHARS,
         sandbox,
+        onStdout: reader === undefined ? undefined : (text) => reader.push(text),
       });
+      // No events at all: a CLI that printed plain text (another version, a wrapper), read as such.
+      const finished = reader?.finish();
+      const events = finished !== undefined && finished.events > 0 ? finished : undefined;
+      if (outcome.ending !== "spawn_error") account(events);
 
       switch (outcome.ending) {
-        case "exited": {
-          if (outcome.exitCode === 0) {
-            const text = redact(outcome.output).trim();
-            return text === "" ? NO_SUMMARY : text;
-          }
-          const status = outcome.exitCode !== null ? `exited with code ${outcome.exitCode}` : `was killed by signal ${outcome.exitSignal ?? "unknown"}`;
-          const tail = redact(outcome.stderrTail).trim();
+        case "exited":
           // A refused host is often why a CLI failed; said before its own words about it.
-          const refusals = proxy === undefined ? "" : renderRefusedHosts(proxy.report(), AGENT_CLI_REFUSALS);
-          throw new AgentError(
-            `The ${spec.name} agent (\`${spec.executable}\`) ${status}.${refusals}${tail === "" ? " It printed nothing on stderr." : `\nThe end of its error output:\n${tail}`}`,
-            "bad_response",
-            ZERO_USAGE,
-          );
-        }
+          return readExited(spec, outcome, events, redact, () => (proxy === undefined ? "" : renderRefusedHosts(proxy.report(), AGENT_CLI_REFUSALS)));
         case "timeout":
           if (byWallClock) throw wallClockError(spec, wallClockMs ?? 0);
           throw new AgentError(
@@ -396,9 +457,11 @@ async function startCommandSession(
 
   return {
     send,
-    // The CLIs do not report token usage or cost in their plain output, so only turns
-    // (one per send, i.e. per CLI run) are counted; usage and cost stay zero.
-    totals: (): AgentTotals => ({ turns, usage: ZERO_USAGE, costUsd: 0 }),
+    // Turns are runs of the CLI (one per send). Tokens only where the CLI says them (Claude
+    // Code's result event, per run, summed here), priced with the built-in agent's table;
+    // otherwise null, shown as "not reported" rather than as zero.
+    totals: (): AgentTotals => ({ turns, usage, costUsd: usage === null ? null : computeCostUsd(model ?? request.model, usage) }),
+    commandsRun: () => (commands === null ? null : [...commands]),
     close: () => {
       closed ??= (async () => {
         closing.abort();
@@ -439,6 +502,36 @@ async function prepareNetwork(
     ...(network.upstream ? { upstream: network.upstream } : {}),
   });
   return { proxy, sandbox: { ...base, network: "proxy", egressProxySocket: proxy.socketPath } };
+}
+
+/**
+ * What a CLI that exited said: its final message (its result event's, or its plain stdout),
+ * or, when it failed, an AgentError with its exit status, its own account of the error and
+ * the end of its stderr.
+ */
+function readExited(
+  spec: CommandAgentSpec,
+  outcome: ProcessResult,
+  events: ClaudeStreamReport | undefined,
+  redact: (text: string) => string,
+  renderRefusals: () => string,
+): string {
+  const result = events?.result;
+  // An error result is a failure even when the CLI exits with 0.
+  if (outcome.exitCode === 0 && result?.isError !== true) {
+    const text = redact(events === undefined ? outcome.output : (result?.text ?? "")).trim();
+    return text === "" ? NO_SUMMARY : text;
+  }
+  const status =
+    outcome.exitCode === 0
+      ? `stopped with an error (${result?.subtype ?? "unknown"})`
+      : outcome.exitCode !== null
+        ? `exited with code ${outcome.exitCode}`
+        : `was killed by signal ${outcome.exitSignal ?? "unknown"}`;
+  const own = result !== undefined && result.text.trim() !== "" ? ` It said: ${redact(result.text.trim()).slice(0, STDERR_TAIL_CHARS)}` : "";
+  const tail = redact(outcome.stderrTail).trim();
+  const stderr = tail !== "" ? `\nThe end of its error output:\n${tail}` : own === "" ? " It printed nothing on stderr." : "";
+  throw new AgentError(`The ${spec.name} agent (\`${spec.executable}\`) ${status}.${renderRefusals()}${own}${stderr}`, "bad_response", ZERO_USAGE);
 }
 
 function wallClockError(spec: CommandAgentSpec, wallClockMs: number): AgentError {

@@ -40,7 +40,8 @@ export interface AgentProgress {
   /** A short line for the live status (e.g. "turn 3: bash — npm test"). */
   readonly message: string;
   readonly turn: number;
-  readonly usage: TokenUsage;
+  /** Tokens so far; null when the agent does not report them. */
+  readonly usage: TokenUsage | null;
 }
 
 export interface AgentSessionRequest {
@@ -61,8 +62,10 @@ export interface AgentSessionRequest {
 
 export interface AgentTotals {
   readonly turns: number;
-  readonly usage: TokenUsage;
-  readonly costUsd: number;
+  /** null: the agent did not report its token usage (some command-line agents), which is not zero. */
+  readonly usage: TokenUsage | null;
+  /** null when usage is. */
+  readonly costUsd: number | null;
 }
 
 /**
@@ -74,6 +77,12 @@ export interface AgentSession {
   send(prompt: string, phase: AgentPhase): Promise<string>;
   /** Turns, tokens and cost so far (also after a failure). */
   totals(): AgentTotals;
+  /**
+   * The shell commands the agent itself ran so far, as far as the provider can see them;
+   * null when it cannot (a CLI that does not report its tool calls). Tells evidence the
+   * agent produced from evidence that only the app's own test run produced.
+   */
+  commandsRun(): readonly string[] | null;
   /** Releases what the session holds (temp dirs, processes). Idempotent. */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
 import { renderCheckConclusion } from "../reporter/render-check-run.js";
-import { formatCost, formatCount, formatDuration } from "../reporter/format.js";
+import { formatCost, formatCount, formatDuration, NOT_REPORTED } from "../reporter/format.js";
 import { buildStageTimeline, renderStageName } from "../reporter/stage-timeline.js";
 import type { RunStore } from "../store/run-store.js";
 import type { RunHost } from "../worker/run-host.js";
@@ -76,7 +76,8 @@ export function createConsoleHost(deps: { runs: RunStore; runId: number; out: Wr
         for (const line of run.summary.split("\n")) print(`  ${line}`);
       }
       const u = run.usage;
-      print(`Tokens: ${formatCount(u.inputTokens)} input, ${formatCount(u.cacheReadTokens)} cache read, ${formatCount(u.cacheWriteTokens)} cache write, ${formatCount(u.outputTokens)} output · ${run.turns} turns · cost ${formatCost(run.costUsd)}`);
+      const tokens = u === null ? NOT_REPORTED : `${formatCount(u.inputTokens)} input, ${formatCount(u.cacheReadTokens)} cache read, ${formatCount(u.cacheWriteTokens)} cache write, ${formatCount(u.outputTokens)} output`;
+      print(`Tokens: ${tokens} · ${run.turns} turns · cost ${formatCost(run.costUsd)}`);
       if (run.state === "succeeded" && run.workBranch) print(`The result is on the local branch ${run.workBranch}.`);
     },
   };

@@ -8,7 +8,12 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, "0")}m`;
 }
 
-export function formatCost(usd: number): string {
+/** Said of usage and cost an agent did not report: unknown, which is not zero. */
+export const NOT_REPORTED = "not reported";
+
+/** "$0.0123", "$4.20"; an unknown cost is "not reported", never "$0.0000". */
+export function formatCost(usd: number | null): string {
+  if (usd === null) return NOT_REPORTED;
   return `$${usd.toFixed(usd < 1 ? 4 : 2)}`;
 }
 

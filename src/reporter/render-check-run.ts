@@ -1,5 +1,5 @@
 import type { Run } from "../store/run.js";
-import { formatCost, formatCount, formatDuration, inlineCode } from "./format.js";
+import { formatCost, formatCount, formatDuration, inlineCode, NOT_REPORTED } from "./format.js";
 import { truncateForGitHub } from "./limits.js";
 import type { RunView } from "./run-view.js";
 import { buildStageTimeline, renderStageIcon, renderStageName } from "./stage-timeline.js";
@@ -67,6 +67,8 @@ export function renderStageTable(view: RunView): string {
 
 export function renderUsageLine(view: RunView): string {
   const u = view.run.usage;
+  // A command-line agent that does not say what it used: unknown, not "0 tokens, $0.0000".
+  if (u === null) return `Tokens: ${NOT_REPORTED} · cost ${NOT_REPORTED}`;
   return (
     `Tokens: ${formatCount(u.inputTokens)} input, ${formatCount(u.cacheReadTokens)} cache read, ` +
     `${formatCount(u.cacheWriteTokens)} cache write, ${formatCount(u.outputTokens)} output · cost ${formatCost(view.run.costUsd)}`

@@ -1,6 +1,6 @@
 import { isFinalState } from "../store/run-state.js";
 import type { Run } from "../store/run.js";
-import { formatCost, formatCount, formatDuration, inlineCode } from "./format.js";
+import { formatCost, formatCount, formatDuration, inlineCode, NOT_REPORTED } from "./format.js";
 import { truncateForGitHub } from "./limits.js";
 import { parseIssueMarker, renderIssueMarker } from "./marker.js";
 
@@ -52,8 +52,6 @@ function renderRow(run: Run, now: Date): string {
   const end = run.finishedAt !== null ? Date.parse(run.finishedAt) : isFinalState(run.state) ? null : now.getTime();
   const elapsed = end === null ? null : end - Date.parse(run.createdAt);
   const duration = elapsed === null ? "—" : `${formatDuration(elapsed)}${run.finishedAt === null ? " so far" : ""}`;
-  // Input counts every token the model read, cached or not: that is what the run consumed.
-  const inputTokens = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
   const cells = [
     String(run.id),
     // No "@": editing the list would mention everyone in it again.
@@ -64,11 +62,19 @@ function renderRow(run: Run, now: Date): string {
     formatTimestamp(run.createdAt),
     run.finishedAt === null ? "—" : formatTimestamp(run.finishedAt),
     duration,
-    `${formatCount(inputTokens)} / ${formatCount(usage.outputTokens)}`,
+    renderTokens(usage),
     formatCost(run.costUsd),
     run.prNumber === null ? "—" : `[#${run.prNumber}](${request.repo.htmlUrl}/pull/${run.prNumber})`,
   ];
   return `| ${cells.map(renderCell).join(" | ")} |`;
+}
+
+/** "12,000 / 300"; unknown for an agent that did not report it. */
+function renderTokens(usage: Run["usage"]): string {
+  if (usage === null) return NOT_REPORTED;
+  // Input counts every token the model read, cached or not: that is what the run consumed.
+  const inputTokens = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+  return `${formatCount(inputTokens)} / ${formatCount(usage.outputTokens)}`;
 }
 
 const TRIGGER_NAMES: Record<Run["trigger"], string> = {

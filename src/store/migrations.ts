@@ -102,4 +102,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (installation_id, provider)
   );
   `,
+  // 5: whether the run's agent reported its token usage: a command-line agent may not, and
+  // its zeros are then unknown, not free. Earlier runs of those agents never did.
+  `
+  ALTER TABLE runs ADD COLUMN usage_reported INTEGER NOT NULL DEFAULT 1;
+  UPDATE runs SET usage_reported = 0 WHERE json_extract(request, '$.agent') IN ('claude-code', 'codex', 'aider');
+  `,
 ];

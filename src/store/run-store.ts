@@ -25,8 +25,10 @@ export interface RunPatch {
   readonly statusCommentId?: number;
   readonly headSha?: string;
   readonly summary?: string;
-  readonly usage?: TokenUsage;
-  readonly costUsd?: number;
+  /** null: the agent does not report its usage; the run's usage and cost are then unknown. */
+  readonly usage?: TokenUsage | null;
+  /** Ignored when usage is null. */
+  readonly costUsd?: number | null;
   readonly turns?: number;
   readonly plan?: readonly string[];
   readonly verification?: Verification;
@@ -71,6 +73,7 @@ interface RunRow {
   cache_read_tokens: number;
   cache_write_tokens: number;
   cost_usd: number;
+  usage_reported: number;
   turns: number;
   plan: string | null;
   verification: string | null;
@@ -117,13 +120,16 @@ function toRun(row: RunRow): Run {
     headSha: row.head_sha,
     reason: row.reason,
     summary: row.summary,
-    usage: {
-      inputTokens: row.input_tokens,
-      outputTokens: row.output_tokens,
-      cacheReadTokens: row.cache_read_tokens,
-      cacheWriteTokens: row.cache_write_tokens,
-    },
-    costUsd: row.cost_usd,
+    usage:
+      row.usage_reported === 0
+        ? null
+        : {
+            inputTokens: row.input_tokens,
+            outputTokens: row.output_tokens,
+            cacheReadTokens: row.cache_read_tokens,
+            cacheWriteTokens: row.cache_write_tokens,
+          },
+    costUsd: row.usage_reported === 0 ? null : row.cost_usd,
     turns: row.turns,
     plan: parseJson<string[]>(row.plan),
     verification: parseJson<Verification>(row.verification),
@@ -206,6 +212,7 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
       cache_read_tokens = COALESCE(@cacheReadTokens, cache_read_tokens),
       cache_write_tokens = COALESCE(@cacheWriteTokens, cache_write_tokens),
       cost_usd = COALESCE(@costUsd, cost_usd),
+      usage_reported = COALESCE(@usageReported, usage_reported),
       turns = COALESCE(@turns, turns),
       plan = COALESCE(@plan, plan),
       verification = COALESCE(@verification, verification),
@@ -296,7 +303,8 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
       outputTokens: patch.usage?.outputTokens ?? null,
       cacheReadTokens: patch.usage?.cacheReadTokens ?? null,
       cacheWriteTokens: patch.usage?.cacheWriteTokens ?? null,
-      costUsd: patch.costUsd ?? null,
+      costUsd: patch.usage === null ? null : (patch.costUsd ?? null),
+      usageReported: patch.usage === undefined ? null : patch.usage === null ? 0 : 1,
       turns: patch.turns ?? null,
       plan: json(patch.plan),
       verification: json(patch.verification),

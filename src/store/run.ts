@@ -26,7 +26,7 @@ export interface CriterionResult {
   readonly criterion: string;
   readonly status: CriterionStatus;
   readonly evidence: Evidence | null;
-  /** Why the harness did not accept the agent's claim, when it did not. */
+  /** Why the harness did not accept the agent's claim, or whose run the evidence comes from. */
   readonly note?: string;
 }
 
@@ -100,8 +100,10 @@ export interface Run {
   readonly headSha: string | null;
   readonly reason: string | null;
   readonly summary: string | null;
-  readonly usage: TokenUsage;
-  readonly costUsd: number;
+  /** null: the agent did not report its usage (some command-line agents), so it is unknown, not zero. */
+  readonly usage: TokenUsage | null;
+  /** null when usage is. */
+  readonly costUsd: number | null;
   readonly turns: number;
   readonly plan: readonly string[] | null;
   readonly verification: Verification | null;

@@ -242,7 +242,7 @@ export async function executeRun(deps: RunDependencies, runId: number, workerSig
     const parsed = parseEvidenceReport(reportText, task.acceptanceCriteria);
     const report: RunReport = await checkEvidence(
       { criteria: parsed.criteria, ...(parsed.formatError ? { formatError: parsed.formatError } : {}) },
-      { workdir: progress.workdir, verification },
+      { workdir: progress.workdir, verification, agentCommands: session.commandsRun() },
     );
     recordTotals(runs, runId, session);
     const conclusion = decideConclusion(report, verification);

@@ -48,16 +48,31 @@ export async function verifyWork(input: {
   }
 }
 
+export interface EvidenceContext {
+  readonly workdir: string;
+  /** The harness's own run of the test command, if there was one. */
+  readonly verification: Verification | null;
+  /** The commands the agent ran itself (AgentSession.commandsRun); null when the agent does not say. */
+  readonly agentCommands: readonly string[] | null;
+}
+
+/** Said of the test command's evidence when only the harness ran it. */
+const HARNESS_ONLY_NOTE = "verified by Hamster's test run, not by the agent";
+/** Said of it when the agent does not report what it ran. */
+const HARNESS_TOO_NOTE = "Hamster's test run passed too; this agent does not report the commands it ran";
+
 /**
  * The harness does not take the agent's word for it: a file cited as evidence must exist
  * with that line, and a claim about the test command must match the harness's own run.
+ * Evidence from the test command says whose run it is: an agent that never ran the
+ * command only repeats the harness's result, and the PR must not present it as its own.
  */
-export async function checkEvidence(report: RunReport, context: { workdir: string; verification: Verification | null }): Promise<RunReport> {
+export async function checkEvidence(report: RunReport, context: EvidenceContext): Promise<RunReport> {
   const criteria = await Promise.all(report.criteria.map((c) => checkCriterion(c, context)));
   return { ...report, criteria };
 }
 
-async function checkCriterion(criterion: CriterionResult, context: { workdir: string; verification: Verification | null }): Promise<CriterionResult> {
+async function checkCriterion(criterion: CriterionResult, context: EvidenceContext): Promise<CriterionResult> {
   if (criterion.status !== "met") return criterion;
   const evidence = criterion.evidence;
   const unverified = (note: string): CriterionResult => ({ ...criterion, status: "unverified", note });
@@ -74,10 +89,17 @@ async function checkCriterion(criterion: CriterionResult, context: { workdir: st
     return criterion;
   }
   const verification = context.verification;
-  if (verification && normalizeCommand(evidence.command) === normalizeCommand(verification.command) && !verification.passed) {
-    return unverified(`the harness's own run of \`${verification.command}\` failed`);
-  }
-  return criterion;
+  if (!verification || normalizeCommand(evidence.command) !== normalizeCommand(verification.command)) return criterion;
+  if (!verification.passed) return unverified(`the harness's own run of \`${verification.command}\` failed`);
+  if (context.agentCommands === null) return { ...criterion, note: HARNESS_TOO_NOTE };
+  if (context.agentCommands.some((command) => ranCommand(command, verification.command))) return criterion;
+  // The agent's "result" is then only what it was told: the harness's outcome replaces it.
+  return { ...criterion, evidence: { kind: "command", command: evidence.command, result: "passed" }, note: HARNESS_ONLY_NOTE };
+}
+
+/** Whether a command the agent ran runs `command`, alone or in a line (`cd app && npm test 2>&1 | tail`). */
+function ranCommand(ran: string, command: string): boolean {
+  return normalizeCommand(ran).includes(normalizeCommand(command));
 }
 
 function normalizeCommand(command: string): string {

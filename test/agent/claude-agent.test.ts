@@ -141,6 +141,8 @@ describe("a Claude session", () => {
     const usage = { inputTokens: 100 + 30 + 10 + 10 + 20 + 10, outputTokens: 20 + 10 + 5 + 5 + 30 + 5, cacheWriteTokens: 90, cacheReadTokens: 140 };
     expect(totals.usage).toEqual(usage);
     expect(totals.costUsd).toBe(computeCostUsd(MODEL, usage));
+    // What it ran itself: its evidence, as opposed to the app's own test run.
+    expect(session.commandsRun()).toEqual(["ls", 'cat hello.txt; echo "key=${ANTHROPIC_API_KEY:-none}"']);
     expect(progress.map((p) => [p.turn, p.message])).toEqual([
       [1, "turn 1: bash — ls"],
       [3, "turn 3: str_replace_based_edit_tool create hello.txt"],

@@ -12,7 +12,8 @@ import {
   resolveAgentAllowlist,
   type CommandAgentSpec,
 } from "../../src/agent/command-agent.js";
-import { AgentError, ZERO_USAGE, type AgentProgress, type AgentSession, type AgentSessionRequest } from "../../src/agent/provider.js";
+import { computeCostUsd } from "../../src/agent/prices.js";
+import { AgentError, type AgentProgress, type AgentSession, type AgentSessionRequest } from "../../src/agent/provider.js";
 import { isHostAllowed } from "../../src/sandbox/egress-allowlist.js";
 import type { Task } from "../../src/task/task.js";
 import { runTestGit } from "../helpers/git.js";
@@ -131,14 +132,9 @@ describe("command agent session", () => {
 
     expect(readFileSync(path.join(workdir, "feature.txt"), "utf8")).toBe("hello\n");
     expect(record("pwd").trim()).toBe(workdir);
-    expect(record("argv").split("\0").slice(0, -1)).toEqual([
-      "-p",
-      `Read the task in ${TASK_FILE_NAME}, then: Implement it.`,
-      "--permission-mode",
-      "acceptEdits",
-      "--model",
-      "claude-test-model",
-    ]);
+    const argv = record("argv").split("\0").slice(0, -1);
+    expect(argv.slice(0, 8)).toEqual(["-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits", "--allowedTools", "Bash"]);
+    expect(argv.slice(10)).toEqual(["--model", "claude-test-model", "--", `Read the task in ${TASK_FILE_NAME}, then: Implement it.`]);
     // Closed stdin reads as EOF at once; an open pipe would have hung the fake until the timeout.
     expect(record("stdin").trim()).toBe("eof");
 
@@ -150,8 +146,10 @@ describe("command agent session", () => {
     expect(seen).toContain("`npm test`");
     expect(seen).toContain("Do not commit, push");
 
-    expect(progress).toEqual([{ message: "turn 1: claude-code — implementing", turn: 1, usage: ZERO_USAGE }]);
-    expect(session.totals()).toEqual({ turns: 1, usage: ZERO_USAGE, costUsd: 0 });
+    expect(progress).toEqual([{ message: "turn 1: claude-code — implementing", turn: 1, usage: null }]);
+    // Plain text, not Claude Code's event stream: nothing says what it used or ran.
+    expect(session.totals()).toEqual({ turns: 1, usage: null, costUsd: null });
+    expect(session.commandsRun()).toBeNull();
   });
 
   it("passes only the spec's variables from the app's environment, and a HOME of its own", async () => {
@@ -235,7 +233,7 @@ exit 3`,
     expect(error.message).not.toContain(API_KEY);
     expect(error.message).not.toContain("noise line 0,");
     expect(error.message.length).toBeLessThan(2_500);
-    expect(session.totals()).toEqual({ turns: 1, usage: ZERO_USAGE, costUsd: 0 });
+    expect(session.totals()).toEqual({ turns: 1, usage: null, costUsd: null });
   });
 
   it("redacts the key from what it returns", async () => {
@@ -358,22 +356,189 @@ exit 3`,
   });
 });
 
+/**
+ * A fake `claude` that speaks Claude Code's stream-json: its n-th run records its argv in
+ * argv-n and prints the events the test wrote to events-n.jsonl, then exits with exit-n (default 0).
+ */
+async function writeStreamingClaude(runs: readonly (readonly object[])[], exitCodes: readonly number[] = []): Promise<string> {
+  await Promise.all(runs.map((events, i) => writeFile(path.join(rec, `events-${i + 1}.jsonl`), events.map((e) => `${JSON.stringify(e)}\n`).join(""), "utf8")));
+  return writeFakeCli(
+    bin,
+    "claude",
+    rec,
+    `n=$(( $(cat "$rec/n" 2>/dev/null || echo 0) + 1 )); echo $n > "$rec/n"
+printf '%s\\0' "$@" > "$rec/argv-$n"
+cat "$rec/events-$n.jsonl"
+exit ${exitCodes.length === 0 ? 0 : `$(case $n in ${exitCodes.map((code, i) => `${i + 1}) echo ${code};;`).join(" ")} *) echo 0;; esac)`}`,
+  );
+}
+
+function argvOf(run: number): string[] {
+  return record(`argv-${run}`).split("\0").slice(0, -1);
+}
+
+const init = (sessionId = "any") => ({ type: "system", subtype: "init", session_id: sessionId, tools: ["Bash", "Edit", "Write"] });
+const toolCall = (id: string, name: string, input: object) => ({ type: "assistant", message: { role: "assistant", content: [{ type: "tool_use", id, name, input }] } });
+const said = (text: string) => ({ type: "assistant", message: { role: "assistant", content: [{ type: "text", text }] } });
+const result = (text: string, usage: object | undefined, extra: object = {}) => ({
+  type: "result",
+  subtype: "success",
+  is_error: false,
+  result: text,
+  ...(usage === undefined ? {} : { usage }),
+  // Counts the whole resumed conversation in recent versions: never summed by Hamster.
+  total_cost_usd: 99,
+  ...extra,
+});
+const USAGE_1 = { input_tokens: 100, output_tokens: 20, cache_read_input_tokens: 10, cache_creation_input_tokens: 50 };
+const USAGE_2 = { input_tokens: 200, output_tokens: 40, cache_read_input_tokens: 1_000, cache_creation_input_tokens: 0, server_tool_use: { web_search_requests: 0 } };
+
+describe("Claude Code's event stream and conversation", () => {
+  it("continues one conversation across sends: --session-id first, then --resume with the same id", async () => {
+    const claude = await writeStreamingClaude([
+      [init(), result("1. Add greet", USAGE_1)],
+      [init(), result("Done.", USAGE_2)],
+      [init(), result("Report.", USAGE_1)],
+    ]);
+    const session = await start(claude);
+    expect(await session.send("Plan.", "planning")).toBe("1. Add greet");
+    expect(await session.send("Implement.", "implementing")).toBe("Done.");
+    expect(await session.send("Report.", "delivering")).toBe("Report.");
+
+    const first = argvOf(1);
+    const id = first[first.indexOf("--session-id") + 1]!;
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(first).not.toContain("--resume");
+    for (const run of [2, 3]) {
+      const argv = argvOf(run);
+      expect(argv[argv.indexOf("--resume") + 1]).toBe(id);
+      expect(argv).not.toContain("--session-id");
+      expect(argv.slice(-2)).toEqual(["--", expect.stringMatching(/^Read the task in /)]);
+    }
+
+    // Another session (another run, or the same run after a restart) is another conversation.
+    await rm(path.join(rec, "n"));
+    await writeStreamingClaude([[init(), result("Fresh.", USAGE_1)]]);
+    const other = await start(claude);
+    await other.send("Plan.", "planning");
+    const again = argvOf(1);
+    expect(again[again.indexOf("--session-id") + 1]).not.toBe(id);
+  });
+
+  it("returns the result's text, sums the usage of every run of the CLI, and prices it", async () => {
+    const progress: AgentProgress[] = [];
+    const claude = await writeStreamingClaude([
+      [init(), said("Looking around."), result("Plan text", USAGE_1)],
+      [
+        init(),
+        toolCall("toolu_1", "Write", { file_path: `${workdir}/greet.sh`, content: "echo Hello\n" }),
+        toolCall("toolu_2", "Bash", { command: "npm test 2>&1 | tail -5", description: "Run the tests" }),
+        { type: "user", message: { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_2", content: "ok" }] } },
+        result(`Summary with key ${API_KEY}`, USAGE_2),
+      ],
+    ]);
+    const session = await start(claude, { request: { onProgress: (p) => progress.push(p) } });
+    expect(await session.send("Plan.", "planning")).toBe("Plan text");
+    expect(session.totals()).toEqual({
+      turns: 1,
+      usage: { inputTokens: 100, outputTokens: 20, cacheReadTokens: 10, cacheWriteTokens: 50 },
+      costUsd: computeCostUsd("claude-test-model", { inputTokens: 100, outputTokens: 20, cacheReadTokens: 10, cacheWriteTokens: 50 }),
+    });
+    expect(await session.send("Implement.", "implementing")).toBe("Summary with key [redacted]");
+
+    const usage = { inputTokens: 300, outputTokens: 60, cacheReadTokens: 1_010, cacheWriteTokens: 50 };
+    expect(session.totals()).toEqual({ turns: 2, usage, costUsd: computeCostUsd("claude-test-model", usage) });
+    expect(session.commandsRun()).toEqual(["npm test 2>&1 | tail -5"]);
+    expect(progress.map((p) => p.message)).toEqual([
+      "turn 1: claude-code — planning",
+      "turn 2: claude-code — implementing",
+      `turn 2: claude-code — Write — ${workdir}/greet.sh`,
+      "turn 2: claude-code — Bash — npm test 2>&1 | tail -5",
+    ]);
+    // Nothing before the CLI first said what it used (not "0 tokens, $0.0000"), then the sum so far.
+    expect(progress[0]!.usage).toBeNull();
+    expect(progress[1]!.usage).toEqual({ inputTokens: 100, outputTokens: 20, cacheReadTokens: 10, cacheWriteTokens: 50 });
+  });
+
+  it("does not count a Bash call its permission rules refused as run", async () => {
+    const claude = await writeStreamingClaude([
+      [
+        init(),
+        toolCall("toolu_1", "Bash", { command: "curl https://example.com" }),
+        toolCall("toolu_2", "Bash", { command: "npm test" }),
+        result("Done.", USAGE_1, { permission_denials: [{ tool_name: "Bash", tool_use_id: "toolu_1", tool_input: { command: "curl https://example.com" } }] }),
+      ],
+    ]);
+    const session = await start(claude);
+    await session.send("Go.", "implementing");
+    expect(session.commandsRun()).toEqual(["npm test"]);
+  });
+
+  it("fails with the CLI's own account of an error, from its result event", async () => {
+    const claude = await writeStreamingClaude(
+      [
+        [init(), result("Invalid API key · Please run /login", { input_tokens: 0, output_tokens: 0 }, { is_error: true, subtype: "error_during_execution" })],
+        [init(), result("Reached the maximum number of turns", USAGE_1, { is_error: true, subtype: "error_max_turns" })],
+      ],
+      [1, 0],
+    );
+    const session = await start(claude);
+    const error = await rejection(session.send("Go.", "implementing"));
+    expect(error.code).toBe("bad_response");
+    expect(error.message).toContain("exited with code 1");
+    expect(error.message).toContain("It said: Invalid API key · Please run /login");
+
+    // An error result is a failure even when the CLI exits with 0.
+    const second = await rejection(session.send("Go on.", "verifying"));
+    expect(second.message).toContain("stopped with an error (error_max_turns)");
+    expect(second.message).toContain("Reached the maximum number of turns");
+  });
+
+  it("says the usage is not reported from the first run of the CLI that did not report it", async () => {
+    const claude = await writeStreamingClaude([
+      [init(), result("Plan.", USAGE_1)],
+      // Cut off before its result event: what it used is unknown.
+      [init(), toolCall("toolu_1", "Bash", { command: "npm test" })],
+      [init(), result("Report.", USAGE_2)],
+    ]);
+    const session = await start(claude);
+    await session.send("Plan.", "planning");
+    expect(await session.send("Implement.", "implementing")).toBe("The agent finished without a summary.");
+    expect(session.totals()).toEqual({ turns: 2, usage: null, costUsd: null });
+    await session.send("Report.", "delivering");
+    expect(session.totals()).toEqual({ turns: 3, usage: null, costUsd: null });
+    // The commands it was seen to run are still known.
+    expect(session.commandsRun()).toEqual(["npm test"]);
+  });
+
+  it("reports neither usage nor commands for a CLI that prints plain text (Codex, Aider)", async () => {
+    const codex = await writeFakeCli(bin, "codex", rec, `${EVIDENCE}\necho "Done, tests pass."`);
+    const session = await start(codex, { spec: specNamed("codex") });
+    expect(await session.send("Go.", "implementing")).toBe("Done, tests pass.");
+    expect(session.totals()).toEqual({ turns: 1, usage: null, costUsd: null });
+    expect(session.commandsRun()).toBeNull();
+  });
+});
+
 describe("COMMAND_AGENTS", () => {
   it("builds each CLI's argv, with the model only when the CLI takes it", () => {
+    const id = "0b6f3a52-6d7e-4c1a-9a57-2f0c3e1d4b88";
+    const first = { id, resume: false };
     const claude = specNamed("claude-code");
-    expect(claude.buildArgs("P", "claude-x")).toEqual(["-p", "P", "--permission-mode", "acceptEdits", "--model", "claude-x"]);
-    expect(claude.buildArgs("P", undefined)).toEqual(["-p", "P", "--permission-mode", "acceptEdits"]);
+    const claudeFlags = ["-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits", "--allowedTools", "Bash"];
+    expect(claude.buildArgs({ prompt: "P", model: "claude-x", conversation: first })).toEqual([...claudeFlags, "--session-id", id, "--model", "claude-x", "--", "P"]);
+    expect(claude.buildArgs({ prompt: "--help", model: undefined, conversation: { id, resume: true } })).toEqual([...claudeFlags, "--resume", id, "--", "--help"]);
 
     const codex = specNamed("codex");
-    expect(codex.buildArgs("P", "gpt-5")).toEqual(["exec", "--sandbox", "workspace-write", "--model", "gpt-5", "P"]);
+    expect(codex.buildArgs({ prompt: "P", model: "gpt-5", conversation: first })).toEqual(["exec", "--sandbox", "workspace-write", "--model", "gpt-5", "P"]);
     expect(codex.acceptsModel?.("gpt-5")).toBe(true);
     expect(codex.acceptsModel?.("claude-sonnet-5-5")).toBe(false);
 
     const aider = specNamed("aider");
-    const args = aider.buildArgs("P", "sonnet");
+    const args = aider.buildArgs({ prompt: "P", model: "sonnet", conversation: first });
     expect(args.slice(-2)).toEqual(["--message", "P"]);
     expect(args).toEqual(expect.arrayContaining(["--model", "sonnet", "--no-auto-commits", "--no-dirty-commits", "--no-gitignore"]));
-    expect(aider.buildArgs("P", undefined)).not.toContain("--model");
+    expect(aider.buildArgs({ prompt: "P", model: undefined, conversation: first })).not.toContain("--model");
   });
 
   it("gives Codex no --model when the run's model is a Claude id", async () => {

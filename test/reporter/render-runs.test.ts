@@ -57,6 +57,13 @@ describe("renderRunsComment", () => {
     );
   });
 
+  it("says 'not reported' for tokens and cost an agent did not report", () => {
+    const run = buildDeliveredRun({ usage: null, costUsd: null, request: buildRunRequest({ targetBranch: "develop", agent: "codex" }) });
+    expect(rowsOf(renderRunsComment({ issueNumber: 7, runs: [run], now }))).toEqual([
+      "| 5 | alice | /deliver | `main` → `develop` · `codex` · `claude-sonnet-5-5` | ✅ succeeded | 2026-11-24 10:00 UTC | 2026-11-24 10:03 UTC | 3m 05s | not reported | not reported | [#12](https://github.com/acme/widgets/pull/12) |",
+    ]);
+  });
+
   it("lists at most 50 runs, newest first, and says how many are left out", () => {
     const runs = Array.from({ length: 60 }, (_, index) => buildDeliveredRun({ id: index + 1, prNumber: null }));
     const body = renderRunsComment({ issueNumber: 7, runs, now });

@@ -120,6 +120,30 @@ describe("pull request body", () => {
   });
 });
 
+describe("usage an agent did not report", () => {
+  // A command-line agent that does not say what it used: unknown, which is not free.
+  const unreported = { usage: null, costUsd: null, request: buildRun().request } satisfies Partial<Run>;
+  const ended = [step("queued", 0), step("preparing", 1), step("implementing", 2), step("delivering", 30), step("succeeded", 31)];
+
+  it("is 'not reported' in the check run, the status comment and the pull request, never 0 tokens and $0.0000", () => {
+    const rendered = [
+      renderCheckRunOutput(view("succeeded", ended, {}, unreported)).summary,
+      renderStatusComment(view("succeeded", ended, {}, unreported)),
+      renderDeliveredPullRequestBody(view("delivering", [], { files: ["a.ts"] }, { ...unreported, summary: "Done." })),
+    ];
+    for (const text of rendered) {
+      expect(text).toContain("Tokens: not reported · cost not reported");
+      expect(text).not.toContain("$0.0000");
+      expect(text).not.toMatch(/Tokens: 0 input/);
+    }
+  });
+
+  it("leaves reported usage as it was", () => {
+    const body = renderDeliveredPullRequestBody(view("delivering", [], {}, { summary: "Done." }));
+    expect(body).toContain("Tokens: 1,200 input, 9,000 cache read, 800 cache write, 300 output · cost $0.0123");
+  });
+});
+
 describe("helpers", () => {
   it("round-trips markers and rejects look-alikes", () => {
     expect(parseMarker(`text ${renderMarker("status", 123)} more`)).toEqual({ kind: "status", runId: 123 });

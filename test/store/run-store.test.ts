@@ -1,8 +1,9 @@
+import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDatabase, type SqliteDatabase } from "../../src/store/database.js";
+import { migrateDatabase, openDatabase, type SqliteDatabase } from "../../src/store/database.js";
 import { createDeliveryStore } from "../../src/store/delivery-store.js";
 import { MIGRATIONS } from "../../src/store/migrations.js";
 import { ActiveRunExistsError, createRunStore } from "../../src/store/run-store.js";
@@ -105,6 +106,18 @@ describe("runs", () => {
     expect(patched.usage).toEqual({ inputTokens: 10, outputTokens: 5, cacheReadTokens: 3, cacheWriteTokens: 2 });
   });
 
+  it("stores usage an agent did not report as unknown, not as zero", () => {
+    const runs = createRunStore(db, now);
+    const run = runs.createRun(buildNewRun({ request: buildRunRequest({ agent: "codex" }) }));
+    expect(run.usage).toEqual({ inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 });
+    const unknown = runs.updateRun(run.id, { usage: null, costUsd: null, turns: 3 });
+    expect(unknown).toMatchObject({ usage: null, costUsd: null, turns: 3 });
+    // Other patches leave it unknown.
+    expect(runs.updateRun(run.id, { progress: "turn 4: codex — verifying" })).toMatchObject({ usage: null, costUsd: null });
+    const known = runs.updateRun(run.id, { usage: { inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0 }, costUsd: 0.01 });
+    expect(known).toMatchObject({ usage: { inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0 }, costUsd: 0.01 });
+  });
+
   it("keeps the rows in the file across reopening", () => {
     const runs = createRunStore(db, now);
     const run = runs.createRun(buildNewRun());
@@ -114,6 +127,24 @@ describe("runs", () => {
     const reopened = createRunStore(db, now);
     expect(reopened.getRun(run.id).state).toBe("preparing");
     expect(reopened.listRunsInState("preparing").map((r) => r.id)).toEqual([run.id]);
+  });
+});
+
+describe("migration 5", () => {
+  it("marks the usage of earlier command-line agent runs as not reported, and keeps the built-in agent's", () => {
+    const old = new Database(join(dir, "v4.db"));
+    for (const migration of MIGRATIONS.slice(0, 4)) old.exec(migration);
+    old.pragma("user_version = 4");
+    const insert = old.prepare(`INSERT INTO runs (installation_id, repo_id, repo_owner, repo_name, issue_number, state, trigger, requested_by, request, created_at, updated_at)
+      VALUES (1, 42, 'acme', 'widgets', ?, 'succeeded', 'label', 'alice', ?, '2026-11-24T10:00:00.000Z', '2026-11-24T10:00:00.000Z')`);
+    insert.run(1, JSON.stringify(buildRunRequest({ agent: "claude" })));
+    insert.run(2, JSON.stringify(buildRunRequest({ agent: "claude-code" })));
+    old.prepare("UPDATE runs SET input_tokens = 100, cost_usd = 0.5 WHERE issue_number = 1").run();
+    migrateDatabase(old);
+    const [builtin, cli] = createRunStore(old, now).listRunsForTask(42, 1).concat(createRunStore(old, now).listRunsForTask(42, 2));
+    expect(builtin).toMatchObject({ usage: { inputTokens: 100 }, costUsd: 0.5 });
+    expect(cli).toMatchObject({ usage: null, costUsd: null });
+    old.close();
   });
 });
 

@@ -31,6 +31,11 @@ export interface ProcessRequest {
    * or abort kills bwrap, and with it every process in the sandbox's pid namespace.
    */
   readonly sandbox?: SandboxPolicy | undefined;
+  /**
+   * Called with stdout as it arrives, whole and uncapped (decoded, chunk by chunk), for
+   * programs whose output is a stream of events to read as they come.
+   */
+  readonly onStdout?: (text: string) => void;
 }
 
 export interface ProcessResult {
@@ -135,13 +140,22 @@ export function runProcess(request: ProcessRequest): Promise<ProcessResult> {
 
     request.signal.addEventListener("abort", onAbort, { once: true });
 
-    const decode = (stream: NodeJS.ReadableStream | null, into: OutputCollector): void => {
+    const decode = (stream: NodeJS.ReadableStream | null, into: OutputCollector, watch?: (text: string) => void): void => {
       if (!stream) return;
       const decoder = new StringDecoder("utf8");
-      stream.on("data", (chunk: Buffer) => into.append(decoder.write(chunk)));
-      stream.on("end", () => into.append(decoder.end()));
+      const take = (text: string): void => {
+        into.append(text);
+        if (watch === undefined || text === "") return;
+        try {
+          watch(text);
+        } catch {
+          // A watcher's bug must not become an uncaught exception in a stream handler.
+        }
+      };
+      stream.on("data", (chunk: Buffer) => take(decoder.write(chunk)));
+      stream.on("end", () => take(decoder.end()));
     };
-    decode(child.stdout, output);
+    decode(child.stdout, output, request.onStdout);
     decode(child.stderr, stderr);
 
     child.on("error", (error) => {

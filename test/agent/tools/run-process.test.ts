@@ -38,6 +38,20 @@ describe("runProcess", () => {
     });
   });
 
+  it("hands a watcher all of stdout, uncapped, while the captured output stays capped", async () => {
+    let seen = "";
+    const result = await runProcess(
+      request({ args: ["-c", "seq 1 20000; echo err >&2"], maxOutputChars: 100, stderrTailChars: 10, onStdout: (text) => (seen += text) }),
+    );
+    expect(seen).toBe(`${Array.from({ length: 20_000 }, (_, i) => i + 1).join("\n")}\n`);
+    expect(result.output.length).toBeLessThan(200);
+    expect(result.stderrTail).toBe("err\n");
+
+    // A watcher that throws does not take the process (or this one) down with it.
+    const survived = await runProcess(request({ args: ["-c", "echo a; echo b"], onStdout: () => { throw new Error("watcher bug"); } }));
+    expect(survived).toMatchObject({ exitCode: 0, output: "a\nb\n" });
+  });
+
   it("returns the spawn error itself when the program cannot start", async () => {
     const result = await runProcess(request({ file: path.join(tmpdir(), "hamster-no-such-program") }));
     expect(result).toMatchObject({ exitCode: null, ending: "spawn_error", stderrTail: "" });

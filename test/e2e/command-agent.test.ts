@@ -1,0 +1,124 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { writeFakeCli } from "../agent/fixtures/fake-cli.js";
+import { createTestApp, disableNetwork, type TestApp } from "../helpers/app.js";
+import { scenarioGitHub, type FakeGitHub } from "../helpers/e2e.js";
+import { createBareRemote, type BareRemote } from "../helpers/git.js";
+import { commentPayload, evidenceReport, REPO_ID } from "../helpers/scenario.js";
+
+/*
+ * A run with a command-line agent, through the whole app: the agent's conversation across
+ * the stages, its usage where it reports it, and whose test run the evidence comes from.
+ * The fake CLIs run unsandboxed here so they can record their argv outside the checkout.
+ */
+
+let remote: BareRemote;
+let github: FakeGitHub;
+let app: TestApp | undefined;
+let bin: string;
+
+beforeEach(async () => {
+  disableNetwork();
+  remote = await createBareRemote();
+  github = scenarioGitHub();
+  bin = await mkdtemp(path.join(tmpdir(), "hamster-cli-bin-"));
+  app = undefined;
+});
+
+afterEach(async () => {
+  // The app is started by deliver(): a test that failed before it has none to close.
+  await app?.close();
+  await remote.cleanup();
+  nock.cleanAll();
+  nock.enableNetConnect();
+  await rm(bin, { recursive: true, force: true });
+});
+
+/** The agent claims the test command as its evidence, though it never ran it: it only read the app's result. */
+const REPORT = evidenceReport([
+  { index: 1, status: "met", evidence: { kind: "file", path: "hello.txt", line: 1 } },
+  { index: 2, status: "met", evidence: { kind: "command", command: "npm test", result: "ok, 3 tests passed" } },
+]);
+
+/**
+ * A fake CLI whose n-th run (plan, implement, report) records its argv in bin/argv-n, makes
+ * hello.txt on the second, and prints outputs[n - 1].
+ */
+async function writeAgentCli(name: string, outputs: readonly string[]): Promise<void> {
+  await Promise.all(outputs.map((text, i) => writeFile(path.join(bin, `out-${i + 1}`), text, "utf8")));
+  await writeFakeCli(
+    bin,
+    name,
+    bin,
+    `n=$(( $(cat "$rec/n" 2>/dev/null || echo 0) + 1 )); echo $n > "$rec/n"
+printf '%s\\0' "$@" > "$rec/argv-$n"
+[ $n -eq 2 ] && echo hello > hello.txt
+cat "$rec/out-$n"`,
+  );
+}
+
+async function argvOf(run: number): Promise<string[]> {
+  return (await readFile(path.join(bin, `argv-${run}`), "utf8")).split("\0").slice(0, -1);
+}
+
+const events = (...lines: object[]): string => lines.map((line) => `${JSON.stringify(line)}\n`).join("");
+const result = (text: string, inputTokens: number) => ({
+  type: "result",
+  subtype: "success",
+  is_error: false,
+  result: text,
+  usage: { input_tokens: inputTokens, output_tokens: 10, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+});
+
+/** Starts the app (which looks for agent CLIs on its PATH once, at start) and runs the task with `agent`. */
+async function deliver(agent: string) {
+  app = await createTestApp({ env: { HAMSTER_SANDBOX: "off" }, agentEnv: { PATH: `${bin}${path.delimiter}${process.env["PATH"] ?? "/usr/bin:/bin"}` } });
+  await app.receive("issue_comment", commentPayload(remote.url, `/deliver agent=${agent}`));
+  await app.hamster.idle();
+  const [run] = app.hamster.runs.listRunsForTask(REPO_ID, 1);
+  return run!;
+}
+
+describe("a run with Claude Code", () => {
+  it("is one conversation, counts its tokens, and credits the test run to Hamster when the agent did not run it", async () => {
+    await writeAgentCli("claude", [
+      events({ type: "system", subtype: "init" }, result("- [ ] Create hello.txt", 100)),
+      events({ type: "assistant", message: { content: [{ type: "tool_use", id: "t1", name: "Write", input: { file_path: "hello.txt" } }] } }, result("Created hello.txt.", 200)),
+      events(result(REPORT, 300)),
+    ]);
+    const run = await deliver("claude-code");
+
+    expect(run).toMatchObject({ state: "succeeded", conclusion: "success", turns: 3 });
+    expect(run.usage).toEqual({ inputTokens: 600, outputTokens: 30, cacheReadTokens: 0, cacheWriteTokens: 0 });
+    const [plan, implement, report] = [await argvOf(1), await argvOf(2), await argvOf(3)];
+    const id = plan[plan.indexOf("--session-id") + 1];
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(implement[implement.indexOf("--resume") + 1]).toBe(id);
+    expect(report[report.indexOf("--resume") + 1]).toBe(id);
+    expect(plan.slice(plan.indexOf("--permission-mode"), plan.indexOf("--permission-mode") + 4)).toEqual(["--permission-mode", "acceptEdits", "--allowedTools", "Bash"]);
+
+    const body = github.pulls[0]!.body;
+    expect(body).toContain("`npm test` → passed (verified by Hamster's test run, not by the agent)");
+    expect(body).not.toContain("3 tests passed");
+    expect(body).toContain("Tokens: 600 input, 0 cache read, 0 cache write, 30 output · cost $");
+  });
+});
+
+describe("a run with an agent that reports no usage", () => {
+  it("shows 'not reported' for tokens and cost, not zero, and says Hamster's run passed too", async () => {
+    await writeAgentCli("codex", ["- [ ] Create hello.txt\n", "Created hello.txt.\n", `${REPORT}\n`]);
+    const run = await deliver("codex");
+
+    expect(run).toMatchObject({ state: "succeeded", usage: null, costUsd: null, turns: 3 });
+    const final = github.checkRuns[github.checkRuns.length - 1]!;
+    const status = github.comments.find((comment) => comment.body.includes("Hamster run #"))!;
+    for (const text of [final.output.summary, status.body, github.pulls[0]!.body]) {
+      expect(text).toContain("Tokens: not reported · cost not reported");
+      expect(text).not.toContain("$0.0000");
+    }
+    expect(github.pulls[0]!.body).toContain("Hamster's test run passed too; this agent does not report the commands it ran");
+  });
+});
