@@ -35,6 +35,7 @@ import { executeRun } from "./worker/execute-run.js";
 import { recoverRuns, STALE_HEARTBEAT_MS } from "./worker/recover-runs.js";
 import { pruneRunMirrors } from "./worker/prune-run-mirrors.js";
 import { createQuietGate } from "./intake/quiet-gate.js";
+import { installWebhookBodyGuard } from "./server/webhook-body-guard.js";
 import { createWorker, type Worker } from "./worker/worker.js";
 import { resolveRunAgent, type AgentSources } from "./worker/resolve-run-agent.js";
 
@@ -112,6 +113,8 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
   };
 
   const appFn: ApplicationFunction = async (app: Probot) => {
+    // Before Probot's server asks for its webhook middleware: bodies are limited and checked first.
+    installWebhookBodyGuard(app);
     const registry: AgentRegistry = await createAgentRegistry({
       builtin: options.builtinAgent ?? createBuiltinAgent(settings),
       env: options.env ?? process.env,
