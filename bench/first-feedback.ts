@@ -13,7 +13,7 @@ import {
   withHamster,
 } from "./lib/app-harness.js";
 import type { FakeGitHubCall, FakeGitHubServer } from "./lib/fake-github-server.js";
-import type { BenchmarkFigure } from "./run.js";
+import type { BenchmarkFigure } from "./lib/figure.js";
 
 /**
  * First feedback: from sending one signed `issues.labeled` webhook (over HTTP, to the real

@@ -1,7 +1,7 @@
 import { goalFigure, infoFigure, labeledPayload, postDelivery, runDurationMs, signDelivery, within, withBenchSetup, withHamster } from "./lib/app-harness.js";
 import { PROGRESS_INTERVAL_MS } from "../src/reporter/github-host.js";
 import type { FakeGitHubCall } from "./lib/fake-github-server.js";
-import type { BenchmarkFigure } from "./run.js";
+import type { BenchmarkFigure } from "./lib/figure.js";
 
 /**
  * GitHub economy: the REST (and GraphQL) calls one successful run makes, by endpoint, as

@@ -22,7 +22,7 @@ import {
 } from "./lib/app-harness.js";
 import { startFakeAnthropicServer } from "./lib/fake-anthropic-server.js";
 import { startFakeGitHubServer, type FakeGitHubServer, type SecondaryRateLimitRule } from "./lib/fake-github-server.js";
-import type { BenchmarkFigure } from "./run.js";
+import type { BenchmarkFigure } from "./lib/figure.js";
 
 /**
  * GitHub secondary rate limits under load: the real app (Probot, intake, worker, reporter,

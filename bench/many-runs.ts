@@ -17,7 +17,7 @@ import {
   withBenchSetup,
   withHamster,
 } from "./lib/app-harness.js";
-import type { BenchmarkFigure } from "./run.js";
+import type { BenchmarkFigure } from "./lib/figure.js";
 
 /**
  * Many runs at once in one process: `runs` signed deliveries sent together over HTTP to

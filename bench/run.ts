@@ -1,3 +1,4 @@
+import type { BenchmarkFigure } from "./lib/figure.js";
 import { existsSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -15,19 +16,6 @@ import { githubEconomyFigures, runGitHubEconomyBenchmark } from "./github-econom
  * to BENCHMARKS.
  */
 
-export interface BenchmarkFigure {
-  readonly figure: string;
-  readonly ours: number;
-  readonly baseline: number;
-  /** ours / baseline, when that means something. */
-  readonly ratio: number | null;
-  /** The goal in words, e.g. "≥ 85 %". */
-  readonly goal: string;
-  /** null for figures reported without a goal. */
-  readonly pass: boolean | null;
-  /** How to print ours and baseline. */
-  readonly unit: "percent" | "tokens" | "usd" | "count";
-}
 
 export interface BenchmarkEntry {
   readonly name: string;

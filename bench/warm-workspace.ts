@@ -8,7 +8,7 @@ import { getDiskUsage, prepareCheckout, refillSpare, renderMirrorDir, renderSpar
 import { appendCommit, generateRepo, runGeneratorGit } from "./lib/generate-repo.js";
 import type { GeneratedRepo, GenerateRepoOptions } from "./lib/generate-repo.js";
 import { startGitHttpServer } from "./lib/git-http-server.js";
-import type { BenchmarkFigure } from "./run.js";
+import type { BenchmarkFigure } from "./lib/figure.js";
 
 const execFileAsync = promisify(execFile);
 

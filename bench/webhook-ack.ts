@@ -19,7 +19,7 @@ import {
   type DeliveryResponse,
   type SignedDelivery,
 } from "./lib/app-harness.js";
-import type { BenchmarkFigure } from "./run.js";
+import type { BenchmarkFigure } from "./lib/figure.js";
 
 /**
  * Webhook acknowledgement: how long GitHub waits for the app's HTTP response. Signed

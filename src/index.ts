@@ -4,6 +4,7 @@ import type { AgentProvider } from "./agent/provider.js";
 import { createAgentRegistry, type AgentRegistry } from "./agent/registry.js";
 import { CONFIG_FILE_NAME } from "./config/repo-config.js";
 import { createGitHubHost } from "./reporter/github-host.js";
+import { createRunReporter } from "./reporter/run-reporter.js";
 import type { AppSettings } from "./config/env.js";
 import type { GitHubClient } from "./github/client.js";
 import { admitTrigger } from "./intake/admit-trigger.js";
@@ -248,8 +249,10 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       admitAfterBurst(context, "could not handle the check run event", () => handleCheckRunEvent(admitDeps, clientOf(context), parsed));
     });
 
+    const publishRun = async (runId: number) =>
+      createRunReporter({ octokit: await getOctokit(runStore.getRun(runId).installationId), runs: runStore }).publish(runId);
     const recover = (staleAfterMs: number) =>
-      recoverRuns({ runs: runStore, log: app.log, getOctokit, enqueue: activeWorker.enqueue, isExecutingHere: activeWorker.has, staleAfterMs }).catch(
+      recoverRuns({ runs: runStore, log: app.log, publish: publishRun, enqueue: activeWorker.enqueue, isExecutingHere: activeWorker.has, staleAfterMs }).catch(
         (error: unknown) => app.log.error({ err: error }, "recovering runs failed"),
       );
     // At start every active run was orphaned by the previous process; later, only runs whose

@@ -12,8 +12,8 @@ import { createNodeMiddleware, createProbot, type ApplicationFunction, type Logg
 import { AppOctokit } from "../../src/github/app-octokit.js";
 import { parseSettings } from "../../src/config/env.js";
 import { createHamsterApp, type HamsterApp } from "../../src/index.js";
-import type { Run } from "../../src/store/run.js";
-import type { BenchmarkFigure } from "../run.js";
+import type { Run } from "../../src/domain/run.js";
+import type { BenchmarkFigure } from "./figure.js";
 import { startFakeAnthropicServer, type ScriptedMessage } from "./fake-anthropic-server.js";
 import { startFakeGitHubServer, type FakeGitHubServer } from "./fake-github-server.js";
 import { closeServer, listenOnLoopback, readBody } from "./http.js";

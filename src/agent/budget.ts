@@ -1,4 +1,5 @@
-import { AgentError, type BudgetName, type Budgets, type TokenUsage } from "./provider.js";
+import { AgentError, type BudgetName, type Budgets } from "./provider.js";
+import { type TokenUsage } from "../domain/usage.js";
 
 /** What a session has used so far, as the budgets measure it. */
 export interface BudgetSpend {

@@ -18,16 +18,8 @@ import { EPHEMERAL, estimateTokens, markCacheBreakpoints, trimOldToolResults } f
 import { contextWindowMessage, cutStreamError, isCutStream, toAgentError } from "./model-api-error.js";
 import { addUsage, computeCostUsd } from "./prices.js";
 import { buildSystemPrompt, buildTaskPrompt } from "./prompt.js";
-import {
-  AgentError,
-  ZERO_USAGE,
-  type AgentPhase,
-  type AgentProvider,
-  type AgentSession,
-  type AgentSessionRequest,
-  type AgentTotals,
-  type TokenUsage,
-} from "./provider.js";
+import { AgentError, type AgentPhase, type AgentProvider, type AgentSession, type AgentSessionRequest, type AgentTotals } from "./provider.js";
+import { ZERO_USAGE, type TokenUsage } from "../domain/usage.js";
 import { resolveSandboxPolicy, type SandboxOption, type SandboxPolicy } from "../sandbox/sandbox.js";
 import { BASH_TOOL_NAME, BASH_TOOL_TYPE, buildCommandEnv, executeBash } from "./tools/bash.js";
 import { TEXT_EDITOR_TOOL_NAME, TEXT_EDITOR_TOOL_TYPE, executeTextEditor } from "./tools/text-editor.js";

@@ -1,4 +1,4 @@
-import type { TokenUsage } from "./provider.js";
+import type { TokenUsage } from "../domain/usage.js";
 
 /**
  * Reads what `claude -p --output-format stream-json --verbose` prints: one JSON event per

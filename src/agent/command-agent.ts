@@ -6,24 +6,15 @@ import path from "node:path";
 import { createClaudeStreamReader, type ClaudeStreamReport } from "./claude-stream.js";
 import { addUsage, computeCostUsd } from "./prices.js";
 import { MAX_BRIEF_CHARS, MAX_INSTRUCTIONS_CHARS, buildTaskPrompt, fence } from "./prompt.js";
-import {
-  AgentError,
-  ZERO_USAGE,
-  type AgentContext,
-  type AgentPhase,
-  type AgentProvider,
-  type AgentSession,
-  type AgentSessionRequest,
-  type AgentTotals,
-  type TokenUsage,
-} from "./provider.js";
+import { AgentError, type AgentContext, type AgentPhase, type AgentProvider, type AgentSession, type AgentSessionRequest, type AgentTotals } from "./provider.js";
+import { ZERO_USAGE, type TokenUsage } from "../domain/usage.js";
 import { parseHostPattern, type HostPattern } from "../sandbox/egress-allowlist.js";
 import { startEgressProxy, type EgressProxy } from "../sandbox/egress-proxy.js";
 import type { UpstreamProxies } from "../sandbox/upstream-proxy.js";
 import { renderRefusedHosts, type RefusalContext } from "../sandbox/render-refused-hosts.js";
 import { resolveSandboxPolicy, type SandboxOption, type SandboxPolicy } from "../sandbox/sandbox.js";
 import { buildCommandEnv } from "./tools/bash.js";
-import { runProcess, type ProcessResult } from "./tools/run-process.js";
+import { runProcess, type ProcessResult } from "../sandbox/run-process.js";
 
 /**
  * Providers that run an installed agent CLI (Claude Code, Codex, Aider) in the checkout.

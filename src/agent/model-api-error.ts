@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
-import { AgentError, type TokenUsage } from "./provider.js";
+import { AgentError } from "./provider.js";
+import { type TokenUsage } from "../domain/usage.js";
 
 export interface ModelErrorContext {
   readonly usage: TokenUsage;

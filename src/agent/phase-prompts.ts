@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { CriterionStatus, Evidence } from "../task/evidence.js";
+import type { CriterionStatus, Evidence } from "../domain/evidence.js";
 import { capOutput } from "./tools/cap-output.js";
 
 /**
@@ -7,7 +7,7 @@ import { capOutput } from "./tools/cap-output.js";
  * Pure: the prompts are data in, text out; the parsers never throw.
  */
 
-export type { CriterionStatus, Evidence } from "../task/evidence.js";
+export type { CriterionStatus, Evidence } from "../domain/evidence.js";
 
 export interface CriterionReport {
   /** 1-based, as in the task's list. */

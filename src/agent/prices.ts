@@ -1,4 +1,4 @@
-import type { TokenUsage } from "./provider.js";
+import type { TokenUsage } from "../domain/usage.js";
 
 /** US dollars per million tokens. */
 export interface ModelPrice {

@@ -1,14 +1,6 @@
 import type { Task } from "../task/task.js";
+import { ZERO_USAGE, type TokenUsage } from "../domain/usage.js";
 
-/** Token counts as the model API reports them, summed over a run. */
-export interface TokenUsage {
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  readonly cacheReadTokens: number;
-  readonly cacheWriteTokens: number;
-}
-
-export const ZERO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
 
 /** What stops a run that would go on too long or cost too much. Absent limits are not enforced. */
 export interface Budgets {

@@ -14,8 +14,8 @@ import { parseBranchName } from "../git/ref-name.js";
 import { parseMarkdown } from "../markdown/parse-markdown.js";
 import { openDatabase } from "../store/database.js";
 import { createRunStore } from "../store/run-store.js";
-import { STAGES } from "../store/run-state.js";
-import type { Run } from "../store/run.js";
+import { STAGES } from "../domain/run-state.js";
+import type { Run } from "../domain/run.js";
 import { executeRun } from "../worker/execute-run.js";
 import { createConsoleHost } from "./console-host.js";
 

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Nodes, PhrasingContent } from "mdast";
-import { resolveInWorkdir } from "../agent/path-guard.js";
+import { resolveInWorkdir } from "../workspace/path-guard.js";
 import { normalizeLineEndings, parseMarkdown, renderPlainText, walkNodes } from "../markdown/parse-markdown.js";
 import { removeHiddenMarkdown, removeInvisibleCharacters } from "../task/parse-task.js";
 import { bytesForChars, capText, readTextFile } from "./read-text-file.js";

@@ -1,4 +1,4 @@
-import { resolveInWorkdir } from "../agent/path-guard.js";
+import { resolveInWorkdir } from "../workspace/path-guard.js";
 import { normalizeLineEndings } from "../markdown/parse-markdown.js";
 import { removeInvisibleCharacters } from "../task/parse-task.js";
 import { bytesForChars, capText, readTextFile } from "./read-text-file.js";

@@ -1,5 +1,5 @@
-import type { CheckAction, CheckConclusion, CheckRunOutput } from "../reporter/render-check-run.js";
-import { CHECK_RUN_NAME } from "../reporter/render-check-run.js";
+import type { CheckAction, CheckConclusion, CheckRunOutput } from "../domain/check-run.js";
+import { CHECK_RUN_NAME } from "../domain/check-run.js";
 import type { GitHubClient, RepoRef } from "./client.js";
 
 export interface CheckRunRef {

@@ -1,57 +1,21 @@
-import type { Logger } from "probot";
-import type { AppSettings } from "../config/env.js";
 import { parseRepoConfig } from "../config/repo-config.js";
 import { branchExists } from "../github/branches.js";
 import type { GitHubClient } from "../github/client.js";
-import { addEyesReaction, createIssueComment } from "../github/comments.js";
-import { canTriggerRuns, getRepoRole, type RepoRole } from "../github/permissions.js";
-import { createRunReporter } from "../reporter/run-reporter.js";
-import type { PreferenceStore } from "../store/preference-store.js";
-import { ActiveRunExistsError, type NewRun, type RunStore } from "../store/run-store.js";
-import type { Run } from "../store/run.js";
-import type { StopReason } from "../worker/stop-reason.js";
-import type { AbortOutcome } from "../worker/worker.js";
+import { createIssueComment } from "../github/comments.js";
+import { canTriggerRuns, getRepoRole } from "../github/permissions.js";
 import { cancelActiveRun, handlePreferences, publishRunsList, retryLatestRun } from "./control-runs.js";
 import { decideTrigger } from "./decide-trigger.js";
 import {
-  renderActiveRunExists,
-  renderAgentCannotStart,
   renderInvalidCommand,
   renderInvalidRepoConfig,
   renderMissingBranch,
   renderPermissionDenied,
   renderUnsupported,
 } from "./render-replies.js";
+import { queueRun, type AdmitDependencies, type AdmitOutcome, type ControlContext, type Reply } from "./queue-run.js";
 import { resolveRunParameters } from "./resolve-parameters.js";
 import type { DeliverParams } from "./slash-command.js";
 import type { TriggerEvent } from "./trigger-event.js";
-
-export interface AdmitDependencies {
-  readonly runs: RunStore;
-  readonly preferences: PreferenceStore;
-  readonly settings: AppSettings;
-  readonly log: Logger;
-  readonly knownAgents: readonly string[];
-  enqueue(runId: number): void;
-  /** Stops a run this process holds: "executing" ends itself; "waiting" never starts; "absent" is not here. */
-  abort(runId: number, reason: StopReason): AbortOutcome;
-  /** Why a run of this agent could not start now (no such CLI, no API key), or undefined when it can. */
-  findAgentProblem?(installationId: number, agentName: string): string | undefined;
-  /** The sender's role; the app passes a short-lived cache of the collaborator-permission API. */
-  getRole?(octokit: GitHubClient, repo: { owner: string; repo: string }, login: string): Promise<RepoRole>;
-}
-
-export type AdmitOutcome =
-  | { readonly outcome: "ignored"; readonly why: string }
-  | { readonly outcome: "replied"; readonly why: string }
-  | { readonly outcome: "queued"; readonly run: Run };
-
-export function statusCommentUrl(run: Run): string | undefined {
-  return run.statusCommentId ? `${run.request.repo.htmlUrl}/issues/${run.request.conversationNumber ?? run.issueNumber}#issuecomment-${run.statusCommentId}` : undefined;
-}
-
-/** Replies on the issue or pull request the event came from. */
-export type Reply = (why: string, body: string) => Promise<AdmitOutcome>;
 
 /**
  * Turns a trigger (label, slash command) into what it asks for, or into a reply that says
@@ -99,42 +63,6 @@ export async function admitTrigger(
   }
 }
 
-export interface ControlContext {
-  readonly deps: AdmitDependencies;
-  readonly octokit: GitHubClient;
-  readonly event: TriggerEvent;
-  readonly reply: Reply;
-}
-
-/** Records the run, acknowledges it (👀, status comment) and hands it to the worker. */
-export async function queueRun(control: ControlContext, input: NewRun): Promise<AdmitOutcome> {
-  const { deps, octokit, event, reply } = control;
-  // Known before anything is created: the reply comes in seconds, and no run, PR or check run is left behind.
-  const agentProblem = deps.findAgentProblem?.(input.installationId, input.request.agent);
-  if (agentProblem) return reply("agent cannot start", renderAgentCannotStart(event.sender.login, agentProblem));
-  let run: Run;
-  try {
-    run = deps.runs.createRun(input);
-  } catch (error) {
-    if (error instanceof ActiveRunExistsError) {
-      return reply(`run #${error.activeRun.id} active`, renderActiveRunExists(event.sender.login, error.activeRun, statusCommentUrl(error.activeRun)));
-    }
-    throw error;
-  }
-  const repo = { owner: event.repo.owner, repo: event.repo.name };
-  // The 👀 is an acknowledgement only; failing to add it must not stop the run.
-  await addEyesReaction(octokit, repo, event.comment ? { commentId: event.comment.id } : { issueNumber: event.issue.number }).catch(
-    (error: unknown) => deps.log.warn({ runId: run.id, err: error }, "could not add the reaction"),
-  );
-  try {
-    await createRunReporter({ octokit, runs: deps.runs }).createStatusComment(run.id);
-  } finally {
-    // The run is recorded: it runs even if the status comment could not be written now.
-    deps.enqueue(run.id);
-  }
-  deps.log.info({ runId: run.id, issue: run.issueNumber, repo: `${event.repo.owner}/${event.repo.name}` }, "run queued");
-  return { outcome: "queued", run: deps.runs.getRun(run.id) };
-}
 
 async function startRun(control: ControlContext, params: DeliverParams, instructions: string, readRepoConfig: () => Promise<unknown>): Promise<AdmitOutcome> {
   const { deps, octokit, event, reply } = control;

@@ -1,4 +1,4 @@
-import type { Run } from "../store/run.js";
+import type { Run } from "../domain/run.js";
 import type { PreferenceValues } from "../store/preference-store.js";
 import { inlineCode } from "../reporter/format.js";
 import { renderCommandHelp } from "./slash-command.js";

@@ -1,22 +1,7 @@
-import { REPO_CONFIG_PATH } from "../config/repo-config.js";
-import { inlineCode } from "../reporter/format.js";
 import type { PreferenceValues } from "../store/preference-store.js";
 import type { DeliverParams } from "./slash-command.js";
+import type { ParameterSource, ResolvedParameter, ResolvedParameters } from "../domain/parameters.js";
 
-/** Where a run's parameter came from, in order of precedence. */
-export type ParameterSource = "command" | "preferences" | "repository" | "default";
-
-export interface ResolvedParameter<T> {
-  value: T;
-  source: ParameterSource;
-}
-
-export interface ResolvedParameters {
-  branch: ResolvedParameter<string>;
-  target: ResolvedParameter<string>;
-  agent: ResolvedParameter<string>;
-  model: ResolvedParameter<string>;
-}
 
 export interface ParameterInputs {
   /** The `/deliver` command's parameters; `{}` for the label. */
@@ -62,28 +47,4 @@ function pickFirst(
   return { value: fallback, source: fallbackSource };
 }
 
-const NAMES: Record<keyof ResolvedParameters, string> = { branch: "base", target: "target", agent: "agent", model: "model" };
 
-/**
- * One line saying each parameter and where it came from, e.g.
- * "base `main` (repository default) · target `develop` (your /deliver) · agent `claude` (your preferences) · model `claude-sonnet-4-5` (.github/hamster.yml)".
- */
-export function renderParameterSources(resolved: ResolvedParameters): string {
-  return (["branch", "target", "agent", "model"] as const)
-    .map((key) => `${NAMES[key]} ${inlineCode(resolved[key].value)} (${renderSource(key, resolved[key].source)})`)
-    .join(" · ");
-}
-
-function renderSource(key: keyof ResolvedParameters, source: ParameterSource): string {
-  switch (source) {
-    case "command":
-      return "your /deliver";
-    case "preferences":
-      return "your preferences";
-    case "repository":
-      return REPO_CONFIG_PATH;
-    case "default":
-      // The default base (and so target) is the repository's default branch, not something the app picked.
-      return key === "branch" || key === "target" ? "repository default" : "app default";
-  }
-}

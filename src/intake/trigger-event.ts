@@ -1,4 +1,5 @@
-import type { RunRequest } from "../store/run.js";
+import { CHECK_RUN_NAME } from "../domain/check-run.js";
+import type { RunRequest } from "../domain/run.js";
 
 export const DELIVER_LABEL = "hamster:deliver";
 
@@ -123,7 +124,7 @@ export function parseCheckRunEvent(deliveryId: string, payload: CheckRunPayload)
   if (!payload.installation) return { kind: "ignore", why: "event without an installation" };
   // GitHub sends these two actions only to the app that created the check run; the name
   // and the run id (checked against the database later) make sure it is one of ours.
-  if (payload.check_run.name !== "Hamster") return { kind: "ignore", why: "not a Hamster check run" };
+  if (payload.check_run.name !== CHECK_RUN_NAME) return { kind: "ignore", why: "not a Hamster check run" };
   const runId = Number(payload.check_run.external_id);
   if (!Number.isSafeInteger(runId) || runId <= 0) return { kind: "ignore", why: "check run without a run id" };
   let action: "cancel" | "retry";

@@ -1,19 +1,11 @@
-import type { Run } from "../store/run.js";
+import type { Run } from "../domain/run.js";
 import { formatCost, formatCount, formatDuration, inlineCode, NOT_REPORTED } from "./format.js";
 import { truncateForGitHub } from "./limits.js";
 import type { RunView } from "./run-view.js";
+import type { CheckAction, CheckActionId, CheckConclusion, CheckRunOutput } from "../domain/check-run.js";
 import { buildStageTimeline, renderStageIcon, renderStageName } from "./stage-timeline.js";
 import { renderContextLine, renderCriteria, renderPlan, renderVerification } from "./render-findings.js";
 
-export const CHECK_RUN_NAME = "Hamster";
-
-export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled" | "timed_out";
-
-export interface CheckRunOutput {
-  readonly title: string;
-  readonly summary: string;
-  readonly text?: string;
-}
 
 /** The check conclusion of an ended run: a delivered run without evidence for every criterion is neutral. */
 export function renderCheckConclusion(run: Pick<Run, "state" | "conclusion">): CheckConclusion | null {
@@ -31,13 +23,6 @@ export function renderCheckConclusion(run: Pick<Run, "state" | "conclusion">): C
   }
 }
 
-export interface CheckAction {
-  readonly label: string;
-  readonly description: string;
-  readonly identifier: CheckActionId;
-}
-
-export type CheckActionId = "cancel" | "retry";
 
 /** Buttons on the check run (GitHub's limits: label 20, description 40, identifier 20 characters). */
 export function renderCheckActions(run: Pick<Run, "state">): CheckAction[] {

@@ -1,4 +1,4 @@
-import type { CriterionResult, Run } from "../store/run.js";
+import type { CriterionResult, Run } from "../domain/run.js";
 import { inlineCode } from "./format.js";
 
 /** The plan as a checklist; steps are ticked once the run is past implementing. */

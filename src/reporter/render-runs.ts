@@ -1,5 +1,5 @@
-import { isFinalState } from "../store/run-state.js";
-import type { Run } from "../store/run.js";
+import { isFinalState } from "../domain/run-state.js";
+import type { Run } from "../domain/run.js";
 import { formatCost, formatCount, formatDuration, inlineCode, NOT_REPORTED } from "./format.js";
 import { truncateForGitHub } from "./limits.js";
 import { parseIssueMarker, renderIssueMarker } from "./marker.js";

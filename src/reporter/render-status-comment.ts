@@ -1,6 +1,8 @@
-import { renderParameterSources, type ParameterSource } from "../intake/resolve-parameters.js";
-import { isFinalState } from "../store/run-state.js";
-import type { Run } from "../store/run.js";
+import { CHECK_RUN_NAME } from "../domain/check-run.js";
+import { renderParameterSources } from "./render-parameter-sources.js";
+import { type ParameterSource } from "../domain/parameters.js";
+import { isFinalState } from "../domain/run-state.js";
+import type { Run } from "../domain/run.js";
 import { inlineCode } from "./format.js";
 import { truncateForGitHub } from "./limits.js";
 import { parseMarker, renderMarker } from "./marker.js";
@@ -58,7 +60,7 @@ export function renderStatusComment(view: RunView): string {
   ];
   const links: string[] = [];
   if (view.links?.pullRequest) links.push(`Pull request: ${view.links.pullRequest}`);
-  if (view.links?.checkRun) links.push(`Check run: [${"Hamster"}](${view.links.checkRun})`);
+  if (view.links?.checkRun) links.push(`Check run: [${CHECK_RUN_NAME}](${view.links.checkRun})`);
   if (links.length > 0) lines.push("", links.join(" · "));
   if ((run.state === "failed" || run.state === "cancelled" || run.state === "timed_out") && run.reason) lines.push("", `**Why:** ${run.reason}`);
   if (isFinalState(run.state)) lines.push("", renderUsageLine(view));

@@ -1,7 +1,7 @@
 import type { GitHubClient } from "../github/client.js";
 import { createCheckRun, updateCheckRun } from "../github/check-runs.js";
 import { createIssueComment, findIssueComment, updateIssueComment } from "../github/comments.js";
-import type { Run } from "../store/run.js";
+import type { Run } from "../domain/run.js";
 import type { RunStore } from "../store/run-store.js";
 import { renderCheckActions, renderCheckConclusion, renderCheckRunOutput } from "./render-check-run.js";
 import { parseStatusMarker, renderStatusComment } from "./render-status-comment.js";

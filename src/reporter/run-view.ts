@@ -1,4 +1,4 @@
-import type { Run, RunTransition } from "../store/run.js";
+import type { Run, RunTransition } from "../domain/run.js";
 
 /** Everything a renderer needs to draw a run; renderers are pure functions of it. */
 export interface RunView {

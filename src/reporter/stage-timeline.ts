@@ -1,5 +1,5 @@
-import type { RunTransition } from "../store/run.js";
-import { STAGES, isFinalState, type Stage } from "../store/run-state.js";
+import type { RunTransition } from "../domain/run.js";
+import { STAGES, isFinalState, type Stage } from "../domain/run-state.js";
 
 export type StageStatus = "pending" | "running" | "done" | "failed" | "skipped";
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { runProcess } from "../agent/tools/run-process.js";
+import { runProcess } from "./run-process.js";
 import { BWRAP_COMMAND, PRLIMIT_COMMAND, type SandboxLimits } from "./sandbox.js";
 
 export type SandboxCheck = { readonly ok: true; readonly warnings: readonly string[] } | { readonly ok: false; readonly reason: string };

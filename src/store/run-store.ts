@@ -1,9 +1,9 @@
 import { SqliteError } from "better-sqlite3";
-import type { TokenUsage } from "../agent/provider.js";
+import type { TokenUsage } from "../domain/usage.js";
 import { mapStrings } from "../security/map-strings.js";
 import type { SqliteDatabase } from "./database.js";
-import type { Run, RunConclusion, RunReport, RunRequest, RunTransition, TriggerKind, Verification } from "./run.js";
-import { isFinalState, parseRunState, type RunState } from "./run-state.js";
+import type { Run, RunConclusion, RunReport, RunRequest, RunTransition, TriggerKind, Verification } from "../domain/run.js";
+import { isFinalState, parseRunState, type RunState } from "../domain/run-state.js";
 
 export interface NewRun {
   readonly installationId: number;

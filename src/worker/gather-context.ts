@@ -2,7 +2,7 @@ import type { AgentContext } from "../agent/provider.js";
 import { findBriefReference, loadBrief } from "../context/brief.js";
 import { readRepoInstructions } from "../context/repo-instructions.js";
 import { discoverTestCommand } from "../context/test-command.js";
-import type { RunRequest } from "../store/run.js";
+import type { RunRequest } from "../domain/run.js";
 import type { RunHost } from "./run-host.js";
 
 export interface GatheredContext {

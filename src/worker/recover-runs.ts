@@ -1,6 +1,4 @@
 import type { Logger } from "probot";
-import type { GitHubClient } from "../github/client.js";
-import { createRunReporter } from "../reporter/run-reporter.js";
 import type { RunStore } from "../store/run-store.js";
 
 /** A run whose worker has not said it is alive for this long is taken for dead. */
@@ -17,7 +15,8 @@ export const INTERRUPTED_TWICE =
 export async function recoverRuns(deps: {
   runs: RunStore;
   log: Logger;
-  getOctokit(installationId: number): Promise<GitHubClient>;
+  /** Shows a run's current state where its users see it (the check run and the status comment). */
+  publish(runId: number): Promise<void>;
   enqueue(runId: number): void;
   /** True for runs this process is executing right now. */
   isExecutingHere(runId: number): boolean;
@@ -43,7 +42,7 @@ export async function recoverRuns(deps: {
     log.warn({ runId: run.id, state: run.state }, "run interrupted twice: ending it");
     runs.transitionRun(run.id, "failed", { reason: INTERRUPTED_TWICE, detail: "interrupted" });
     try {
-      await createRunReporter({ octokit: await deps.getOctokit(run.installationId), runs }).publish(run.id);
+      await deps.publish(run.id);
     } catch (error) {
       log.error({ runId: run.id, err: error }, "could not report an interrupted run");
     }

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { resolveInWorkdir } from "../agent/path-guard.js";
+import { resolveInWorkdir } from "../workspace/path-guard.js";
 import { buildFixPrompt } from "../agent/phase-prompts.js";
 import type { AgentSession } from "../agent/provider.js";
 import { runShellCommand } from "../agent/tools/bash.js";
 import type { SandboxPolicy } from "../sandbox/sandbox.js";
-import type { CriterionResult, RunConclusion, RunReport, Verification } from "../store/run.js";
+import type { CriterionResult, RunConclusion, RunReport, Verification } from "../domain/run.js";
 
 export const MAX_FIX_ATTEMPTS = 2;
 const OUTPUT_TAIL_CHARS = 4_000;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { budgetError, countInputTokens, findBudgetOverrun, formatDuration } from "../../src/agent/budget.js";
-import { AgentError, ZERO_USAGE } from "../../src/agent/provider.js";
+import { AgentError } from "../../src/agent/provider.js";
+import { ZERO_USAGE } from "../../src/domain/usage.js";
 
 const spend = { turns: 0, usage: ZERO_USAGE, costUsd: 0, elapsedMs: 0 };
 const usage = { inputTokens: 100, outputTokens: 50, cacheReadTokens: 1_000_000, cacheWriteTokens: 200 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addUsage, computeCostUsd, findModelPrice } from "../../src/agent/prices.js";
-import { ZERO_USAGE } from "../../src/agent/provider.js";
+import { ZERO_USAGE } from "../../src/domain/usage.js";
 
 const million = { inputTokens: 1_000_000, outputTokens: 1_000_000, cacheWriteTokens: 1_000_000, cacheReadTokens: 1_000_000 };
 

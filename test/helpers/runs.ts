@@ -1,5 +1,5 @@
 import type { NewRun } from "../../src/store/run-store.js";
-import type { Run, RunRequest } from "../../src/store/run.js";
+import type { Run, RunRequest } from "../../src/domain/run.js";
 
 /** A run request as intake would record it; override what a test cares about. */
 export function buildRunRequest(overrides: Partial<RunRequest> = {}): RunRequest {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { renderParameterSources, resolveRunParameters, type ParameterInputs } from "../../src/intake/resolve-parameters.js";
+import { renderParameterSources } from "../../src/reporter/render-parameter-sources.js";
+import { resolveRunParameters, type ParameterInputs } from "../../src/intake/resolve-parameters.js";
 
 const defaults = { branch: "main", agent: "claude", model: "claude-sonnet-5-5" };
 const nothing: ParameterInputs = { command: {}, preferences: null, repository: {}, defaults };

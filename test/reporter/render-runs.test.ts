@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { GITHUB_TEXT_LIMIT } from "../../src/reporter/limits.js";
 import { parseIssueMarker, parseMarker, renderIssueMarker, renderMarker } from "../../src/reporter/marker.js";
 import { MAX_RUNS_ROWS, parseRunsMarker, renderRunsComment } from "../../src/reporter/render-runs.js";
-import type { Run } from "../../src/store/run.js";
+import type { Run } from "../../src/domain/run.js";
 import { buildRun, buildRunRequest, RUN_CREATED_AT } from "../helpers/runs.js";
 
 const T0 = Date.parse(RUN_CREATED_AT);

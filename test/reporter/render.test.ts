@@ -7,8 +7,8 @@ import { renderDeliveredPullRequestBody, renderDraftPullRequestBody } from "../.
 import { parseStatusMarker, renderStatusComment } from "../../src/reporter/render-status-comment.js";
 import type { RunView } from "../../src/reporter/run-view.js";
 import { buildStageTimeline } from "../../src/reporter/stage-timeline.js";
-import type { Run, RunTransition } from "../../src/store/run.js";
-import type { RunState } from "../../src/store/run-state.js";
+import type { Run, RunTransition } from "../../src/domain/run.js";
+import type { RunState } from "../../src/domain/run-state.js";
 import { buildRun, RUN_CREATED_AT } from "../helpers/runs.js";
 
 const T0 = Date.parse(RUN_CREATED_AT);

@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCommandEnv } from "../../src/agent/tools/bash.js";
-import { runProcess } from "../../src/agent/tools/run-process.js";
+import { runProcess } from "../../src/sandbox/run-process.js";
 import { buildSandboxedCommand } from "../../src/sandbox/sandbox.js";
 import { createLayout, findMarkedProcesses, requireBubblewrap, runSandboxed, waitUntil, type Layout } from "./sandbox-fixture.js";
 

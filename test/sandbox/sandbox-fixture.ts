@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildCommandEnv } from "../../src/agent/tools/bash.js";
-import { runProcess, type ProcessRequest, type ProcessResult } from "../../src/agent/tools/run-process.js";
+import { runProcess, type ProcessRequest, type ProcessResult } from "../../src/sandbox/run-process.js";
 import { probeSandbox } from "../../src/sandbox/check-sandbox.js";
 import type { SandboxPolicy, SandboxSettings } from "../../src/sandbox/sandbox.js";
 

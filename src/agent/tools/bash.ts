@@ -1,10 +1,10 @@
 import { tmpdir } from "node:os";
 import { z } from "zod";
 import type { SandboxPolicy } from "../../sandbox/sandbox.js";
-import { runProcess, type ProcessResult } from "./run-process.js";
+import { runProcess, type ProcessResult } from "../../sandbox/run-process.js";
 import { toolError, toolOk, type ToolOutcome } from "./tool-outcome.js";
 
-export { OutputCollector } from "./run-process.js";
+export { OutputCollector } from "../../sandbox/run-process.js";
 
 /**
  * Executes Anthropic's trained bash tool (`bash_20250124`).

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { resolveInWorkdir } from "../path-guard.js";
+import { resolveInWorkdir } from "../../workspace/path-guard.js";
 import { capOutput } from "./cap-output.js";
 import { toolError, toolOk, type ToolOutcome } from "./tool-outcome.js";
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { resolveInWorkdir } from "../../src/agent/path-guard.js";
+import { resolveInWorkdir } from "../../src/workspace/path-guard.js";
 
 let root: string;
 let workdir: string;

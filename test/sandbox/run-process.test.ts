@@ -2,9 +2,9 @@ import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildCommandEnv } from "../../../src/agent/tools/bash.js";
-import { runProcess, type ProcessRequest } from "../../../src/agent/tools/run-process.js";
-import { requireBubblewrap } from "../../sandbox/sandbox-fixture.js";
+import { buildCommandEnv } from "../../src/agent/tools/bash.js";
+import { runProcess, type ProcessRequest } from "../../src/sandbox/run-process.js";
+import { requireBubblewrap } from "./sandbox-fixture.js";
 
 function request(overrides: Partial<ProcessRequest>): ProcessRequest {
   return {

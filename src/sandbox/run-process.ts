@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
-import { buildSandboxedCommand, type SandboxPolicy } from "../../sandbox/sandbox.js";
+import { buildSandboxedCommand, type SandboxPolicy } from "./sandbox.js";
 
 /*
  * Runs one program in its own process group and ends the whole group when it exits, times

@@ -1,5 +1,5 @@
-import type { TokenUsage } from "../agent/provider.js";
-import type { CriterionStatus, Evidence } from "../task/evidence.js";
+import type { TokenUsage } from "./usage.js";
+import type { CriterionStatus, Evidence } from "./evidence.js";
 import type { RunState } from "./run-state.js";
 
 export type TriggerKind = "label" | "comment" | "local" | "retry" | "follow_up";
@@ -19,7 +19,7 @@ export interface RunSettings {
   readonly allowWorkflowChanges?: boolean;
 }
 
-export type { CriterionStatus, Evidence } from "../task/evidence.js";
+export type { CriterionStatus, Evidence } from "./evidence.js";
 
 export interface CriterionResult {
   readonly index: number;
