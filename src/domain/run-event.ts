@@ -1,0 +1,61 @@
+import type { Verification } from "./run.js";
+import type { RunState } from "./run-state.js";
+import type { TokenUsage } from "./usage.js";
+
+/**
+ * What happened during a run, as its executor reports it. Each is stored as one row (the
+ * run's event log, redacted); the check run, the status comment, `/runs` and the console
+ * are renderings of these rows and of the run they are folded into.
+ */
+export type RunEvent =
+  /** The run entered a stage (or ended); `detail` is a short note such as the test command. */
+  | { readonly kind: "stage"; readonly state: RunState; readonly detail?: string }
+  /** One model call: its usage as the API reported it (null when the agent does not report it). */
+  | {
+      readonly kind: "model_call";
+      readonly turn: number;
+      readonly model: string;
+      readonly usage: TokenUsage | null;
+      readonly costUsd: number | null;
+      readonly stopReason?: string;
+      readonly durationMs?: number;
+    }
+  /** One tool call of the agent: its name, a short summary of its input, and how it went. */
+  | {
+      readonly kind: "tool_call";
+      readonly turn: number;
+      readonly tool: string;
+      readonly summary: string;
+      readonly outcome: "ok" | "error";
+      readonly detail?: string;
+    }
+  /** A command the run itself ran (setup, tests): exit code (null: killed or timed out), duration, output tail. */
+  | {
+      readonly kind: "command";
+      readonly purpose: "setup" | "test";
+      readonly command: string;
+      readonly exitCode: number | null;
+      readonly durationMs: number;
+      readonly outputTail: string;
+    }
+  /** The result of verifying the work with the repository's test command. */
+  | { readonly kind: "verification"; readonly verification: Verification }
+  /** The agent's plan, as a checklist. */
+  | { readonly kind: "plan"; readonly steps: readonly string[] }
+  /** A live progress line (e.g. "turn 4: bash — npm test"), with the totals so far. */
+  | { readonly kind: "progress"; readonly message: string; readonly turn: number; readonly usage: TokenUsage | null }
+  /** Something the user should know that does not stop the run (a brief that could not be read). */
+  | { readonly kind: "note"; readonly text: string };
+
+export type RunEventKind = RunEvent["kind"];
+
+/** An event as the log holds it: numbered per attempt, so a batch sent twice is stored once. */
+export interface RecordedRunEvent {
+  readonly runId: number;
+  readonly attempt: number;
+  /** 1, 2, 3… within the attempt, in the order the executor produced them. */
+  readonly seq: number;
+  /** ISO time the executor produced it. */
+  readonly at: string;
+  readonly event: RunEvent;
+}
