@@ -1,7 +1,6 @@
 import type { Task } from "../task/task.js";
 import { ZERO_USAGE, type TokenUsage } from "../domain/usage.js";
 
-
 /** What stops a run that would go on too long or cost too much. Absent limits are not enforced. */
 export interface Budgets {
   /** Model calls over the whole session. */
