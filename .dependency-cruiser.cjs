@@ -7,7 +7,7 @@ const LAYERS = [
   ["domain"],
   ["git", "markdown", "security", "task"],
   ["store", "workspace", "sandbox", "github", "config", "agent", "context"],
-  ["worker", "lifecycle", "runner", "gateway", "executors"],
+  ["lifecycle", "runner", "gateway", "executors"],
   ["intake", "reporter", "console", "server"],
   ["cli", "index\\.ts", "main\\.ts"],
 ];

@@ -32,13 +32,13 @@ import { openDatabase, type SqliteDatabase } from "./store/database.js";
 import { lockDataDir, type DataDirLock } from "./store/data-dir-lock.js";
 import { createDeliveryStore } from "./store/delivery-store.js";
 import { createRunStore, type RunStore } from "./store/run-store.js";
-import { executeRun } from "./worker/execute-run.js";
-import { recoverRuns, STALE_HEARTBEAT_MS } from "./worker/recover-runs.js";
-import { pruneRunMirrors } from "./worker/prune-run-mirrors.js";
+import { executeRun } from "./lifecycle/execute-run.js";
+import { recoverRuns, STALE_HEARTBEAT_MS } from "./lifecycle/recover-runs.js";
+import { pruneRunMirrors } from "./lifecycle/prune-run-mirrors.js";
 import { createQuietGate } from "./intake/quiet-gate.js";
 import { installWebhookBodyGuard } from "./server/webhook-body-guard.js";
-import { createWorker, type Worker } from "./worker/worker.js";
-import { resolveRunAgent, type AgentSources } from "./worker/resolve-run-agent.js";
+import { createWorker, type Worker } from "./lifecycle/worker.js";
+import { resolveRunAgent, type AgentSources } from "./lifecycle/resolve-run-agent.js";
 
 export interface HamsterAppOptions {
   readonly settings: AppSettings;

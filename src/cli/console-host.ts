@@ -3,7 +3,7 @@ import { renderCheckConclusion } from "../reporter/render-check-run.js";
 import { formatCost, formatCount, formatDuration, NOT_REPORTED } from "../reporter/format.js";
 import { buildStageTimeline, renderStageName } from "../reporter/stage-timeline.js";
 import type { RunStore } from "../store/run-store.js";
-import type { RunHost } from "../worker/run-host.js";
+import type { RunHost } from "../lifecycle/run-host.js";
 
 /** `hamster run`'s host: the same run, shown in the terminal as it happens. */
 export function createConsoleHost(deps: { runs: RunStore; runId: number; out: Writable; now?: () => Date }): RunHost {

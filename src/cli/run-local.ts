@@ -16,7 +16,7 @@ import { openDatabase } from "../store/database.js";
 import { createRunStore } from "../store/run-store.js";
 import { STAGES } from "../domain/run-state.js";
 import type { Run } from "../domain/run.js";
-import { executeRun } from "../worker/execute-run.js";
+import { executeRun } from "../lifecycle/execute-run.js";
 import { createConsoleHost } from "./console-host.js";
 
 /** A problem with the command line or its inputs, said to the user as is. */

@@ -7,8 +7,8 @@ import type { RepoRole } from "../github/permissions.js";
 import { createRunReporter } from "../reporter/run-reporter.js";
 import type { PreferenceStore } from "../store/preference-store.js";
 import { ActiveRunExistsError, type NewRun, type RunStore } from "../store/run-store.js";
-import type { StopReason } from "../worker/stop-reason.js";
-import type { AbortOutcome } from "../worker/worker.js";
+import type { StopReason } from "../lifecycle/stop-reason.js";
+import type { AbortOutcome } from "../lifecycle/worker.js";
 import { renderActiveRunExists, renderAgentCannotStart } from "./render-replies.js";
 import type { TriggerEvent } from "./trigger-event.js";
 

@@ -4,7 +4,7 @@ import { hasStatus, type GitHubClient } from "../github/client.js";
 import { canTriggerRuns, getRepoRole } from "../github/permissions.js";
 import { closePullRequest, createDraftPullRequest, findOpenPullRequest, markPullRequestReady, updatePullRequestBody } from "../github/pull-requests.js";
 import type { RunStore } from "../store/run-store.js";
-import type { RunHost } from "../worker/run-host.js";
+import type { RunHost } from "../lifecycle/run-host.js";
 import { createCoalescer } from "./coalesce.js";
 import { sharedRedactor } from "../security/redactor.js";
 import { renderDeliveredPullRequestBody, renderDraftPullRequestBody } from "./render-pull-request.js";

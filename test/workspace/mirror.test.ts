@@ -9,7 +9,7 @@ import { ensureMirror } from "../../src/workspace/ensure-mirror.js";
 import { commitAll, getDiskUsage, pruneMirrors, pushBranch, renderMirrorDir } from "../../src/workspace/workspace.js";
 import type { PrepareCheckoutOptions } from "../../src/workspace/workspace.js";
 import { parseSettings } from "../../src/config/env.js";
-import { pruneRunMirrors } from "../../src/worker/prune-run-mirrors.js";
+import { pruneRunMirrors } from "../../src/lifecycle/prune-run-mirrors.js";
 import { APP_AUTHOR, createMirrorArea, gitIn, readAllFiles, WORK_BRANCH, type MirrorArea } from "./checkout-fixture.js";
 
 const TOKEN = "ghs_MirrorToken0123456789abcdefABCDEF";

@@ -1,6 +1,6 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { createWorker } from "../../src/worker/worker.js";
+import { createWorker } from "../../src/lifecycle/worker.js";
 
 const log = pino({ level: "silent" });
 

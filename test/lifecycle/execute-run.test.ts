@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseSettings } from "../../src/config/env.js";
 import { openDatabase, type SqliteDatabase } from "../../src/store/database.js";
 import { createRunStore, type RunStore } from "../../src/store/run-store.js";
-import { executeRun, type RunDependencies } from "../../src/worker/execute-run.js";
-import type { RunHost } from "../../src/worker/run-host.js";
+import { executeRun, type RunDependencies } from "../../src/lifecycle/execute-run.js";
+import type { RunHost } from "../../src/lifecycle/run-host.js";
 import { buildNewRun } from "../helpers/runs.js";
 
 let dataDir: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { startRunDeadline } from "../../src/worker/run-deadline.js";
-import { readStopReason, renderStopReason } from "../../src/worker/stop-reason.js";
+import { startRunDeadline } from "../../src/lifecycle/run-deadline.js";
+import { readStopReason, renderStopReason } from "../../src/lifecycle/stop-reason.js";
 
 describe("run deadline", () => {
   it("has fired already for a run resumed after its budget was spent", () => {

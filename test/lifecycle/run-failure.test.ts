@@ -1,8 +1,8 @@
 import { createServer } from "node:net";
 import { ProbotOctokit } from "probot";
 import { describe, expect, it } from "vitest";
-import { describeFailure } from "../../src/worker/run-failure.js";
-import { findNetworkFailure } from "../../src/worker/network-failure.js";
+import { describeFailure } from "../../src/lifecycle/run-failure.js";
+import { findNetworkFailure } from "../../src/lifecycle/network-failure.js";
 
 /**
  * Errors as Octokit really throws them: a request through Octokit whose fetch fails the way
