@@ -42,8 +42,12 @@ export type RunEvent =
   | { readonly kind: "verification"; readonly verification: Verification }
   /** The agent's plan, as a checklist. */
   | { readonly kind: "plan"; readonly steps: readonly string[] }
-  /** A live progress line (e.g. "turn 4: bash — npm test"), with the totals so far. */
-  | { readonly kind: "progress"; readonly message: string; readonly turn: number; readonly usage: TokenUsage | null }
+  /** A live progress line (e.g. "turn 4: bash — npm test"); the agent's adds its turns and tokens so far. */
+  | { readonly kind: "progress"; readonly message: string; readonly agent?: { readonly turn: number; readonly usage: TokenUsage | null } }
+  /** What the agent reads besides the task: where the brief came from, and the test command. */
+  | { readonly kind: "context"; readonly briefSource: string | null; readonly testCommand: string | null }
+  /** The agent's turns, tokens and cost so far (null: not reported), sent when a session ends either way. */
+  | { readonly kind: "totals"; readonly turns: number; readonly usage: TokenUsage | null; readonly costUsd: number | null }
   /** Something the user should know that does not stop the run (a brief that could not be read). */
   | { readonly kind: "note"; readonly text: string };
 

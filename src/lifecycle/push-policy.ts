@@ -1,6 +1,6 @@
 import { WORK_BRANCH_PREFIX } from "../workspace/branch-name.js";
 import { listChangedFiles } from "../workspace/workspace.js";
-import { RunFailure } from "./run-failure.js";
+import { RunFailure } from "../domain/run-failure.js";
 
 const WORKFLOWS_DIR = ".github/workflows/";
 

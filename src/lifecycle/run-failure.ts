@@ -1,10 +1,7 @@
 import { AgentError } from "../agent/provider.js";
+import { RunFailure } from "../domain/run-failure.js";
 import { findNetworkFailure, renderNetworkFailure } from "./network-failure.js";
 
-/** A run cannot go on; `message` is written for the person who asked for the run. */
-export class RunFailure extends Error {
-  override readonly name = "RunFailure";
-}
 
 /**
  * Turns any error into a reason a user can act on. Known errors carry such a message

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AGENT_CLI_REFUSALS } from "../../src/agent/command-agent.js";
 import { renderRefusedHosts } from "../../src/sandbox/render-refused-hosts.js";
-import { SETUP_REFUSALS } from "../../src/lifecycle/run-setup.js";
+import { SETUP_REFUSALS } from "../../src/runner/run-setup.js";
 
 describe("renderRefusedHosts", () => {
   it("says nothing when nothing was refused, and lists at most ten hosts", () => {

@@ -4,7 +4,7 @@ import { buildFixPrompt } from "../agent/phase-prompts.js";
 import type { AgentSession } from "../agent/provider.js";
 import { runShellCommand } from "../agent/tools/bash.js";
 import type { SandboxPolicy } from "../sandbox/sandbox.js";
-import type { CriterionResult, RunConclusion, RunReport, Verification } from "../domain/run.js";
+import type { CriterionResult, RunReport, Verification } from "../domain/run.js";
 
 export const MAX_FIX_ATTEMPTS = 2;
 const OUTPUT_TAIL_CHARS = 4_000;
@@ -104,14 +104,4 @@ function ranCommand(ran: string, command: string): boolean {
 
 function normalizeCommand(command: string): string {
   return command.trim().replace(/\s+/g, " ");
-}
-
-/**
- * Success needs evidence: every acceptance criterion met and checked, and the test command
- * (when there is one) passing. Anything less is neutral: the work is delivered, unproven.
- */
-export function decideConclusion(report: RunReport, verification: Verification | null): RunConclusion {
-  if (verification && !verification.passed) return "neutral";
-  if (report.criteria.length === 0) return verification?.passed ? "success" : "neutral";
-  return report.criteria.every((c) => c.status === "met") ? "success" : "neutral";
 }

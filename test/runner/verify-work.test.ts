@@ -4,7 +4,8 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { renderDeliveredPullRequestBody } from "../../src/reporter/render-pull-request.js";
 import type { CriterionResult, RunReport, Verification } from "../../src/domain/run.js";
-import { checkEvidence, decideConclusion } from "../../src/lifecycle/verify-work.js";
+import { checkEvidence } from "../../src/runner/verify-work.js";
+import { decideConclusion } from "../../src/lifecycle/decide-conclusion.js";
 import { buildRun } from "../helpers/runs.js";
 
 let workdir: string;

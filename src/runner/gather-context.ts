@@ -3,7 +3,6 @@ import { findBriefReference, loadBrief } from "../context/brief.js";
 import { readRepoInstructions } from "../context/repo-instructions.js";
 import { discoverTestCommand } from "../context/test-command.js";
 import type { RunRequest } from "../domain/run.js";
-import type { RunHost } from "./run-host.js";
 
 export interface GatheredContext {
   readonly context: AgentContext;
@@ -12,7 +11,10 @@ export interface GatheredContext {
 }
 
 /** What the agent reads besides the task: the brief, the repository's instructions, the test command. */
-export async function gatherContext(request: RunRequest, workdir: string, host: RunHost): Promise<GatheredContext> {
+/** Another issue of the repository (a brief linked as an issue), as the control plane reads it. */
+export type GetIssue = (issueNumber: number) => Promise<{ title: string; body: string | null } | null>;
+
+export async function gatherContext(request: RunRequest, workdir: string, getIssue: GetIssue): Promise<GatheredContext> {
   const notes: string[] = [];
   const [repoInstructions, discovered] = await Promise.all([readRepoInstructions(workdir), discoverTestCommand(workdir)]);
   const testCommand = request.settings?.test ?? discovered;
@@ -26,7 +28,7 @@ export async function gatherContext(request: RunRequest, workdir: string, host: 
   if (reference) {
     const loaded = await loadBrief(reference, {
       workdir,
-      getIssue: (n) => host.getIssue(n),
+      getIssue,
       milestone: request.milestone ?? null,
     });
     if ("error" in loaded) notes.push(`Brief not used: ${loaded.error}`);

@@ -3,7 +3,7 @@ import type { AppSettings } from "../config/env.js";
 import { startEgressProxy, type EgressProxy, type EgressReport } from "../sandbox/egress-proxy.js";
 import { renderRefusedHosts, type RefusalContext } from "../sandbox/render-refused-hosts.js";
 import { resolveSandboxPolicy, type SandboxNetwork } from "../sandbox/sandbox.js";
-import { RunFailure } from "./run-failure.js";
+import { RunFailure } from "../domain/run-failure.js";
 
 /*
  * The repository's setup commands (`setup:` in .github/hamster.yml). They install

@@ -1,0 +1,38 @@
+import { existsSync } from "node:fs";
+import type { Logger } from "probot";
+import type { AppSettings } from "../config/env.js";
+import type { Run } from "../domain/run.js";
+import { RunFailure } from "../domain/run-failure.js";
+import type { RunStore } from "../store/run-store.js";
+import { commitAll, pushBranch, removeCheckout } from "../workspace/workspace.js";
+import { describeFailure } from "./run-failure.js";
+import type { RunHost } from "./run-host.js";
+
+/**
+ * A resumed run's previous process may have left the agent's uncommitted work in the
+ * workspace: push it to the branch before starting again, so no work is thrown away.
+ */
+export async function salvageWorkspace(
+  deps: { runs: RunStore; settings: Pick<AppSettings, "gitAuthor">; log: Logger },
+  host: RunHost,
+  run: Run,
+  workdir: string,
+): Promise<void> {
+  if (!existsSync(workdir)) return;
+  try {
+    if (run.workBranch) {
+      const commit = await commitAll(workdir, `WIP: work of Hamster run #${run.id} before an interruption`, deps.settings.gitAuthor);
+      if (commit) {
+        await pushBranch({ dir: workdir, remoteUrl: run.request.repo.cloneUrl, token: await host.getGitToken(), workBranch: run.workBranch });
+        deps.runs.updateRun(run.id, { headSha: commit.sha });
+      }
+    }
+    await removeCheckout(workdir);
+  } catch (error) {
+    // The old workspace stays where it is; a fresh checkout cannot be made on top of it.
+    deps.log.warn({ runId: run.id, err: error }, "could not salvage the interrupted workspace");
+    throw new RunFailure(
+      `The run was interrupted and its workspace could not be saved (${describeFailure(error)}). It is kept on the server as \`workspaces/run-${run.id}\`; retry to start over.`,
+    );
+  }
+}
