@@ -9,7 +9,7 @@ import { probeSandbox } from "../src/sandbox/check-sandbox.js";
  */
 
 /** Commands the tests run, and the Debian package each comes in. */
-const REQUIRED_COMMANDS: readonly { readonly command: string; readonly apt: string }[] = [
+export const REQUIRED_COMMANDS: readonly { readonly command: string; readonly apt: string }[] = [
   { command: "bwrap", apt: "bubblewrap" },
   { command: "prlimit", apt: "util-linux" },
   { command: "curl", apt: "curl" },

@@ -53,7 +53,7 @@ const TOP_LEVEL_KEYS = [
   {
     key: "test",
     expected: `a non-empty command of at most ${MAX_COMMAND_LENGTH.toLocaleString("en-US")} characters`,
-    default: "discovered: `npm test`, `make test`, `python -m pytest`, `cargo test` or `go test ./...`",
+    default: "discovered: `npm test` (`pnpm test` or `yarn test` next to their lockfile), `make test`, `python -m pytest`, `cargo test` or `go test ./...`",
     meaning: "The command that verifies the work.",
   },
   { key: "budgets", expected: "a mapping of budget names to numbers", default: "the app's defaults", meaning: "Limits that stop a run: the `budgets.*` keys below." },
@@ -67,7 +67,8 @@ const TOP_LEVEL_KEYS = [
     key: "allow_workflow_changes",
     expected: "`true` or `false`",
     default: "`false`",
-    meaning: "`true` lets the agent's changes under `.github/workflows/` be pushed (they run with the repository's CI secrets).",
+    meaning:
+      "`true` lets the agent's changes under `.github/workflows/` be pushed (they run with the repository's CI secrets); GitHub accepts them only from an app that has the *Workflows* permission.",
   },
 ] as const satisfies readonly KeySpec[];
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import {
@@ -7,6 +10,7 @@ import {
   renderRepoConfigReference,
   type RepoConfigParse,
 } from "../../src/config/repo-config.js";
+import { discoverTestCommand } from "../../src/context/test-command.js";
 
 // Probot hands over the YAML already parsed; parsing real YAML here keeps the tests honest about types.
 function parseYamlConfig(text: string): RepoConfigParse {
@@ -214,6 +218,40 @@ describe("renderRepoConfigReference", () => {
     expect(rows).toHaveLength(keys.length);
     for (const row of rows) expect(row.split(" | ")).toHaveLength(4);
     expect(reference).toContain("| `ready_for_review` | `true` or `false` | `true` |");
+  });
+
+  it("names every test command the app can discover", async () => {
+    // One repository root per command discovery can pick: the reference's default must list them all.
+    const roots: Record<string, string>[] = [
+      { "package.json": '{"scripts":{"test":"vitest"}}' },
+      { "package.json": '{"scripts":{"test":"vitest"}}', "pnpm-lock.yaml": "lockfileVersion: 9\n" },
+      { "package.json": '{"scripts":{"test":"vitest"}}', "yarn.lock": "# yarn\n" },
+      { Makefile: "test:\n\ttrue\n" },
+      { "pytest.ini": "[pytest]\n" },
+      { "Cargo.toml": "[package]\n" },
+      { "go.mod": "module example.com/x\n" },
+    ];
+    const testRow = renderRepoConfigReference()
+      .split("\n")
+      .find((line) => line.startsWith("| `test` |"));
+    for (const files of roots) {
+      const dir = mkdtempSync(path.join(tmpdir(), "hamster-config-reference-"));
+      try {
+        for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+        const command = await discoverTestCommand(dir);
+        expect(command).toBeDefined();
+        expect(testRow).toContain(`\`${command}\``);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it("says that pushing workflow changes also needs the app's Workflows permission", () => {
+    const row = renderRepoConfigReference()
+      .split("\n")
+      .find((line) => line.startsWith("| `allow_workflow_changes` |"));
+    expect(row).toContain("*Workflows* permission");
   });
 
   it("shows an example that is itself a valid configuration", () => {
