@@ -3,11 +3,14 @@ import { createProductionOctokit } from "./github/app-octokit.js";
 import { collectAppSecrets } from "./security/app-secrets.js";
 import { createProbotRedactingLog } from "./security/redacting-logger.js";
 import { sharedRedactor } from "./security/redactor.js";
+import { applyDotEnv } from "./config/apply-dotenv.js";
 import { parseSettings, SettingsError } from "./config/env.js";
 import { DataDirLockedError } from "./store/data-dir-lock.js";
 import { createHamsterApp } from "./index.js";
 
 try {
+  // Before anything reads the environment: Probot would load `.env` only inside run().
+  applyDotEnv();
   const settings = parseSettings(process.env);
   const hamster = createHamsterApp({ settings });
   // One redactor guards logs, GitHub writes and the database: it learns every secret first.

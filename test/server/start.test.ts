@@ -142,6 +142,20 @@ describe("npm start", () => {
     expect(child.status).toBe(1);
     expect(child.stderr).toContain("HAMSTER_CONCURRENCY");
   });
+
+  it("reads its own settings from .env in the working directory, as Probot reads its own", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hamster-dotenv-"));
+    dataDirs.push(dir);
+    writeFileSync(join(dir, ".env"), "APP_ID=1\nPRIVATE_KEY=x\nHAMSTER_CONCURRENCY=abc\n");
+    const child = spawnSync(process.execPath, [join(ROOT, "dist/src/main.js")], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "", HOME: dir },
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(child.status).toBe(1);
+    expect(child.stderr).toContain("HAMSTER_CONCURRENCY");
+  });
 });
 
 /** The kernel's count of a process's resident memory, in bytes: `VmRSS` (now) or `VmHWM` (peak). */
