@@ -1,3 +1,4 @@
+import { EXECUTOR_NAMES, type ExecutorName } from "../domain/executor-name.js";
 import { homedir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { DEFAULT_SETUP_ALLOW_HOSTS, parseHostPattern, type HostPattern } from "../sandbox/egress-allowlist.js";
@@ -57,6 +58,9 @@ const EnvSchema = z.object({
   HAMSTER_MIRROR_MAX_GB: positiveInt(20, 1_000_000),
   HAMSTER_GIT_AUTHOR_NAME: z.string().min(1).default("Hamster Deliver"),
   HAMSTER_GIT_AUTHOR_EMAIL: z.string().email().default("hamster-deliver[bot]@users.noreply.github.com"),
+  HAMSTER_EXECUTOR: z.enum(EXECUTOR_NAMES).default("local"),
+  HAMSTER_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PORT: positiveInt(3000, 65_535),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.string().url().optional(),
 });
@@ -75,6 +79,10 @@ export interface AppSettings {
   readonly gitAuthor: { readonly name: string; readonly email: string };
   /** Repository mirrors under `<dataDir>/mirrors`: removed when unused this long, or least recently used first above this size. */
   readonly mirrors: { readonly maxAgeMs: number; readonly maxTotalBytes: number };
+  /** Where runs execute unless the repository says otherwise (HAMSTER_EXECUTOR). */
+  readonly executor: ExecutorName;
+  /** The app's address as its executors and runners reach it: the runner protocol and the model gateway. */
+  readonly publicUrl: string;
   readonly anthropicApiKey: string | undefined;
   readonly anthropicBaseUrl: string | undefined;
   /**
@@ -129,6 +137,9 @@ export function parseSettings(env: NodeJS.ProcessEnv): AppSettings {
     shutdownGraceMs: e.HAMSTER_SHUTDOWN_GRACE_SECONDS * 1000,
     gitAuthor: { name: e.HAMSTER_GIT_AUTHOR_NAME, email: e.HAMSTER_GIT_AUTHOR_EMAIL },
     mirrors: { maxAgeMs: e.HAMSTER_MIRROR_MAX_AGE_DAYS * 86_400_000, maxTotalBytes: e.HAMSTER_MIRROR_MAX_GB * 1024 ** 3 },
+    executor: e.HAMSTER_EXECUTOR,
+    // Probot listens on localhost by default; a runner on this machine finds it there.
+    publicUrl: (e.HAMSTER_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     ...(vault?.ok ? { vaultKeys: vault.keys } : {}),

@@ -1,3 +1,4 @@
+import { EXECUTOR_NAMES, type ExecutorName } from "../domain/executor-name.js";
 import { z } from "zod";
 import { parseBranchName } from "../git/ref-name.js";
 
@@ -20,6 +21,8 @@ export interface RepoConfig {
   readyForReview: boolean;
   /** YAML `allow_workflow_changes`, default false: changes under .github/workflows/ are not pushed. */
   allowWorkflowChanges: boolean;
+  /** YAML `executor`: where the run's stages execute; absent: the app's HAMSTER_EXECUTOR. */
+  executor?: ExecutorName;
 }
 
 export type RepoConfigParse =
@@ -69,6 +72,12 @@ const TOP_LEVEL_KEYS = [
     default: "`false`",
     meaning:
       "`true` lets the agent's changes under `.github/workflows/` be pushed (they run with the repository's CI secrets); GitHub accepts them only from an app that has the *Workflows* permission.",
+  },
+  {
+    key: "executor",
+    expected: EXECUTOR_NAMES.map((name) => `\`${name}\``).join(" or "),
+    default: "the app's `HAMSTER_EXECUTOR` (`local`)",
+    meaning: "Where the run's agent and commands execute: `local` in the app's process, `process` in a separate runner process that talks to the app over the runner protocol.",
   },
 ] as const satisfies readonly KeySpec[];
 
@@ -143,6 +152,7 @@ const RepoConfigSchema = z.object({
   budgets: BudgetsSchema.optional(),
   ready_for_review: z.boolean(top("ready_for_review")).optional(),
   allow_workflow_changes: z.boolean(top("allow_workflow_changes")).optional(),
+  executor: z.enum(EXECUTOR_NAMES, top("executor")).optional(),
 });
 
 /**
@@ -181,6 +191,7 @@ export function parseRepoConfig(raw: unknown): RepoConfigParse {
   if (data.test !== undefined) config.test = data.test;
   if (data.ready_for_review !== undefined) config.readyForReview = data.ready_for_review;
   if (data.allow_workflow_changes !== undefined) config.allowWorkflowChanges = data.allow_workflow_changes;
+  if (data.executor !== undefined) config.executor = data.executor;
   const budgets = data.budgets ?? {};
   if (budgets.turns !== undefined) config.budgets.turns = budgets.turns;
   if (budgets.input_tokens !== undefined) config.budgets.inputTokens = budgets.input_tokens;

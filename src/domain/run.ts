@@ -1,3 +1,4 @@
+import type { ExecutorName } from "./executor-name.js";
 import type { TokenUsage } from "./usage.js";
 import type { CriterionStatus, Evidence } from "./evidence.js";
 import type { RunState } from "./run-state.js";
@@ -17,6 +18,8 @@ export interface RunSettings {
   };
   readonly readyForReview: boolean;
   readonly allowWorkflowChanges?: boolean;
+  /** Where the stages execute, when the repository chose (else the app's default). */
+  readonly executor?: ExecutorName;
 }
 
 export type { CriterionStatus, Evidence } from "./evidence.js";

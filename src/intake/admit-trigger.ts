@@ -94,7 +94,7 @@ async function startRun(control: ControlContext, params: DeliverParams, instruct
   if (!deps.knownAgents.includes(resolved.agent.value)) {
     return reply("unknown agent", renderInvalidRepoConfig(login, [`\`agent: ${resolved.agent.value}\` is not an agent Hamster knows (known: ${deps.knownAgents.join(", ")})`]));
   }
-  const { setup, test, budgets, readyForReview, allowWorkflowChanges } = config.config;
+  const { setup, test, budgets, readyForReview, allowWorkflowChanges, executor } = config.config;
   const outcome = await queueRun(control, {
     installationId: event.installationId,
     trigger: event.kind,
@@ -109,7 +109,7 @@ async function startRun(control: ControlContext, params: DeliverParams, instruct
       model: resolved.model.value,
       instructions,
       ...(event.comment ? { commentId: event.comment.id } : {}),
-      settings: { setup, ...(test !== undefined ? { test } : {}), budgets, readyForReview, allowWorkflowChanges },
+      settings: { setup, ...(test !== undefined ? { test } : {}), budgets, readyForReview, allowWorkflowChanges, ...(executor ? { executor } : {}) },
       ...(event.issue.milestone ? { milestone: event.issue.milestone } : {}),
       parameterSources: { branch: resolved.branch.source, target: resolved.target.source, agent: resolved.agent.source, model: resolved.model.source },
     },

@@ -96,10 +96,10 @@ describe("parseRepoConfig", () => {
     expect(result.config.model).toBeUndefined();
     expect(result.config.readyForReview).toBe(true);
     expect(result.warnings).toEqual([
-      "unknown key `modle` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes; did you mean `model`?)",
-      "unknown key `readyForReview` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes; did you mean `ready_for_review`?)",
-      "unknown key `turns` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes; did you mean `budgets.turns`?)",
-      "unknown key `foo` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes)",
+      "unknown key `modle` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor; did you mean `model`?)",
+      "unknown key `readyForReview` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor; did you mean `ready_for_review`?)",
+      "unknown key `turns` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor; did you mean `budgets.turns`?)",
+      "unknown key `foo` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor)",
     ]);
   });
 
@@ -211,6 +211,7 @@ describe("renderRepoConfigReference", () => {
       "budgets.minutes",
       "ready_for_review",
       "allow_workflow_changes",
+      "executor",
     ];
     for (const key of keys) expect(reference).toMatch(new RegExp(`^\\| \`${key.replace(".", "\\.")}\` \\|`, "m"));
     // Every row has the four columns of the header.
@@ -260,5 +261,14 @@ describe("renderRepoConfigReference", () => {
     expect(parseYamlConfig(example ?? "")).toMatchObject({ ok: true, warnings: [] });
     expect(parseYamlConfig(example ?? "")).toMatchObject({ config: { readyForReview: false,
         allowWorkflowChanges: false, setup: ["npm ci"] } });
+  });
+});
+
+describe("executor", () => {
+  it("takes local or process, and refuses anything else with the choices", () => {
+    expect(parseYamlConfig("executor: process\n")).toMatchObject({ ok: true, config: { executor: "process" } });
+    const refused = parseYamlConfig("executor: docker\n");
+    expect(refused.ok).toBe(false);
+    expect(JSON.stringify(refused)).toContain("executor");
   });
 });
