@@ -1,4 +1,4 @@
-import type { ApplicationFunction, Context, Probot } from "probot";
+import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot } from "probot";
 import { createClaudeAgent } from "./agent/claude-agent.js";
 import type { AgentProvider } from "./agent/provider.js";
 import { createAgentRegistry, type AgentRegistry } from "./agent/registry.js";
@@ -37,6 +37,7 @@ import { recoverRuns, STALE_HEARTBEAT_MS } from "./lifecycle/recover-runs.js";
 import { pruneRunMirrors } from "./lifecycle/prune-run-mirrors.js";
 import { createQuietGate } from "./intake/quiet-gate.js";
 import { installWebhookBodyGuard } from "./server/webhook-body-guard.js";
+import { createRouteTable, type HttpHandler } from "./server/route-table.js";
 import { createWorker, type Worker } from "./lifecycle/worker.js";
 import { resolveRunAgent, type AgentSources } from "./lifecycle/resolve-run-agent.js";
 
@@ -70,6 +71,8 @@ export interface HamsterApp {
   close(): Promise<void>;
   /** The run store, once the app function has been loaded. */
   readonly runs: RunStore;
+  /** The app's own endpoints (runner protocol, model gateway); Probot's server gets it through `addHandler`. */
+  readonly httpHandler: HttpHandler;
 }
 
 /** How much longer than its shutdown grace a starting app waits for the previous process to let go of the data directory. */
@@ -113,7 +116,11 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     admissions.add(tracked);
   };
 
-  const appFn: ApplicationFunction = async (app: Probot) => {
+  const routes = createRouteTable();
+
+  const appFn: ApplicationFunction = async (app: Probot, appOptions?: ApplicationFunctionOptions) => {
+    // Probot's server asks every handler after its own webhook route; a test serves it itself.
+    appOptions?.addHandler?.(routes.handle);
     // Before Probot's server asks for its webhook middleware: bodies are limited and checked first.
     installWebhookBodyGuard(app);
     const registry: AgentRegistry = await createAgentRegistry({
@@ -290,6 +297,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       db?.close();
       db = undefined;
     },
+    httpHandler: routes.handle,
     get runs() {
       if (!runs) throw new Error("The app function has not been loaded yet");
       return runs;
