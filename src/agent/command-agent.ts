@@ -4,10 +4,13 @@ import { access, appendFile, lstat, mkdir, mkdtemp, readFile, rm, stat, writeFil
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createClaudeStreamReader, type ClaudeStreamReport } from "./claude-stream.js";
+import { createClaudeStreamEvents } from "./claude-stream-events.js";
 import { addUsage, computeCostUsd } from "./prices.js";
 import { MAX_BRIEF_CHARS, MAX_INSTRUCTIONS_CHARS, buildTaskPrompt, fence } from "./prompt.js";
 import { AgentError, type AgentContext, type AgentPhase, type AgentProvider, type AgentSession, type AgentSessionRequest, type AgentTotals } from "./provider.js";
+import type { RunEvent } from "../domain/run-event.js";
 import { ZERO_USAGE, type TokenUsage } from "../domain/usage.js";
+import { mapStrings } from "../security/map-strings.js";
 import { parseHostPattern, type HostPattern } from "../sandbox/egress-allowlist.js";
 import { startEgressProxy, type EgressProxy } from "../sandbox/egress-proxy.js";
 import type { UpstreamProxies } from "../sandbox/upstream-proxy.js";
@@ -334,6 +337,8 @@ async function startCommandSession(
   const signal = AbortSignal.any([request.signal, closing.signal]);
 
   let turns = 0;
+  // Model calls, as far as the CLI's events show them: the turns of its events.
+  let modelCalls = 0;
   let excluded = false;
   let running = false;
   let closed: Promise<void> | undefined;
@@ -395,7 +400,13 @@ async function startCommandSession(
       turns += 1;
       progress(`turn ${turns}: ${spec.name} — ${phase}`);
       const byWallClock = remainingMs < options.commandTimeoutMs;
-      const reader = spec.output === undefined ? undefined : createClaudeStreamReader((call) => progress(`turn ${turns}: ${spec.name} — ${call}`));
+      const { onEvent } = request;
+      // The CLI's own key may be in what it printed: taken out before the events leave.
+      const runEvents =
+        spec.output === undefined || onEvent === undefined
+          ? undefined
+          : createClaudeStreamEvents({ onEvent: (event) => onEvent(mapStrings<RunEvent>(event, redact)), turnsBefore: modelCalls, model: model ?? request.model });
+      const reader = spec.output === undefined ? undefined : createClaudeStreamReader((call) => progress(`turn ${turns}: ${spec.name} — ${call}`), runEvents);
       // The CLI runs the way the bash tool runs a command: its own process group, stdin
       // closed, killed on timeout and on abort, output capped head+tail.
       const outcome = await runProcess({
@@ -412,6 +423,7 @@ async function startCommandSession(
       });
       // No events at all: a CLI that printed plain text (another version, a wrapper), read as such.
       const finished = reader?.finish();
+      modelCalls += runEvents?.modelCalls() ?? 0;
       const events = finished !== undefined && finished.events > 0 ? finished : undefined;
       if (outcome.ending !== "spawn_error") account(events);
 

@@ -41,6 +41,8 @@ describe("executeBash", () => {
     const result = await executeBash({ command: "echo failing; exit 3" }, context());
     expect(result.isError).toBe(false);
     expect(result.content).toBe("failing\n\n[exit code: 3]");
+    // The run's event log says it in a few words.
+    expect(result.detail).toBe("exit code 3");
   });
 
   it("says so when a command prints nothing", async () => {
@@ -65,6 +67,7 @@ describe("executeBash", () => {
     expect(result.isError).toBe(true);
     expect(result.content).toContain("started");
     expect(result.content).toContain("Command timed out after 0.5 s");
+    expect(result.detail).toBe("timed out after 0.5 s");
     const pgid = Number(realReadFile(path.join(workdir, "pgid")));
     expect(pgid).toBeGreaterThan(1);
     await waitFor(() => !groupAlive(pgid), 2_000);
