@@ -31,6 +31,7 @@ import { sharedRedactor, type Redactor } from "./security/redactor.js";
 import { openDatabase, type SqliteDatabase } from "./store/database.js";
 import { lockDataDir, type DataDirLock } from "./store/data-dir-lock.js";
 import { createDeliveryStore } from "./store/delivery-store.js";
+import { createRunEventStore } from "./store/run-event-store.js";
 import { createRunStore, type RunStore } from "./store/run-store.js";
 import { executeRun } from "./lifecycle/execute-run.js";
 import { recoverRuns, STALE_HEARTBEAT_MS } from "./lifecycle/recover-runs.js";
@@ -119,8 +120,14 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
   const routes = createRouteTable();
 
   const appFn: ApplicationFunction = async (app: Probot, appOptions?: ApplicationFunctionOptions) => {
-    // Probot's server asks every handler after its own webhook route; a test serves it itself.
-    appOptions?.addHandler?.(routes.handle);
+    // Probot's server asks every handler after its own webhook route. A Probot without a
+    // server (createNodeMiddleware, tests) has an addHandler that throws: whoever runs the
+    // HTTP server then serves `httpHandler` itself.
+    try {
+      appOptions?.addHandler?.(routes.handle);
+    } catch {
+      app.log.debug("no Probot server: the app's own endpoints are served by the caller");
+    }
     // Before Probot's server asks for its webhook middleware: bodies are limited and checked first.
     installWebhookBodyGuard(app);
     const registry: AgentRegistry = await createAgentRegistry({
@@ -144,6 +151,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     db = openDatabase(settings.dataDir);
     const runStore = createRunStore(db, undefined, { redact: redactor.redact });
     runs = runStore;
+    const runEvents = createRunEventStore(db, { redact: redactor.redact, log: app.log });
     const deliveries = createDeliveryStore(db);
     const preferences = createPreferenceStore(db);
     const roles = createTtlCache<RepoRole>(30_000);
@@ -183,12 +191,14 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
         executeRun(
           {
             runs: runStore,
+            events: runEvents,
             settings,
             log: app.log,
             createHost: async (run) =>
               createGitHubHost({
                 octokit: await getOctokit(run.installationId),
                 runs: runStore,
+                events: runEvents,
                 runId: run.id,
                 log: app.log,
                 ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
@@ -257,7 +267,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     });
 
     const publishRun = async (runId: number) =>
-      createRunReporter({ octokit: await getOctokit(runStore.getRun(runId).installationId), runs: runStore }).publish(runId);
+      createRunReporter({ octokit: await getOctokit(runStore.getRun(runId).installationId), runs: runStore, events: runEvents }).publish(runId);
     const recover = (staleAfterMs: number) =>
       recoverRuns({ runs: runStore, log: app.log, publish: publishRun, enqueue: activeWorker.enqueue, isExecutingHere: activeWorker.has, staleAfterMs }).catch(
         (error: unknown) => app.log.error({ err: error }, "recovering runs failed"),

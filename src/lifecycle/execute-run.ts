@@ -8,6 +8,8 @@ import { createLocalExecutor } from "../executors/local/local-executor.js";
 import type { RunStore } from "../store/run-store.js";
 import { refillSpare, removeCheckout } from "../workspace/workspace.js";
 import { createRunEventSink, DrainStop } from "./apply-run-event.js";
+import { recordRunEvents } from "./record-run-events.js";
+import type { RunEventStore } from "../store/run-event-store.js";
 import { concludeFailedRun } from "./conclude-failed-run.js";
 import { deliverWork } from "./deliver-work.js";
 import { pruneRunMirrors, resolveMirrorsDir } from "./prune-run-mirrors.js";
@@ -25,6 +27,8 @@ export interface RunDependencies extends AgentSources {
   readonly runs: RunStore;
   readonly settings: AppSettings;
   readonly log: Logger;
+  /** The run event log; absent: events only change the run (as in `hamster run`). */
+  readonly events?: RunEventStore;
   /** Where the run is shown and delivered: GitHub for the app, the terminal for `hamster run`. */
   createHost(run: Run): Promise<RunHost>;
   /** Where the stages execute; default: in this process (the local executor). */
@@ -67,7 +71,8 @@ export async function executeRun(deps: RunDependencies, runId: number, workerSig
   const firstStart = runs.listTransitions(runId).find((t) => t.state === "preparing")?.at;
   const deadline = startRunDeadline({ startedAt: firstStart ? Date.parse(firstStart) : Date.now(), budgetMs: resolveWallClockMs(run, settings) });
   const signal = AbortSignal.any([workerSignal, deadline.signal]);
-  const emit = createRunEventSink({ runs, runId, host, progress, signal, ...(deps.isDraining ? { isDraining: deps.isDraining } : {}) });
+  const apply = createRunEventSink({ runs, runId, host, progress, signal, ...(deps.isDraining ? { isDraining: deps.isDraining } : {}) });
+  const emit = deps.events ? recordRunEvents({ events: deps.events, runId, attempt: run.resumeCount + 1, log }, apply) : apply;
   runs.touchHeartbeat(runId);
   const heartbeat = setInterval(() => runs.touchHeartbeat(runId), deps.heartbeatMs ?? HEARTBEAT_MS);
   try {

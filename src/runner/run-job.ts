@@ -7,6 +7,7 @@ import { buildCommandEnv } from "../agent/tools/bash.js";
 import type { AppSettings } from "../config/env.js";
 import { STAGES, type Stage } from "../domain/run-state.js";
 import type { Job, JobIo, JobResult } from "../executors/executor.js";
+import { buildCommandEvent } from "../sandbox/build-command-event.js";
 import { resolveSandboxPolicy } from "../sandbox/sandbox.js";
 import { parseTask } from "../task/parse-task.js";
 import type { Task } from "../task/task.js";
@@ -56,6 +57,7 @@ export async function runJob(job: Job, io: JobIo, runner: JobRunner): Promise<Jo
       budgets: job.budgets,
       signal: io.signal,
       onProgress: (p) => void io.emit({ kind: "progress", message: p.message, agent: { turn: p.turn, usage: p.usage } }),
+      onEvent: (event) => void io.emit(event),
     });
     return await driveAgent(stage, session, task, context);
   } finally {
@@ -79,6 +81,7 @@ async function setUp({ job, io, runner, home, env }: StageContext): Promise<void
     env,
     signal: io.signal,
     onCommand: (command) => void io.emit({ kind: "progress", message: `setup: ${command}` }),
+    onCommandEnd: (run) => void io.emit(buildCommandEvent({ purpose: "setup", ...run })),
   });
   if (egress.allowed.length > 0 || egress.refused.length > 0) runner.log?.info({ runId: job.runId, allowed: egress.allowed, refused: egress.refused }, "setup network requests");
 }
@@ -113,7 +116,13 @@ async function driveAgent(stage: StageContext, session: AgentSession, task: Task
   const sandbox = resolveSandboxPolicy(runner.settings.sandbox, runner.workdir, { writablePaths: [stage.home], readOnlyPaths: job.readOnlyPaths });
   const commands = { workdir: runner.workdir, env: stage.env, timeoutMs: runner.settings.commandTimeoutMs, signal: io.signal, sandbox };
   const verification = testCommand
-    ? await verifyWork({ command: testCommand, runner: commands, session, onAttempt: (message) => void io.emit({ kind: "progress", message }) })
+    ? await verifyWork({
+        command: testCommand,
+        runner: commands,
+        session,
+        onAttempt: (message) => void io.emit({ kind: "progress", message }),
+        onCommandEnd: (run) => void io.emit(buildCommandEvent({ purpose: "test", ...run })),
+      })
     : null;
   if (verification) await io.emit({ kind: "verification", verification });
 

@@ -105,6 +105,7 @@ export function createRunEventStore(db: SqliteDatabase, options: RunEventStoreOp
   const pageStatement = db.prepare<[number, number, number], EventRow>(
     `SELECT id, run_id, attempt, seq, at, data FROM run_events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?`,
   );
+  const lastSeqStatement = db.prepare<[number, number], { seq: number | null }>(`SELECT MAX(seq) AS seq FROM run_events WHERE run_id = ? AND attempt = ?`);
   const recentStatement = db.prepare<[number, number], EventRow>(
     `SELECT id, run_id, attempt, seq, at, data FROM run_events WHERE run_id = ? ORDER BY id DESC LIMIT ?`,
   );
@@ -221,5 +222,10 @@ export function createRunEventStore(db: SqliteDatabase, options: RunEventStoreOp
     return undefined;
   }
 
-  return { appendRunEvents, listRunEvents, listRecentRunEvents, getRunEventTotals };
+  /** The seq the attempt's next event takes: one past the last stored. */
+  function findNextSeq(runId: number, attempt: number): number {
+    return (lastSeqStatement.get(runId, attempt)?.seq ?? 0) + 1;
+  }
+
+  return { appendRunEvents, listRunEvents, listRecentRunEvents, getRunEventTotals, findNextSeq };
 }
