@@ -15,7 +15,7 @@ import { deliverWork } from "./deliver-work.js";
 import { pruneRunMirrors, resolveMirrorsDir } from "./prune-run-mirrors.js";
 import type { AgentSources } from "./resolve-run-agent.js";
 import { startRunDeadline } from "./run-deadline.js";
-import { describeFailure } from "./run-failure.js";
+import { describeFailure } from "./describe-failure.js";
 import type { RunHost } from "./run-host.js";
 import { decideResumeStage, resolveBudgets, resolveWallClockMs } from "./run-plan.js";
 import { createRunProgress, type RunProgress } from "./run-progress.js";
