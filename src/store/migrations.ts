@@ -124,4 +124,18 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX run_events_by_run ON run_events (run_id, id);
   `,
+  // 7: run credentials: what a runner and the model gateway accept for one attempt of one run.
+  // Only a hash of the secret is kept; an attempt's credential is revoked when the next one is issued.
+  `
+  CREATE TABLE run_credentials (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id      INTEGER NOT NULL REFERENCES runs (id),
+    attempt     INTEGER NOT NULL,
+    secret_hash TEXT    NOT NULL,
+    created_at  TEXT    NOT NULL,
+    expires_at  TEXT    NOT NULL,
+    revoked_at  TEXT
+  );
+  CREATE INDEX run_credentials_by_run ON run_credentials (run_id);
+  `,
 ];
