@@ -28,6 +28,8 @@ export interface FakeAnthropicServerOptions {
   readonly replies: readonly ScriptedMessage[] | ((request: unknown, index: number) => ScriptedMessage);
   /** Prefixes shorter than this are not cached, as with the API (1,024 tokens for Sonnet and Opus). */
   readonly minCacheableTokens?: number;
+  /** Streamed answers are written one event at a time, this far apart, as the API's tokens trickle; default: all at once. */
+  readonly streamIntervalMs?: number;
 }
 
 export interface FakeAnthropicServer {
@@ -101,7 +103,9 @@ export async function startFakeAnthropicServer(options: FakeAnthropicServerOptio
       stop_sequence: null,
       usage: { ...counted, output_tokens: outputTokens },
     };
-    if (body["stream"] === true) {
+    if (body["stream"] === true && options.streamIntervalMs !== undefined) {
+      await streamEvents(res, exchange, `req_fake_${index + 1}`, renderMessageEvents(message), options.streamIntervalMs);
+    } else if (body["stream"] === true) {
       send(200, { "content-type": "text/event-stream", "request-id": `req_fake_${index + 1}` }, renderMessageEvents(message).join(""));
     } else {
       send(200, { "content-type": "application/json", "request-id": `req_fake_${index + 1}` }, JSON.stringify(message));
@@ -208,6 +212,17 @@ function cacheOrderBlocks(request: unknown): CacheBlock[] {
 
 function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
+}
+
+async function streamEvents(res: ServerResponse, exchange: FakeExchange, requestId: string, events: readonly string[], intervalMs: number): Promise<void> {
+  res.writeHead(200, { "content-type": "text/event-stream", "request-id": requestId });
+  for (const [i, event] of events.entries()) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    if (res.destroyed) return;
+    res.write(event);
+  }
+  exchange.sent = Buffer.from(events.join(""), "utf8");
+  res.end();
 }
 
 function sendError(res: ServerResponse, status: number, type: string, message: string): void {
