@@ -32,6 +32,10 @@ import { openDatabase, type SqliteDatabase } from "./store/database.js";
 import { lockDataDir, type DataDirLock } from "./store/data-dir-lock.js";
 import { createDeliveryStore } from "./store/delivery-store.js";
 import { createRunEventStore } from "./store/run-event-store.js";
+import { createRunCredentialStore } from "./store/run-credentials.js";
+import { createModelGateway } from "./gateway/model-gateway.js";
+import { createActiveAttempts } from "./lifecycle/active-attempts.js";
+import { createGatewayAccess } from "./lifecycle/gateway-access.js";
 import { createRunStore, type RunStore } from "./store/run-store.js";
 import { executeRun } from "./lifecycle/execute-run.js";
 import { recoverRuns, STALE_HEARTBEAT_MS } from "./lifecycle/recover-runs.js";
@@ -152,6 +156,8 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     const runStore = createRunStore(db, undefined, { redact: redactor.redact });
     runs = runStore;
     const runEvents = createRunEventStore(db, { redact: redactor.redact, log: app.log });
+    const credentials = createRunCredentialStore(db);
+    const attempts = createActiveAttempts();
     const deliveries = createDeliveryStore(db);
     const preferences = createPreferenceStore(db);
     const roles = createTtlCache<RepoRole>(30_000);
@@ -180,6 +186,18 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       installRedaction(octokit, redactor);
       return octokit;
     };
+    routes.add(
+      createModelGateway(
+        createGatewayAccess({
+          credentials,
+          attempts,
+          events: runEvents,
+          getProviderKey: (installationId) => getProviderKey(installationId, "anthropic") ?? settings.anthropicApiKey,
+          upstreamBaseUrl: settings.anthropicBaseUrl ?? "https://api.anthropic.com",
+          log: app.log,
+        }),
+      ),
+    );
     const agentSources: AgentSources = {
       getAgent: (name) => registry.available[name] ?? { unavailable: registry.explainMissing(name) },
       getProviderKey,
@@ -192,6 +210,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
           {
             runs: runStore,
             events: runEvents,
+            modelAccess: { credentials, attempts, publicUrl: settings.publicUrl },
             settings,
             log: app.log,
             createHost: async (run) =>

@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** What the benchmarks' local HTTP servers share: reading a request body, listening on 127.0.0.1, closing. */
@@ -33,4 +33,22 @@ export function closeServer(server: Server): Promise<void> {
     server.closeAllConnections();
     server.close(() => resolve());
   });
+}
+
+/** A real HTTP server on 127.0.0.1 for a handler (the app's own endpoints); what it does not answer gets a 404. */
+export async function serveOnLoopback(
+  handle: (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    void Promise.resolve(handle(request, response)).then(
+      (handled) => {
+        if (!handled && !response.headersSent) response.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
+      },
+      () => {
+        if (!response.headersSent) response.writeHead(500).end();
+      },
+    );
+  });
+  const port = await listenOnLoopback(server);
+  return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
 }

@@ -88,10 +88,12 @@ async function startClaudeSession(options: ClaudeAgentOptions, request: AgentSes
   if (request.signal.aborted) throw new AgentError("The run was cancelled before the agent started.", "cancelled", ZERO_USAGE);
   // Built per session, after test setup has had the chance to patch global fetch (nock).
   // The installation's own key (from the vault) wins over the app-wide one.
-  const apiKey = request.apiKey ?? options.apiKey;
+  // Through the gateway, the run credential is the key and the gateway the API.
+  const apiKey = request.modelEndpoint?.apiKey ?? request.apiKey ?? options.apiKey;
+  const baseURL = request.modelEndpoint?.baseUrl ?? options.baseURL;
   const client = new Anthropic({
     ...(apiKey !== undefined ? { apiKey } : {}),
-    ...(options.baseURL !== undefined ? { baseURL: options.baseURL } : {}),
+    ...(baseURL !== undefined ? { baseURL } : {}),
     maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
   });
   const ownHome = options.homeDir === undefined ? await mkdtemp(path.join(tmpdir(), "hamster-agent-home-")) : undefined;

@@ -15,6 +15,12 @@ export interface Budgets {
 
 export type BudgetName = "turns" | "input_tokens" | "output_tokens" | "cost" | "wall_clock";
 
+/** A Messages API endpoint and the key it takes: the app's model gateway and a run credential. */
+export interface ModelEndpoint {
+  readonly baseUrl: string;
+  readonly apiKey: string;
+}
+
 /** Everything the agent knows besides the task: why (the brief) and how (the repository's own instructions). */
 export interface AgentContext {
   /** The brief the task belongs to, when one was found. */
@@ -55,6 +61,12 @@ export interface AgentSessionRequest {
   readonly readOnlyPaths?: readonly string[];
   /** The provider key for this run (the installation's, from the vault); absent: the provider's default. */
   readonly apiKey?: string;
+  /**
+   * The model gateway: where model calls go, with the run credential as their key. The
+   * agent then never holds a provider key; absent (a local `hamster run`), `apiKey` or the
+   * provider's default applies.
+   */
+  readonly modelEndpoint?: ModelEndpoint;
 }
 
 export interface AgentTotals {

@@ -10,6 +10,10 @@ import { refillSpare, removeCheckout } from "../workspace/workspace.js";
 import { createRunEventSink, DrainStop } from "./apply-run-event.js";
 import { recordRunEvents } from "./record-run-events.js";
 import type { RunEventStore } from "../store/run-event-store.js";
+import type { RunCredentialStore } from "../store/run-credentials.js";
+import type { ModelEndpoint } from "../agent/provider.js";
+import type { ActiveAttempts } from "./active-attempts.js";
+import { openModelAccess, type ModelAccess } from "./open-model-access.js";
 import { concludeFailedRun } from "./conclude-failed-run.js";
 import { deliverWork } from "./deliver-work.js";
 import { pruneRunMirrors, resolveMirrorsDir } from "./prune-run-mirrors.js";
@@ -31,8 +35,10 @@ export interface RunDependencies extends AgentSources {
   readonly events?: RunEventStore;
   /** Where the run is shown and delivered: GitHub for the app, the terminal for `hamster run`. */
   createHost(run: Run): Promise<RunHost>;
+  /** The model gateway's side of a run: its credentials and live attempts; absent (`hamster run`): the agent calls the model itself. */
+  readonly modelAccess?: { readonly credentials: RunCredentialStore; readonly attempts: ActiveAttempts; readonly publicUrl: string };
   /** Where the stages execute; default: in this process (the local executor). */
-  createExecutor?(run: Run, started: StartedRun): Executor;
+  createExecutor?(run: Run, started: StartedRun, endpoint: ModelEndpoint | undefined): Executor;
   /** True while the app shuts down: the run stops at the next stage boundary and stays active. */
   isDraining?(): boolean;
   /** How often an executing run records that it is alive. */
@@ -46,6 +52,8 @@ export interface RunDependencies extends AgentSources {
 }
 
 export const HEARTBEAT_MS = 10_000;
+/** A run credential outlives the run's deadline by this much, for the last report after a stop. */
+const CREDENTIAL_SLACK_MS = 5 * 60_000;
 
 /**
  * Owns one run from queued to its end: prepares it, hands its stages to an executor,
@@ -73,6 +81,7 @@ export async function executeRun(deps: RunDependencies, runId: number, workerSig
   const signal = AbortSignal.any([workerSignal, deadline.signal]);
   const apply = createRunEventSink({ runs, runId, host, progress, signal, ...(deps.isDraining ? { isDraining: deps.isDraining } : {}) });
   const emit = deps.events ? recordRunEvents({ events: deps.events, runId, attempt: run.resumeCount + 1, log }, apply) : apply;
+  let access: ModelAccess | undefined;
   runs.touchHeartbeat(runId);
   const heartbeat = setInterval(() => runs.touchHeartbeat(runId), deps.heartbeatMs ?? HEARTBEAT_MS);
   try {
@@ -81,7 +90,9 @@ export async function executeRun(deps: RunDependencies, runId: number, workerSig
     if (resuming) await salvageWorkspace(deps, host, run, progress.workdir);
     const started = await startRun(deps, host, runs.getRun(runId), progress);
     const job = buildJob(deps, run, started, progress, await host.getTaskComments());
-    const executor = deps.createExecutor?.(run, started) ?? createLocalExecutor({ agent: started.agent, ...(started.apiKey ? { apiKey: started.apiKey } : {}), settings, log });
+    access = deps.modelAccess && openModelAccess({ ...deps.modelAccess, log }, { runId, attempt: job.attempt, installationId: run.installationId, budgets: job.budgets, emit }, deadline.remainingMs() + CREDENTIAL_SLACK_MS);
+    const endpoint = access?.endpoint;
+    const executor = deps.createExecutor?.(run, started, endpoint) ?? createLocalExecutor({ agent: started.agent, ...(endpoint ? { modelEndpoint: endpoint } : started.apiKey ? { apiKey: started.apiKey } : {}), settings, log });
     const result = await executor.run(job, { emit, getIssue: (n) => host.getIssue(n), signal });
     await deliverWork(deps, host, runs.getRun(runId), progress, started, result);
   } catch (error) {
@@ -93,6 +104,7 @@ export async function executeRun(deps: RunDependencies, runId: number, workerSig
       await concludeFailedRun({ deps, host, runId, progress, error, signal });
     }
   } finally {
+    access?.close();
     deadline.stop();
     clearInterval(heartbeat);
     await finishRun(deps, run, progress);

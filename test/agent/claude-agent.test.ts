@@ -585,3 +585,16 @@ describe("cancellation", () => {
     expect(nock.pendingMocks()).toEqual([]);
   });
 });
+
+describe("behind the model gateway", () => {
+  it("calls the gateway with the run credential, never the provider's address or key", async () => {
+    const gateway = mockAnthropic([reply([text("done")], "end_turn")], { baseUrl: "http://gateway.test/api/hamster/model" });
+    let seenKey = "";
+    gateway.scope.on("request", (req: { headers: Record<string, unknown> }) => (seenKey = String(req.headers["x-api-key"] ?? req.headers["authorization"])));
+    const session = await start({}, { modelEndpoint: { baseUrl: "http://gateway.test/api/hamster/model", apiKey: "hmr_7_credential" } });
+    expect(await session.send("Plan it.", "planning")).toBe("done");
+    expect(gateway.requests).toHaveLength(1);
+    expect(seenKey).toContain("hmr_7_credential");
+    expect(seenKey).not.toContain(API_KEY);
+  });
+});

@@ -9,7 +9,7 @@ import pino from "pino";
 import { parseSettings, type AppSettings } from "../../src/config/env.js";
 import { createHamsterApp, type HamsterApp, type HamsterAppOptions } from "../../src/index.js";
 import type { HttpHandler } from "../../src/server/route-table.js";
-import { serveOnLoopback } from "./serve.js";
+import { serveOnLoopback } from "../../bench/lib/http.js";
 import { anthropicLike } from "../security/fake-secrets.js";
 import { BenchOctokit as TestOctokit, getBenchPrivateKey as generatePrivateKey } from "../../bench/lib/app-harness.js";
 
@@ -42,13 +42,13 @@ export async function createTestApp(
     /** PATH and variables the agent registry sees; by default an empty PATH, so no command-line agent is found. */
     agentEnv?: NodeJS.ProcessEnv;
     dataDir?: string;
-    /** Serves the app's own endpoints (runner protocol, model gateway) on 127.0.0.1, as HAMSTER_PUBLIC_URL. */
+    /** Serves the app's own endpoints (runner protocol, model gateway) on 127.0.0.1, as HAMSTER_PUBLIC_URL; default true. */
     serve?: boolean;
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "hamster-data-"));
   let handler: HttpHandler | undefined;
-  const server = options.serve ? await serveOnLoopback((request, response) => handler?.(request, response) ?? false) : undefined;
+  const server = options.serve !== false ? await serveOnLoopback((request, response) => handler?.(request, response) ?? false) : undefined;
   const env: Record<string, string> = {
     HAMSTER_DATA_DIR: dataDir,
     ANTHROPIC_API_KEY: anthropicLike("test-key"),

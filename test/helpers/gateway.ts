@@ -11,7 +11,7 @@ import { createRunCredentialStore, type RunCredentialStore } from "../../src/sto
 import { createRunStore } from "../../src/store/run-store.js";
 import { anthropicLike } from "../security/fake-secrets.js";
 import { buildNewRun } from "./runs.js";
-import { serveOnLoopback } from "./serve.js";
+import { serveOnLoopback } from "../../bench/lib/http.js";
 
 /**
  * The model gateway on its own HTTP server on 127.0.0.1, with a real credential store (a
