@@ -37,7 +37,7 @@ import { createModelGateway } from "./gateway/model-gateway.js";
 import { createActiveAttempts } from "./lifecycle/active-attempts.js";
 import { createGatewayAccess } from "./lifecycle/gateway-access.js";
 import { createRunStore, type RunStore } from "./store/run-store.js";
-import { executeRun } from "./lifecycle/execute-run.js";
+import { executeRun, type RunDependencies } from "./lifecycle/execute-run.js";
 import { recoverRuns, STALE_HEARTBEAT_MS } from "./lifecycle/recover-runs.js";
 import { pruneRunMirrors } from "./lifecycle/prune-run-mirrors.js";
 import { createQuietGate } from "./intake/quiet-gate.js";
@@ -59,6 +59,8 @@ export interface HamsterAppOptions {
   readonly recoveryIntervalMs?: number;
   /** Time between two writes of one installation to GitHub (default 1000 ms, GitHub's advice). */
   readonly writeMinTimeMs?: number;
+  /** Starts each run's wall-clock deadline; default a timer. For tests that decide when a run is out of time. */
+  readonly startRunDeadline?: RunDependencies["startDeadline"];
   /** Guards every text written out (GitHub, database, logs); default the process-wide one. */
   readonly redactor?: Redactor;
 }
@@ -226,6 +228,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
             isDraining: () => activeWorker.isDraining(),
             runInBackground: track,
             ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
+            ...(options.startRunDeadline !== undefined ? { startDeadline: options.startRunDeadline } : {}),
           },
           runId,
           signal,

@@ -18,7 +18,7 @@ import { concludeFailedRun } from "./conclude-failed-run.js";
 import { deliverWork } from "./deliver-work.js";
 import { pruneRunMirrors, resolveMirrorsDir } from "./prune-run-mirrors.js";
 import type { AgentSources } from "./resolve-run-agent.js";
-import { startRunDeadline } from "./run-deadline.js";
+import { startRunDeadline, type RunDeadline } from "./run-deadline.js";
 import { describeFailure } from "./describe-failure.js";
 import type { RunHost } from "./run-host.js";
 import { decideResumeStage, resolveBudgets, resolveWallClockMs } from "./run-plan.js";
@@ -43,6 +43,8 @@ export interface RunDependencies extends AgentSources {
   isDraining?(): boolean;
   /** How often an executing run records that it is alive. */
   heartbeatMs?: number;
+  /** Starts the run's wall-clock deadline; default startRunDeadline (a timer). Tests fire their own. */
+  startDeadline?: (input: { startedAt: number; budgetMs: number }) => RunDeadline;
   /**
    * Takes work that need not delay the run's end (pruning mirrors, making the next run's spare) and
    * keeps track of it, so that idle() and shutdown still wait for it. Without it, the run
@@ -77,7 +79,7 @@ export async function executeRun(deps: RunDependencies, runId: number, workerSig
   const progress = createRunProgress(join(settings.dataDir, "workspaces", `run-${runId}`));
   // The budget runs from the run's first start; a resumed run keeps its deadline.
   const firstStart = runs.listTransitions(runId).find((t) => t.state === "preparing")?.at;
-  const deadline = startRunDeadline({ startedAt: firstStart ? Date.parse(firstStart) : Date.now(), budgetMs: resolveWallClockMs(run, settings) });
+  const deadline = (deps.startDeadline ?? startRunDeadline)({ startedAt: firstStart ? Date.parse(firstStart) : Date.now(), budgetMs: resolveWallClockMs(run, settings) });
   const signal = AbortSignal.any([workerSignal, deadline.signal]);
   const apply = createRunEventSink({ runs, runId, host, progress, signal, ...(deps.isDraining ? { isDraining: deps.isDraining } : {}) });
   const emit = deps.events ? recordRunEvents({ events: deps.events, runId, attempt: run.resumeCount + 1, log }, apply) : apply;

@@ -44,6 +44,8 @@ export async function createTestApp(
     dataDir?: string;
     /** Serves the app's own endpoints (runner protocol, model gateway) on 127.0.0.1, as HAMSTER_PUBLIC_URL; default true. */
     serve?: boolean;
+    /** Starts each run's wall-clock deadline in place of the app's timer (see test/helpers/deadlines.ts). */
+    startRunDeadline?: HamsterAppOptions["startRunDeadline"];
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "hamster-data-"));
@@ -71,6 +73,7 @@ export async function createTestApp(
     progressIntervalMs: 50,
     writeMinTimeMs: 0,
     ...(options.builtinAgent ? { builtinAgent: options.builtinAgent } : {}),
+    ...(options.startRunDeadline ? { startRunDeadline: options.startRunDeadline } : {}),
   });
   await probot.load(hamster.appFn);
   handler = hamster.httpHandler;
