@@ -1,7 +1,10 @@
 import type { AgentProvider } from "../agent/provider.js";
 
-/** The built-in agent talks to Anthropic; command agents bring their own keys. */
-const PROVIDER_OF_AGENT: Record<string, string> = { claude: "anthropic" };
+/**
+ * The agents whose model calls go through the app's model gateway, which adds the provider's
+ * key: the built-in agent and Claude Code. Codex and Aider bring their own keys.
+ */
+const PROVIDER_OF_AGENT: Record<string, string> = { claude: "anthropic", "claude-code": "anthropic" };
 
 export interface AgentSources {
   /** The provider for an agent name, or why it is not available. */
