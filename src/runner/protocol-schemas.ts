@@ -7,10 +7,10 @@ import type { JobResult } from "../executors/executor.js";
 
 /**
  * The values the runner protocol carries, as zod schemas: both ends parse what they
- * receive with these, so a malformed message is refused at the edge.
+ * receive with these, so a malformed message is refused at the edge. Sizes are bounded by
+ * the request body's limit, not per field: a long test log is not malformed.
  */
 
-const text = (max: number) => z.string().max(max);
 const count = z.number().int().min(0);
 
 export const TokenUsageSchema = z.object({
@@ -21,47 +21,47 @@ export const TokenUsageSchema = z.object({
 });
 
 export const VerificationSchema = z.object({
-  command: text(10_000),
+  command: z.string(),
   passed: z.boolean(),
   exitCode: z.number().int().nullable(),
   runs: count,
-  outputTail: text(200_000),
+  outputTail: z.string(),
 }) satisfies z.ZodType<Verification>;
 
 const RunStateSchema = z.enum([...ACTIVE_STATES, ...FINAL_STATES]);
 export const StageSchema = z.enum(STAGES);
 
 export const RunEventSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("stage"), state: RunStateSchema, detail: text(2_000).optional() }),
+  z.object({ kind: z.literal("stage"), state: RunStateSchema, detail: z.string().optional() }),
   z.object({
     kind: z.literal("model_call"),
     turn: count,
-    model: text(200),
+    model: z.string(),
     usage: TokenUsageSchema.nullable(),
     costUsd: z.number().min(0).nullable(),
-    stopReason: text(100).optional(),
+    stopReason: z.string().optional(),
     durationMs: count.optional(),
   }),
-  z.object({ kind: z.literal("tool_call"), turn: count, tool: text(200), summary: text(2_000), outcome: z.enum(["ok", "error"]), detail: text(10_000).optional() }),
+  z.object({ kind: z.literal("tool_call"), turn: count, tool: z.string(), summary: z.string(), outcome: z.enum(["ok", "error"]), detail: z.string().optional() }),
   z.object({
     kind: z.literal("command"),
     purpose: z.enum(["setup", "test"]),
-    command: text(10_000),
+    command: z.string(),
     exitCode: z.number().int().nullable(),
     durationMs: count,
-    outputTail: text(200_000),
+    outputTail: z.string(),
   }),
   z.object({ kind: z.literal("verification"), verification: VerificationSchema }),
-  z.object({ kind: z.literal("plan"), steps: z.array(text(10_000)).max(500) }),
-  z.object({ kind: z.literal("progress"), message: text(2_000), agent: z.object({ turn: count, usage: TokenUsageSchema.nullable() }).optional() }),
-  z.object({ kind: z.literal("context"), briefSource: text(2_000).nullable(), testCommand: text(10_000).nullable() }),
+  z.object({ kind: z.literal("plan"), steps: z.array(z.string()) }),
+  z.object({ kind: z.literal("progress"), message: z.string(), agent: z.object({ turn: count, usage: TokenUsageSchema.nullable() }).optional() }),
+  z.object({ kind: z.literal("context"), briefSource: z.string().nullable(), testCommand: z.string().nullable() }),
   z.object({ kind: z.literal("totals"), turns: count, usage: TokenUsageSchema.nullable(), costUsd: z.number().min(0).nullable() }),
-  z.object({ kind: z.literal("note"), text: text(10_000) }),
+  z.object({ kind: z.literal("note"), text: z.string() }),
 ]) satisfies z.ZodType<RunEvent>;
 
 const EvidenceSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("command"), command: text(10_000), result: text(100_000) }),
-  z.object({ kind: z.literal("file"), path: text(4_096), line: count }),
+  z.object({ kind: z.literal("command"), command: z.string(), result: z.string() }),
+  z.object({ kind: z.literal("file"), path: z.string(), line: count }),
 ]);
 
 export const RunReportSchema = z.object({
@@ -69,21 +69,20 @@ export const RunReportSchema = z.object({
     .array(
       z.object({
         index: count,
-        criterion: text(10_000),
+        criterion: z.string(),
         status: z.enum(["met", "not_met", "unverified"]),
         evidence: EvidenceSchema.nullable(),
-        note: text(10_000).optional(),
+        note: z.string().optional(),
       }),
-    )
-    .max(500),
-  formatError: text(10_000).optional(),
+    ),
+  formatError: z.string().optional(),
 }) satisfies z.ZodType<RunReport>;
 
 export const JobResultSchema = z.object({
-  plan: z.array(text(10_000)).max(500),
+  plan: z.array(z.string()),
   verification: VerificationSchema.nullable(),
   report: RunReportSchema,
-  summary: text(100_000),
+  summary: z.string(),
   totals: z.object({ turns: count, usage: TokenUsageSchema.nullable(), costUsd: z.number().min(0).nullable() }),
 }) satisfies z.ZodType<JobResult>;
 
@@ -91,8 +90,11 @@ export const JobResultSchema = z.object({
 export const AGENT_ERROR_CODES = ["model_api", "auth", "budget", "cancelled", "bad_response", "unavailable"] as const satisfies readonly AgentError["code"][];
 export const BUDGET_NAMES = ["turns", "input_tokens", "output_tokens", "cost", "wall_clock"] as const satisfies readonly BudgetName[];
 
+/** A failure's message is a run's reason, which is read on GitHub: never a log. */
+export const MAX_FAILURE_MESSAGE_CHARS = 20_000;
+
 export const RunnerFailureSchema = z.object({
-  message: z.string().min(1).max(20_000),
+  message: z.string().min(1).max(MAX_FAILURE_MESSAGE_CHARS),
   code: z.enum(AGENT_ERROR_CODES).optional(),
   budget: z.enum(BUDGET_NAMES).optional(),
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { RunEvent } from "../domain/run-event.js";
 import type { Job } from "../executors/executor.js";
 import { RunEventSchema, StageSchema } from "./protocol-schemas.js";
 
@@ -38,7 +39,12 @@ export const SequencedEventSchema = z.object({
   at: z.iso.datetime({ offset: true }),
   event: RunEventSchema,
 });
-export type SequencedEvent = z.infer<typeof SequencedEventSchema>;
+export interface SequencedEvent {
+  readonly seq: number;
+  /** ISO time the runner produced it. */
+  readonly at: string;
+  readonly event: RunEvent;
+}
 
 export const EventBatchSchema = z.object({
   events: z
