@@ -26,12 +26,12 @@ export interface ProcessExecutorDeps {
   readonly heartbeatTimeoutMs?: number;
   /** After a cancel, timeout or shutdown, how long the runner has to send its partial work. Default 20 s. */
   readonly stopGraceMs?: number;
+  /** How long a runner that has reported gets to exit by itself before it is killed. Default 5 s. */
+  readonly exitGraceMs?: number;
   readonly log?: { warn(details: object, message: string): void };
 }
 
 const LOG_TAIL_CHARS = 4_000;
-/** How long a runner that has reported gets to exit by itself. */
-const EXIT_GRACE_MS = 5_000;
 
 /**
  * Runs each job in a runner process that talks to the app only over the runner protocol.
@@ -75,7 +75,7 @@ async function runInProcess(deps: ProcessExecutorDeps, job: Job, io: JobIo): Pro
     if (live) deps.board.unregister(live);
     deps.credentials.revoke(job.runId);
     // A runner that reported exits by itself; one that did not, or lingers, is stopped.
-    if (child && !(live?.outcome && (await waitForExit(child, EXIT_GRACE_MS)))) await killRunner(child);
+    if (child && !(live?.outcome && (await waitForExit(child, deps.exitGraceMs ?? 5_000)))) await killRunner(child);
     await rm(scratchDir, { recursive: true, force: true });
   }
 }
