@@ -98,7 +98,8 @@ async function makeBundle(base: string, name: string): Promise<string> {
 
 describe("the process executor, with the test as its runner", () => {
   it("returns the runner's result and takes a bundle that descends from the start commit", async () => {
-    const { executor, client } = createExecutorWithTestRunner();
+    const redactor = { addSecret: vi.fn() };
+    const { executor, client } = createExecutorWithTestRunner({ redactor });
     const running = executor.run(buildJob({ checkoutDir }), createRecordingIo());
     const runner = await client;
     expect(await runner.getJob()).toMatchObject({ startSha, workBranch: WORK_BRANCH });
@@ -106,6 +107,7 @@ describe("the process executor, with the test as its runner", () => {
     await runner.postResult({ outcome: "completed", result: RESULT });
     expect(await running).toEqual(RESULT);
     expect((await gitIn(checkoutDir, ["log", "-1", "--format=%s"])).trim()).toBe("good");
+    expect(redactor.addSecret).toHaveBeenCalledWith(credentials.issued[0], { temporary: true });
     // It reported, but did not exit: stopped after a grace.
     expect(idle!.signalCode).toBe("SIGKILL");
   });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AgentError } from "../../agent/provider.js";
 import { RunFailure } from "../../domain/run-failure.js";
+import type { Redactor } from "../../security/redactor.js";
 import type { RunnerFailure, RunnerOutcome } from "../../runner/protocol-schemas.js";
 import { applyWorkBundle, createSourceBundle, readCheckoutHead } from "../../workspace/bundle.js";
 import type { Executor, Job, JobIo, JobResult } from "../executor.js";
@@ -29,6 +30,8 @@ export interface ProcessExecutorDeps {
   /** How long a runner that has reported gets to exit by itself before it is killed. Default 5 s. */
   readonly exitGraceMs?: number;
   readonly log?: { warn(details: object, message: string): void };
+  /** Learns each credential as it is issued, so that no log or stored text shows it. */
+  readonly redactor?: Pick<Redactor, "addSecret">;
 }
 
 const LOG_TAIL_CHARS = 4_000;
@@ -52,7 +55,9 @@ async function runInProcess(deps: ProcessExecutorDeps, job: Job, io: JobIo): Pro
     const sourceBundle = join(scratchDir, "source.bundle");
     await createSourceBundle(job.checkoutDir, sourceBundle);
     live = deps.board.register({ job, io, startSha: start.sha, workBranch: start.branch, sourceBundle, scratchDir });
-    const env = buildRunnerEnv(deps.runnerEnv ?? process.env, deps.credentials.issue(job.runId, job.attempt));
+    const credential = deps.credentials.issue(job.runId, job.attempt);
+    deps.redactor?.addSecret(credential, { temporary: true });
+    const env = buildRunnerEnv(deps.runnerEnv ?? process.env, credential);
     child = deps.spawnRunner ? deps.spawnRunner(env) : spawnCompiledRunner(deps.appUrl, env);
     const logTail = keepLogTail(child);
     let outcome: RunnerOutcome;
