@@ -3,6 +3,7 @@ import { createProbot, type Probot } from "probot";
 import { parseSettings } from "../src/config/env.js";
 import { createWriteLimiters } from "../src/github/write-limiter.js";
 import { createHamsterApp } from "../src/index.js";
+import type { HttpHandler } from "../src/server/route-table.js";
 import {
   BenchOctokit,
   createBenchLog,
@@ -21,6 +22,7 @@ import {
   WEBHOOK_SECRET,
 } from "./lib/app-harness.js";
 import { startFakeAnthropicServer } from "./lib/fake-anthropic-server.js";
+import { serveOnLoopback } from "./lib/http.js";
 import { startFakeGitHubServer, type FakeGitHubServer, type SecondaryRateLimitRule } from "./lib/fake-github-server.js";
 import type { BenchmarkFigure } from "./lib/figure.js";
 
@@ -113,16 +115,20 @@ async function runVariant(limited: boolean, config: GitHubRateLimitResult["confi
   // Disabled, the limiter set still claims each client, so no limiter the app may install itself applies.
   const limiters = createWriteLimiters({ minTimeMs: config.minTimeMs, enabled: limited });
   const log = createBenchLog();
+  let handler: HttpHandler | undefined;
+  const served = await serveOnLoopback((request, response) => handler?.(request, response) ?? false);
   const hamster = createHamsterApp({
     settings: parseSettings({
       HAMSTER_DATA_DIR: path.join(area.root, "data"),
       HAMSTER_CONCURRENCY: String(config.concurrency),
       ANTHROPIC_API_KEY: "bench-not-a-real-key",
       ANTHROPIC_BASE_URL: model.url,
+      HAMSTER_PUBLIC_URL: served.url,
     }),
     env: { PATH: "" },
     progressIntervalMs: config.progressIntervalMs,
   });
+  handler = hamster.httpHandler;
   try {
     const probot = createProbot({
       env: { APP_ID: "1", PRIVATE_KEY: getBenchPrivateKey(), WEBHOOK_SECRET, GHE_HOST: github.host, GHE_PROTOCOL: "http" },
@@ -143,6 +149,7 @@ async function runVariant(limited: boolean, config: GitHubRateLimitResult["confi
     return summarize(github, hamster.runs, repo.id, issues, wallTimeMs, log.errors());
   } finally {
     await hamster.close();
+    await served.close();
     await limiters.stop();
     await Promise.all([github.close(), model.close()]);
     await area.cleanup();

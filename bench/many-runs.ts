@@ -1,4 +1,3 @@
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import {
   commentPayload,
   countBy,
@@ -17,6 +16,7 @@ import {
   withBenchSetup,
   withHamster,
 } from "./lib/app-harness.js";
+import { startSampling, type ProcessSample } from "./lib/process-sampling.js";
 import type { BenchmarkFigure } from "./lib/figure.js";
 
 /**
@@ -43,16 +43,6 @@ export interface ManyRunsOptions {
   readonly idleSampleMs?: number;
 }
 
-export interface ProcessSample {
-  readonly rssMb: number;
-  readonly peakRssMb: number;
-  readonly peakHeapUsedMb: number;
-  readonly eventLoopP50Ms: number;
-  readonly eventLoopP99Ms: number;
-  readonly eventLoopMaxMs: number;
-  readonly samples: number;
-}
-
 /** Lost runs include the stuck ones; a stuck run's failure reason is `still <state>`. */
 export interface ManyRunsResult extends RunTally {
   readonly config: { runs: number; repos: number; modelDelayMs: number; concurrency: number; timeoutMs: number; writeMinTimeMs: number };
@@ -67,44 +57,6 @@ export interface ManyRunsResult extends RunTally {
 }
 
 export const RSS_GOAL_MB = 400;
-
-const MB = 1024 * 1024;
-
-/** Samples memory every 100 ms and the event-loop delay until stopped. */
-function startSampling() {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
-  histogram.enable();
-  let peakRss = 0;
-  let peakHeap = 0;
-  let lastRss = 0;
-  let samples = 0;
-  const sample = () => {
-    const m = process.memoryUsage();
-    lastRss = m.rss;
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-    samples++;
-  };
-  sample();
-  const timer = setInterval(sample, 100);
-  return {
-    stop(): ProcessSample {
-      clearInterval(timer);
-      sample();
-      histogram.disable();
-      const ms = (ns: number) => round(ns / 1e6);
-      return {
-        rssMb: round(lastRss / MB, 1),
-        peakRssMb: round(peakRss / MB, 1),
-        peakHeapUsedMb: round(peakHeap / MB, 1),
-        eventLoopP50Ms: ms(histogram.percentile(50)),
-        eventLoopP99Ms: ms(histogram.percentile(99)),
-        eventLoopMaxMs: ms(histogram.max),
-        samples,
-      };
-    },
-  };
-}
 
 export async function runManyRunsBenchmark(options: ManyRunsOptions = {}): Promise<ManyRunsResult> {
   const config = {

@@ -9,6 +9,7 @@ import { runWebhookAckBenchmark, webhookAckFigures } from "./webhook-ack.js";
 import { firstFeedbackFigures, runFirstFeedbackBenchmark } from "./first-feedback.js";
 import { manyRunsFigures, runManyRunsBenchmark } from "./many-runs.js";
 import { githubEconomyFigures, runGitHubEconomyBenchmark } from "./github-economy.js";
+import { gatewayFigures, runGatewayBenchmark } from "./gateway.js";
 
 /**
  * Runs the benchmarks, prints one table of figures (ours against a baseline run in the same
@@ -127,6 +128,13 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
     run: async () => {
       const result = await runGitHubEconomyBenchmark();
       return { figures: githubEconomyFigures(result), details: result };
+    },
+  },
+  {
+    name: "Model gateway (streamed calls through the gateway; baseline: the same calls straight to the model server)",
+    run: async () => {
+      const result = await runGatewayBenchmark({ calls: 200, concurrent: 50 });
+      return { figures: gatewayFigures(result), details: result };
     },
   },
   {

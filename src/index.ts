@@ -1,4 +1,4 @@
-import type { ApplicationFunction, Context, Probot } from "probot";
+import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot } from "probot";
 import { createClaudeAgent } from "./agent/claude-agent.js";
 import type { AgentProvider } from "./agent/provider.js";
 import { createAgentRegistry, type AgentRegistry } from "./agent/registry.js";
@@ -31,12 +31,18 @@ import { sharedRedactor, type Redactor } from "./security/redactor.js";
 import { openDatabase, type SqliteDatabase } from "./store/database.js";
 import { lockDataDir, type DataDirLock } from "./store/data-dir-lock.js";
 import { createDeliveryStore } from "./store/delivery-store.js";
+import { createRunEventStore } from "./store/run-event-store.js";
+import { createRunCredentialStore } from "./store/run-credentials.js";
+import { createModelGateway } from "./gateway/model-gateway.js";
+import { createActiveAttempts } from "./lifecycle/active-attempts.js";
+import { createGatewayAccess } from "./lifecycle/gateway-access.js";
 import { createRunStore, type RunStore } from "./store/run-store.js";
-import { executeRun } from "./lifecycle/execute-run.js";
+import { executeRun, type RunDependencies } from "./lifecycle/execute-run.js";
 import { recoverRuns, STALE_HEARTBEAT_MS } from "./lifecycle/recover-runs.js";
 import { pruneRunMirrors } from "./lifecycle/prune-run-mirrors.js";
 import { createQuietGate } from "./intake/quiet-gate.js";
 import { installWebhookBodyGuard } from "./server/webhook-body-guard.js";
+import { createRouteTable, type HttpHandler } from "./server/route-table.js";
 import { createWorker, type Worker } from "./lifecycle/worker.js";
 import { resolveRunAgent, type AgentSources } from "./lifecycle/resolve-run-agent.js";
 
@@ -53,6 +59,8 @@ export interface HamsterAppOptions {
   readonly recoveryIntervalMs?: number;
   /** Time between two writes of one installation to GitHub (default 1000 ms, GitHub's advice). */
   readonly writeMinTimeMs?: number;
+  /** Starts each run's wall-clock deadline; default a timer. For tests that decide when a run is out of time. */
+  readonly startRunDeadline?: RunDependencies["startDeadline"];
   /** Guards every text written out (GitHub, database, logs); default the process-wide one. */
   readonly redactor?: Redactor;
 }
@@ -70,6 +78,8 @@ export interface HamsterApp {
   close(): Promise<void>;
   /** The run store, once the app function has been loaded. */
   readonly runs: RunStore;
+  /** The app's own endpoints (runner protocol, model gateway); Probot's server gets it through `addHandler`. */
+  readonly httpHandler: HttpHandler;
 }
 
 /** How much longer than its shutdown grace a starting app waits for the previous process to let go of the data directory. */
@@ -113,7 +123,17 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     admissions.add(tracked);
   };
 
-  const appFn: ApplicationFunction = async (app: Probot) => {
+  const routes = createRouteTable();
+
+  const appFn: ApplicationFunction = async (app: Probot, appOptions?: ApplicationFunctionOptions) => {
+    // Probot's server asks every handler after its own webhook route. A Probot without a
+    // server (createNodeMiddleware, tests) has an addHandler that throws: whoever runs the
+    // HTTP server then serves `httpHandler` itself.
+    try {
+      appOptions?.addHandler?.(routes.handle);
+    } catch {
+      app.log.debug("no Probot server: the app's own endpoints are served by the caller");
+    }
     // Before Probot's server asks for its webhook middleware: bodies are limited and checked first.
     installWebhookBodyGuard(app);
     const registry: AgentRegistry = await createAgentRegistry({
@@ -137,6 +157,9 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     db = openDatabase(settings.dataDir);
     const runStore = createRunStore(db, undefined, { redact: redactor.redact });
     runs = runStore;
+    const runEvents = createRunEventStore(db, { redact: redactor.redact, log: app.log });
+    const credentials = createRunCredentialStore(db);
+    const attempts = createActiveAttempts();
     const deliveries = createDeliveryStore(db);
     const preferences = createPreferenceStore(db);
     const roles = createTtlCache<RepoRole>(30_000);
@@ -165,6 +188,18 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       installRedaction(octokit, redactor);
       return octokit;
     };
+    routes.add(
+      createModelGateway(
+        createGatewayAccess({
+          credentials,
+          attempts,
+          events: runEvents,
+          getProviderKey: (installationId) => getProviderKey(installationId, "anthropic") ?? settings.anthropicApiKey,
+          upstreamBaseUrl: settings.anthropicBaseUrl ?? "https://api.anthropic.com",
+          log: app.log,
+        }),
+      ),
+    );
     const agentSources: AgentSources = {
       getAgent: (name) => registry.available[name] ?? { unavailable: registry.explainMissing(name) },
       getProviderKey,
@@ -176,12 +211,15 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
         executeRun(
           {
             runs: runStore,
+            events: runEvents,
+            modelAccess: { credentials, attempts, publicUrl: settings.publicUrl },
             settings,
             log: app.log,
             createHost: async (run) =>
               createGitHubHost({
                 octokit: await getOctokit(run.installationId),
                 runs: runStore,
+                events: runEvents,
                 runId: run.id,
                 log: app.log,
                 ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
@@ -190,6 +228,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
             isDraining: () => activeWorker.isDraining(),
             runInBackground: track,
             ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
+            ...(options.startRunDeadline !== undefined ? { startDeadline: options.startRunDeadline } : {}),
           },
           runId,
           signal,
@@ -250,7 +289,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     });
 
     const publishRun = async (runId: number) =>
-      createRunReporter({ octokit: await getOctokit(runStore.getRun(runId).installationId), runs: runStore }).publish(runId);
+      createRunReporter({ octokit: await getOctokit(runStore.getRun(runId).installationId), runs: runStore, events: runEvents }).publish(runId);
     const recover = (staleAfterMs: number) =>
       recoverRuns({ runs: runStore, log: app.log, publish: publishRun, enqueue: activeWorker.enqueue, isExecutingHere: activeWorker.has, staleAfterMs }).catch(
         (error: unknown) => app.log.error({ err: error }, "recovering runs failed"),
@@ -290,6 +329,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       db?.close();
       db = undefined;
     },
+    httpHandler: routes.handle,
     get runs() {
       if (!runs) throw new Error("The app function has not been loaded yet");
       return runs;

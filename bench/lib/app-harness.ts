@@ -12,6 +12,7 @@ import { createNodeMiddleware, createProbot, type ApplicationFunction, type Logg
 import { AppOctokit } from "../../src/github/app-octokit.js";
 import { parseSettings } from "../../src/config/env.js";
 import { createHamsterApp, type HamsterApp } from "../../src/index.js";
+import type { HttpHandler } from "../../src/server/route-table.js";
 import type { Run } from "../../src/domain/run.js";
 import type { BenchmarkFigure } from "./figure.js";
 import { startFakeAnthropicServer, type ScriptedMessage } from "./fake-anthropic-server.js";
@@ -268,7 +269,16 @@ export interface WebhookServer {
  * GHE_HOST/GHE_PROTOCOL point it at the fake GitHub) and serves Probot's node middleware
  * from a node:http server on 127.0.0.1.
  */
-export async function startWebhookServer(appFn: ApplicationFunction, github: FakeGitHubServer, log: Logger): Promise<WebhookServer> {
+/** An app that needs its own address first (for its model gateway): built once the server listens. */
+export interface AppBuilder {
+  build(baseUrl: string): { appFn: ApplicationFunction; httpHandler?: HttpHandler };
+}
+
+export async function startWebhookServer(
+  app: ApplicationFunction | AppBuilder,
+  github: FakeGitHubServer,
+  log: Logger,
+): Promise<WebhookServer> {
   const probot = createProbot({
     env: {
       APP_ID: "1",
@@ -280,15 +290,21 @@ export async function startWebhookServer(appFn: ApplicationFunction, github: Fak
     },
     overrides: { Octokit: BenchOctokit, log },
   });
-  const middleware = await createNodeMiddleware(appFn, { probot, webhooksPath: WEBHOOK_PATH });
+  // Listening first: the app learns its own address (the gateway's) before it is built.
+  let middleware: Awaited<ReturnType<typeof createNodeMiddleware>> | undefined;
+  let httpHandler: HttpHandler | undefined;
   const server: Server = createServer((req, res) => {
-    void middleware(req, res, () => {
-      res.writeHead(404).end();
-    });
+    const notFound = () => void (httpHandler ? Promise.resolve(httpHandler(req, res)) : Promise.resolve(false)).then((handled) => handled || res.writeHead(404).end());
+    if (!middleware) return notFound();
+    void middleware(req, res, notFound);
   });
   const port = await listenOnLoopback(server);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const { appFn, httpHandler: handler } = typeof app === "function" ? { appFn: app, httpHandler: undefined } : app.build(baseUrl);
+  httpHandler = handler;
+  middleware = await createNodeMiddleware(appFn, { probot, webhooksPath: WEBHOOK_PATH });
   return {
-    url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
+    url: `${baseUrl}${WEBHOOK_PATH}`,
     close: () => closeServer(server),
   };
 }
@@ -319,26 +335,37 @@ export interface StartHamsterOptions {
 /** The real app, loaded and listening, its start-up recovery done. */
 export async function startHamster(options: StartHamsterOptions): Promise<HamsterUnderTest> {
   const log = createBenchLog();
-  const hamster = createHamsterApp({
-    settings: parseSettings({
-      HAMSTER_DATA_DIR: options.dataDir,
-      HAMSTER_CONCURRENCY: String(options.concurrency ?? 2),
-      ANTHROPIC_API_KEY: "bench-not-a-real-key",
-      ANTHROPIC_BASE_URL: options.modelUrl,
-    }),
-    env: { PATH: "" },
-    writeMinTimeMs: options.writeMinTimeMs ?? 0,
-    ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
-  });
-  const server = await startWebhookServer(hamster.appFn, options.github, log.log);
-  await hamster.idle();
+  let hamster: HamsterApp | undefined;
+  const server = await startWebhookServer(
+    {
+      build(baseUrl) {
+        hamster = createHamsterApp({
+          settings: parseSettings({
+            HAMSTER_DATA_DIR: options.dataDir,
+            HAMSTER_CONCURRENCY: String(options.concurrency ?? 2),
+            ANTHROPIC_API_KEY: "bench-not-a-real-key",
+            ANTHROPIC_BASE_URL: options.modelUrl,
+            HAMSTER_PUBLIC_URL: baseUrl,
+          }),
+          env: { PATH: "" },
+          writeMinTimeMs: options.writeMinTimeMs ?? 0,
+          ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+        });
+        return { appFn: hamster.appFn, httpHandler: hamster.httpHandler };
+      },
+    },
+    options.github,
+    log.log,
+  );
+  const app = hamster!;
+  await app.idle();
   return {
-    hamster,
+    hamster: app,
     server,
     log,
     async close() {
       await server.close();
-      await hamster.close();
+      await app.close();
     },
   };
 }

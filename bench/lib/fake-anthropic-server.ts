@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { closeServer, listenOnLoopback, readBody } from "./http.js";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { closeServer, listenOnLoopback, readBodyBytes } from "./http.js";
 import { renderMessageEvents, type StreamableBlock } from "./sse.js";
 
 /**
  * A small Anthropic-compatible Messages API server on 127.0.0.1 for benchmarks: it replays
  * scripted replies (as JSON, or as server-sent events when the request says `stream: true`)
  * and reports token usage the way the API accounts for prompt caching, so a run against it
- * shows how much of its input a real run would have read from the cache.
+ * shows how much of its input a real run would have read from the cache. It also counts
+ * tokens (`/v1/messages/count_tokens`, which uses no scripted reply).
  */
 
 /** One scripted answer; id, model and usage are filled in by the server. */
@@ -27,6 +28,8 @@ export interface FakeAnthropicServerOptions {
   readonly replies: readonly ScriptedMessage[] | ((request: unknown, index: number) => ScriptedMessage);
   /** Prefixes shorter than this are not cached, as with the API (1,024 tokens for Sonnet and Opus). */
   readonly minCacheableTokens?: number;
+  /** Streamed answers are written one event at a time, this far apart, as the API's tokens trickle; default: all at once. */
+  readonly streamIntervalMs?: number;
 }
 
 export interface FakeAnthropicServer {
@@ -36,24 +39,48 @@ export interface FakeAnthropicServer {
   readonly requests: unknown[];
   /** The usage reported for each request, in arrival order. */
   readonly usage: (CacheUsage & { readonly output_tokens: number })[];
+  /** Every request as it arrived (its path, headers and raw body) and the bytes of the answer, in arrival order. */
+  readonly exchanges: FakeExchange[];
   close(): Promise<void>;
+}
+
+export interface FakeExchange {
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+  /** The answer's body as sent (set once it is sent). */
+  sent?: Buffer;
 }
 
 export async function startFakeAnthropicServer(options: FakeAnthropicServerOptions): Promise<FakeAnthropicServer> {
   const cache = new PromptCacheSimulator(options.minCacheableTokens);
   const requests: unknown[] = [];
   const usage: FakeAnthropicServer["usage"] = [];
+  const exchanges: FakeExchange[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== "POST" || !req.url?.startsWith("/v1/messages")) {
       sendError(res, 404, "not_found_error", `${req.method} ${req.url} is not served here`);
       return;
     }
+    const exchange: FakeExchange = { path: req.url, headers: req.headers, body: await readBodyBytes(req) };
+    exchanges.push(exchange);
+    const send = (status: number, headers: Record<string, string>, text: string): void => {
+      exchange.sent = Buffer.from(text, "utf8");
+      res.writeHead(status, headers);
+      res.end(exchange.sent);
+    };
     let body: Record<string, unknown>;
     try {
-      body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+      body = JSON.parse(exchange.body.toString("utf8")) as Record<string, unknown>;
     } catch {
       sendError(res, 400, "invalid_request_error", "The body is not JSON.");
+      return;
+    }
+    if (req.url.startsWith("/v1/messages/count_tokens")) {
+      // Counted as the cache simulator counts a request's tokens, with nothing cacheable.
+      const { input_tokens } = new PromptCacheSimulator(Number.MAX_SAFE_INTEGER).account(body);
+      send(200, { "content-type": "application/json" }, JSON.stringify({ input_tokens }));
       return;
     }
     const index = requests.length;
@@ -76,12 +103,12 @@ export async function startFakeAnthropicServer(options: FakeAnthropicServerOptio
       stop_sequence: null,
       usage: { ...counted, output_tokens: outputTokens },
     };
-    if (body["stream"] === true) {
-      res.writeHead(200, { "content-type": "text/event-stream", "request-id": `req_fake_${index + 1}` });
-      res.end(renderMessageEvents(message).join(""));
+    if (body["stream"] === true && options.streamIntervalMs !== undefined) {
+      await streamEvents(res, exchange, `req_fake_${index + 1}`, renderMessageEvents(message), options.streamIntervalMs);
+    } else if (body["stream"] === true) {
+      send(200, { "content-type": "text/event-stream", "request-id": `req_fake_${index + 1}` }, renderMessageEvents(message).join(""));
     } else {
-      res.writeHead(200, { "content-type": "application/json", "request-id": `req_fake_${index + 1}` });
-      res.end(JSON.stringify(message));
+      send(200, { "content-type": "application/json", "request-id": `req_fake_${index + 1}` }, JSON.stringify(message));
     }
   };
 
@@ -95,6 +122,7 @@ export async function startFakeAnthropicServer(options: FakeAnthropicServerOptio
     url: `http://127.0.0.1:${port}`,
     requests,
     usage,
+    exchanges,
     close: () => closeServer(server),
   };
 }
@@ -184,6 +212,17 @@ function cacheOrderBlocks(request: unknown): CacheBlock[] {
 
 function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
+}
+
+async function streamEvents(res: ServerResponse, exchange: FakeExchange, requestId: string, events: readonly string[], intervalMs: number): Promise<void> {
+  res.writeHead(200, { "content-type": "text/event-stream", "request-id": requestId });
+  for (const [i, event] of events.entries()) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    if (res.destroyed) return;
+    res.write(event);
+  }
+  exchange.sent = Buffer.from(events.join(""), "utf8");
+  res.end();
 }
 
 function sendError(res: ServerResponse, status: number, type: string, message: string): void {

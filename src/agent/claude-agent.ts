@@ -13,6 +13,7 @@ import type {
   ToolUnion,
   ToolUseBlock,
 } from "@anthropic-ai/sdk/resources/messages/messages";
+import { buildToolCallEvent, emitRunEvent } from "./agent-events.js";
 import { budgetError, findBudgetOverrun, wallClockDetail } from "./budget.js";
 import { EPHEMERAL, estimateTokens, markCacheBreakpoints, trimOldToolResults } from "./conversation.js";
 import { contextWindowMessage, cutStreamError, isCutStream, toAgentError } from "./model-api-error.js";
@@ -87,10 +88,12 @@ async function startClaudeSession(options: ClaudeAgentOptions, request: AgentSes
   if (request.signal.aborted) throw new AgentError("The run was cancelled before the agent started.", "cancelled", ZERO_USAGE);
   // Built per session, after test setup has had the chance to patch global fetch (nock).
   // The installation's own key (from the vault) wins over the app-wide one.
-  const apiKey = request.apiKey ?? options.apiKey;
+  // Through the gateway, the run credential is the key and the gateway the API.
+  const apiKey = request.modelEndpoint?.apiKey ?? request.apiKey ?? options.apiKey;
+  const baseURL = request.modelEndpoint?.baseUrl ?? options.baseURL;
   const client = new Anthropic({
     ...(apiKey !== undefined ? { apiKey } : {}),
-    ...(options.baseURL !== undefined ? { baseURL: options.baseURL } : {}),
+    ...(baseURL !== undefined ? { baseURL } : {}),
     maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
   });
   const ownHome = options.homeDir === undefined ? await mkdtemp(path.join(tmpdir(), "hamster-agent-home-")) : undefined;
@@ -188,9 +191,20 @@ class ClaudeSession implements AgentSession {
 
       this.trimIfTooLarge();
       markCacheBreakpoints(this.messages, this.caching);
+      const calledAt = this.now();
       const response = await this.callModel();
       this.turns += 1;
-      this.usage = addUsage(this.usage, usageOf(response));
+      const usage = usageOf(response);
+      this.usage = addUsage(this.usage, usage);
+      emitRunEvent(this.request.onEvent, {
+        kind: "model_call",
+        turn: this.turns,
+        model: response.model || this.request.model,
+        usage,
+        costUsd: computeCostUsd(this.request.model, usage),
+        ...(response.stop_reason ? { stopReason: response.stop_reason } : {}),
+        durationMs: this.now() - calledAt,
+      });
       if (response.content.length > 0) {
         this.messages.push({ role: "assistant", content: response.content.map(toContentParam) });
       }
@@ -261,15 +275,17 @@ class ClaudeSession implements AgentSession {
       for (const toolUse of toolUses) {
         if (response.stop_reason === "max_tokens") {
           // Its input may be cut short: running it could write half a file.
-          results.push(toolResult(toolUse.id, toolError(TRUNCATED_TOOL_CALL)));
+          results.push(toolResult(toolUse.id, this.reportToolCall(toolUse, { ...toolError(TRUNCATED_TOOL_CALL), detail: "not run: cut off by the output token limit" })));
           continue;
         }
         if (guard.signal.aborted) {
-          results.push(toolResult(toolUse.id, toolError(NOT_RUN)));
+          results.push(toolResult(toolUse.id, this.reportToolCall(toolUse, { ...toolError(NOT_RUN), detail: "not run: the run was stopped" })));
           continue;
         }
         this.progress(`turn ${this.turns}: ${describeToolUse(toolUse)}`);
-        results.push(toolResult(toolUse.id, await this.runTool(toolUse, guard.signal)));
+        const startedAt = this.now();
+        const outcome = await this.runTool(toolUse, guard.signal);
+        results.push(toolResult(toolUse.id, this.reportToolCall(toolUse, outcome, this.now() - startedAt)));
       }
       if (response.stop_reason === "max_tokens") {
         this.progress(`turn ${this.turns}: output limit reached, asking the model to continue`);
@@ -377,6 +393,12 @@ class ClaudeSession implements AgentSession {
 
   private elapsedMs(): number {
     return this.now() - this.startedAt;
+  }
+
+  /** Tells the event listener how a tool call went; returns the outcome for the model. */
+  private reportToolCall(toolUse: ToolUseBlock, outcome: ToolOutcome, durationMs?: number): ToolOutcome {
+    emitRunEvent(this.request.onEvent, buildToolCallEvent(this.turns, toolUse.name, toolUse.input, outcome, durationMs));
+    return outcome;
   }
 
   private progress(message: string): void {

@@ -40,8 +40,17 @@ export interface ClaudeStreamReader {
  */
 export const MAX_EVENT_CHARS = 1_000_000;
 
-/** `onToolCall` gets a short line per tool call, e.g. "Bash — npm test", for the live status. */
-export function createClaudeStreamReader(onToolCall?: (description: string) => void): ClaudeStreamReader {
+/** Sees every event the reader reads, in order, and then the end of the output. */
+export interface ClaudeStreamObserver {
+  read(event: Readonly<Record<string, unknown>>): void;
+  finish(): void;
+}
+
+/**
+ * `onToolCall` gets a short line per tool call, e.g. "Bash — npm test", for the live status;
+ * `observer` every event (claude-stream-events.ts turns them into the run's events).
+ */
+export function createClaudeStreamReader(onToolCall?: (description: string) => void, observer?: ClaudeStreamObserver): ClaudeStreamReader {
   let pending = "";
   let skipping = false;
   let events = 0;
@@ -53,6 +62,7 @@ export function createClaudeStreamReader(onToolCall?: (description: string) => v
     const event = parseEvent(line);
     if (event === undefined) return;
     events += 1;
+    observer?.read(event);
     if (event["type"] === "assistant") {
       for (const call of findToolCalls(event)) {
         const command = call.name === "Bash" ? findString(call.input, "command") : undefined;
@@ -84,6 +94,7 @@ export function createClaudeStreamReader(onToolCall?: (description: string) => v
     finish() {
       if (!skipping && pending !== "") readLine(pending);
       pending = "";
+      observer?.finish();
       return {
         events,
         ...(result !== undefined ? { result } : {}),
@@ -127,7 +138,7 @@ function parseResult(event: Json): ClaudeResult {
 }
 
 /** The Messages API's usage fields; without the two main counts the usage is not reported. */
-function parseUsage(value: unknown): TokenUsage | undefined {
+export function parseUsage(value: unknown): TokenUsage | undefined {
   if (!isObject(value)) return undefined;
   const count = (key: string): number | undefined => {
     const n = value[key];

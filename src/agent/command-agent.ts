@@ -4,10 +4,13 @@ import { access, appendFile, lstat, mkdir, mkdtemp, readFile, rm, stat, writeFil
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createClaudeStreamReader, type ClaudeStreamReport } from "./claude-stream.js";
+import { createClaudeStreamEvents } from "./claude-stream-events.js";
 import { addUsage, computeCostUsd } from "./prices.js";
 import { MAX_BRIEF_CHARS, MAX_INSTRUCTIONS_CHARS, buildTaskPrompt, fence } from "./prompt.js";
-import { AgentError, type AgentContext, type AgentPhase, type AgentProvider, type AgentSession, type AgentSessionRequest, type AgentTotals } from "./provider.js";
+import { AgentError, type AgentContext, type AgentPhase, type AgentProvider, type AgentSession, type AgentSessionRequest, type AgentTotals, type ModelEndpoint } from "./provider.js";
+import type { RunEvent } from "../domain/run-event.js";
 import { ZERO_USAGE, type TokenUsage } from "../domain/usage.js";
+import { mapStrings } from "../security/map-strings.js";
 import { parseHostPattern, type HostPattern } from "../sandbox/egress-allowlist.js";
 import { startEgressProxy, type EgressProxy } from "../sandbox/egress-proxy.js";
 import type { UpstreamProxies } from "../sandbox/upstream-proxy.js";
@@ -66,6 +69,8 @@ export interface CommandAgentSpec {
   readonly baseUrlEnv?: readonly string[];
   /** Variables always set for the CLI: its documented switches for traffic it does not need. */
   readonly fixedEnv?: Readonly<Record<string, string>>;
+  /** The variables that point the CLI at a Messages API and its key: set to the gateway and the run credential when the run has one. */
+  readonly modelEndpointEnv?: { readonly baseUrl: string; readonly apiKey: string };
 }
 
 /** One send, as a spec turns it into argv. */
@@ -128,6 +133,7 @@ export const COMMAND_AGENTS: readonly CommandAgentSpec[] = [
     passEnv: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"],
     allowHosts: ["api.anthropic.com"],
     baseUrlEnv: ["ANTHROPIC_BASE_URL"],
+    modelEndpointEnv: { baseUrl: "ANTHROPIC_BASE_URL", apiKey: "ANTHROPIC_API_KEY" },
     // No telemetry, error reports or auto-update: they would only be refused by the proxy.
     fixedEnv: { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1" },
   },
@@ -199,6 +205,8 @@ export function resolveAgentAllowlist(
     }
     if (url.hostname === "") continue;
     hosts.push(url.hostname);
+    // The app's own gateway on this machine: the proxy reaches loopback only where it is listed.
+    if (url.hostname === "localhost") hosts.push("127.0.0.1", "::1");
     if (url.port !== "") ports.add(Number(url.port));
   }
   const allowHosts: HostPattern[] = [];
@@ -295,6 +303,8 @@ async function startCommandSession(
 ): Promise<AgentSession> {
   const startedAt = Date.now();
   if (request.signal.aborted) throw new AgentError("The run was cancelled before the agent started.", "cancelled", ZERO_USAGE);
+  // Behind the gateway the CLI gets the gateway and the run credential, never the app's key.
+  options = { ...options, env: withModelEndpoint(spec, options.env, request.modelEndpoint) };
 
   const secrets = spec.passEnv.map((key) => options.env[key]).filter((value): value is string => value !== undefined && value.length >= 8);
   const redact = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join("[redacted]"), text);
@@ -334,6 +344,8 @@ async function startCommandSession(
   const signal = AbortSignal.any([request.signal, closing.signal]);
 
   let turns = 0;
+  // Model calls, as far as the CLI's events show them: the turns of its events.
+  let modelCalls = 0;
   let excluded = false;
   let running = false;
   let closed: Promise<void> | undefined;
@@ -395,7 +407,13 @@ async function startCommandSession(
       turns += 1;
       progress(`turn ${turns}: ${spec.name} — ${phase}`);
       const byWallClock = remainingMs < options.commandTimeoutMs;
-      const reader = spec.output === undefined ? undefined : createClaudeStreamReader((call) => progress(`turn ${turns}: ${spec.name} — ${call}`));
+      const { onEvent } = request;
+      // The CLI's own key may be in what it printed: taken out before the events leave.
+      const runEvents =
+        spec.output === undefined || onEvent === undefined
+          ? undefined
+          : createClaudeStreamEvents({ onEvent: (event) => onEvent(mapStrings<RunEvent>(event, redact)), turnsBefore: modelCalls, model: model ?? request.model });
+      const reader = spec.output === undefined ? undefined : createClaudeStreamReader((call) => progress(`turn ${turns}: ${spec.name} — ${call}`), runEvents);
       // The CLI runs the way the bash tool runs a command: its own process group, stdin
       // closed, killed on timeout and on abort, output capped head+tail.
       const outcome = await runProcess({
@@ -412,6 +430,7 @@ async function startCommandSession(
       });
       // No events at all: a CLI that printed plain text (another version, a wrapper), read as such.
       const finished = reader?.finish();
+      modelCalls += runEvents?.modelCalls() ?? 0;
       const events = finished !== undefined && finished.events > 0 ? finished : undefined;
       if (outcome.ending !== "spawn_error") account(events);
 
@@ -532,6 +551,12 @@ function wallClockError(spec: CommandAgentSpec, wallClockMs: number): AgentError
     ZERO_USAGE,
     { budget: "wall_clock" },
   );
+}
+
+/** The app's environment as the CLI sees it: its model API variables replaced by the gateway's, when there is one. */
+export function withModelEndpoint(spec: CommandAgentSpec, env: NodeJS.ProcessEnv, endpoint: ModelEndpoint | undefined): NodeJS.ProcessEnv {
+  if (endpoint === undefined || spec.modelEndpointEnv === undefined) return env;
+  return { ...env, [spec.modelEndpointEnv.baseUrl]: endpoint.baseUrl, [spec.modelEndpointEnv.apiKey]: endpoint.apiKey };
 }
 
 function pickEnv(env: NodeJS.ProcessEnv, keys: readonly string[]): Record<string, string> {

@@ -1,5 +1,7 @@
 import { inspect } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
+import { budgetError } from "./budget.js";
+import { BUDGET_REFUSAL_HEADER, parseBudgetRefusal } from "./budget-refusal.js";
 import { AgentError } from "./provider.js";
 import { type TokenUsage } from "../domain/usage.js";
 
@@ -52,6 +54,11 @@ export function toAgentError(error: unknown, context: ModelErrorContext): AgentE
 
   if (error instanceof Anthropic.APIUserAbortError) {
     return make("The run was cancelled while waiting for the model.", "cancelled");
+  }
+  // The model gateway refused the call at one of the run's budgets: the run stops there, as at a budget checked here.
+  if (error instanceof Anthropic.PermissionDeniedError) {
+    const overrun = parseBudgetRefusal(error.headers?.get(BUDGET_REFUSAL_HEADER), error.apiMessage);
+    if (overrun !== undefined) return budgetError(overrun, usage);
   }
   // Before the generic 400/403 mappings: an account out of credit is neither a bad key nor a bad request.
   if ((error instanceof Anthropic.BadRequestError || error instanceof Anthropic.PermissionDeniedError) && BILLING.test(error.apiMessage ?? error.message)) {

@@ -1,4 +1,5 @@
 import type { Task } from "../task/task.js";
+import type { RunEvent } from "../domain/run-event.js";
 import { ZERO_USAGE, type TokenUsage } from "../domain/usage.js";
 
 /** What stops a run that would go on too long or cost too much. Absent limits are not enforced. */
@@ -13,6 +14,12 @@ export interface Budgets {
 }
 
 export type BudgetName = "turns" | "input_tokens" | "output_tokens" | "cost" | "wall_clock";
+
+/** A Messages API endpoint and the key it takes: the app's model gateway and a run credential. */
+export interface ModelEndpoint {
+  readonly baseUrl: string;
+  readonly apiKey: string;
+}
 
 /** Everything the agent knows besides the task: why (the brief) and how (the repository's own instructions). */
 export interface AgentContext {
@@ -45,10 +52,21 @@ export interface AgentSessionRequest {
   /** Aborts model calls and running commands; the session then throws AgentError "cancelled". */
   readonly signal: AbortSignal;
   readonly onProgress?: (progress: AgentProgress) => void;
+  /**
+   * Told of each model call (`model_call`) and each tool call (`tool_call`) as far as the
+   * provider can see them: the built-in agent sees all; a CLI only what its output says.
+   */
+  readonly onEvent?: (event: RunEvent) => void;
   /** Outside the checkout, what commands may read (e.g. the objects of the mirror the checkout shares). */
   readonly readOnlyPaths?: readonly string[];
   /** The provider key for this run (the installation's, from the vault); absent: the provider's default. */
   readonly apiKey?: string;
+  /**
+   * The model gateway: where model calls go, with the run credential as their key. The
+   * agent then never holds a provider key; absent (a local `hamster run`), `apiKey` or the
+   * provider's default applies.
+   */
+  readonly modelEndpoint?: ModelEndpoint;
 }
 
 export interface AgentTotals {

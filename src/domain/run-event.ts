@@ -10,7 +10,10 @@ import type { TokenUsage } from "./usage.js";
 export type RunEvent =
   /** The run entered a stage (or ended); `detail` is a short note such as the test command. */
   | { readonly kind: "stage"; readonly state: RunState; readonly detail?: string }
-  /** One model call: its usage as the API reported it (null when the agent does not report it). */
+  /**
+   * One model call: its usage as the API reported it (null when the agent does not report it).
+   * `turn` numbers the model calls of the attempt's agent session: 1, 2, 3…
+   */
   | {
       readonly kind: "model_call";
       readonly turn: number;
@@ -20,21 +23,31 @@ export type RunEvent =
       readonly stopReason?: string;
       readonly durationMs?: number;
     }
-  /** One tool call of the agent: its name, a short summary of its input, and how it went. */
+  /**
+   * One tool call of the agent: its name, a short summary of its input (a command's first
+   * line, `view src/a.ts`), and how it went; `turn` is the model call that asked for it.
+   * "unknown": the agent's output never said (a command-line agent stopped, or its result
+   * too long to read). `detail`: a short reason for an error, or a command's exit code.
+   */
   | {
       readonly kind: "tool_call";
       readonly turn: number;
       readonly tool: string;
       readonly summary: string;
-      readonly outcome: "ok" | "error";
+      readonly outcome: "ok" | "error" | "unknown";
       readonly detail?: string;
+      readonly durationMs?: number;
     }
-  /** A command the run itself ran (setup, tests): exit code (null: killed or timed out), duration, output tail. */
+  /**
+   * A command the run itself ran (setup, tests): exit code (null: killed or timed out), how it
+   * ended, duration, output tail.
+   */
   | {
       readonly kind: "command";
       readonly purpose: "setup" | "test";
       readonly command: string;
       readonly exitCode: number | null;
+      readonly ending?: "exited" | "timeout" | "cancelled" | "spawn_error";
       readonly durationMs: number;
       readonly outputTail: string;
     }

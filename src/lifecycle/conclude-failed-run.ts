@@ -6,7 +6,7 @@ import type { FinalState } from "../domain/run-state.js";
 import type { RunStore } from "../store/run-store.js";
 import { commitAll, pushBranch, resolveCommit } from "../workspace/workspace.js";
 import { checkPush, WorkflowChangeRefused } from "./push-policy.js";
-import { describeFailure } from "./run-failure.js";
+import { describeFailure } from "./describe-failure.js";
 import type { RunHost } from "./run-host.js";
 import type { RunProgress } from "./run-progress.js";
 import { readStopReason, renderStopReason } from "./stop-reason.js";

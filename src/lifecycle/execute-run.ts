@@ -8,12 +8,18 @@ import { createLocalExecutor } from "../executors/local/local-executor.js";
 import type { RunStore } from "../store/run-store.js";
 import { refillSpare, removeCheckout } from "../workspace/workspace.js";
 import { createRunEventSink, DrainStop } from "./apply-run-event.js";
+import { recordRunEvents } from "./record-run-events.js";
+import type { RunEventStore } from "../store/run-event-store.js";
+import type { RunCredentialStore } from "../store/run-credentials.js";
+import type { ModelEndpoint } from "../agent/provider.js";
+import type { ActiveAttempts } from "./active-attempts.js";
+import { openModelAccess, type ModelAccess } from "./open-model-access.js";
 import { concludeFailedRun } from "./conclude-failed-run.js";
 import { deliverWork } from "./deliver-work.js";
 import { pruneRunMirrors, resolveMirrorsDir } from "./prune-run-mirrors.js";
 import type { AgentSources } from "./resolve-run-agent.js";
-import { startRunDeadline } from "./run-deadline.js";
-import { describeFailure } from "./run-failure.js";
+import { startRunDeadline, type RunDeadline } from "./run-deadline.js";
+import { describeFailure } from "./describe-failure.js";
 import type { RunHost } from "./run-host.js";
 import { decideResumeStage, resolveBudgets, resolveWallClockMs } from "./run-plan.js";
 import { createRunProgress, type RunProgress } from "./run-progress.js";
@@ -25,14 +31,20 @@ export interface RunDependencies extends AgentSources {
   readonly runs: RunStore;
   readonly settings: AppSettings;
   readonly log: Logger;
+  /** The run event log; absent: events only change the run (as in `hamster run`). */
+  readonly events?: RunEventStore;
   /** Where the run is shown and delivered: GitHub for the app, the terminal for `hamster run`. */
   createHost(run: Run): Promise<RunHost>;
+  /** The model gateway's side of a run: its credentials and live attempts; absent (`hamster run`): the agent calls the model itself. */
+  readonly modelAccess?: { readonly credentials: RunCredentialStore; readonly attempts: ActiveAttempts; readonly publicUrl: string };
   /** Where the stages execute; default: in this process (the local executor). */
-  createExecutor?(run: Run, started: StartedRun): Executor;
+  createExecutor?(run: Run, started: StartedRun, endpoint: ModelEndpoint | undefined): Executor;
   /** True while the app shuts down: the run stops at the next stage boundary and stays active. */
   isDraining?(): boolean;
   /** How often an executing run records that it is alive. */
   heartbeatMs?: number;
+  /** Starts the run's wall-clock deadline; default startRunDeadline (a timer). Tests fire their own. */
+  startDeadline?: (input: { startedAt: number; budgetMs: number }) => RunDeadline;
   /**
    * Takes work that need not delay the run's end (pruning mirrors, making the next run's spare) and
    * keeps track of it, so that idle() and shutdown still wait for it. Without it, the run
@@ -42,6 +54,8 @@ export interface RunDependencies extends AgentSources {
 }
 
 export const HEARTBEAT_MS = 10_000;
+/** A run credential outlives the run's deadline by this much, for the last report after a stop. */
+const CREDENTIAL_SLACK_MS = 5 * 60_000;
 
 /**
  * Owns one run from queued to its end: prepares it, hands its stages to an executor,
@@ -65,9 +79,11 @@ export async function executeRun(deps: RunDependencies, runId: number, workerSig
   const progress = createRunProgress(join(settings.dataDir, "workspaces", `run-${runId}`));
   // The budget runs from the run's first start; a resumed run keeps its deadline.
   const firstStart = runs.listTransitions(runId).find((t) => t.state === "preparing")?.at;
-  const deadline = startRunDeadline({ startedAt: firstStart ? Date.parse(firstStart) : Date.now(), budgetMs: resolveWallClockMs(run, settings) });
+  const deadline = (deps.startDeadline ?? startRunDeadline)({ startedAt: firstStart ? Date.parse(firstStart) : Date.now(), budgetMs: resolveWallClockMs(run, settings) });
   const signal = AbortSignal.any([workerSignal, deadline.signal]);
-  const emit = createRunEventSink({ runs, runId, host, progress, signal, ...(deps.isDraining ? { isDraining: deps.isDraining } : {}) });
+  const apply = createRunEventSink({ runs, runId, host, progress, signal, ...(deps.isDraining ? { isDraining: deps.isDraining } : {}) });
+  const emit = deps.events ? recordRunEvents({ events: deps.events, runId, attempt: run.resumeCount + 1, log }, apply) : apply;
+  let access: ModelAccess | undefined;
   runs.touchHeartbeat(runId);
   const heartbeat = setInterval(() => runs.touchHeartbeat(runId), deps.heartbeatMs ?? HEARTBEAT_MS);
   try {
@@ -76,7 +92,9 @@ export async function executeRun(deps: RunDependencies, runId: number, workerSig
     if (resuming) await salvageWorkspace(deps, host, run, progress.workdir);
     const started = await startRun(deps, host, runs.getRun(runId), progress);
     const job = buildJob(deps, run, started, progress, await host.getTaskComments());
-    const executor = deps.createExecutor?.(run, started) ?? createLocalExecutor({ agent: started.agent, ...(started.apiKey ? { apiKey: started.apiKey } : {}), settings, log });
+    access = deps.modelAccess && openModelAccess({ ...deps.modelAccess, log }, { runId, attempt: job.attempt, installationId: run.installationId, budgets: job.budgets, emit }, deadline.remainingMs() + CREDENTIAL_SLACK_MS);
+    const endpoint = access?.endpoint;
+    const executor = deps.createExecutor?.(run, started, endpoint) ?? createLocalExecutor({ agent: started.agent, ...(endpoint ? { modelEndpoint: endpoint } : started.apiKey ? { apiKey: started.apiKey } : {}), settings, log });
     const result = await executor.run(job, { emit, getIssue: (n) => host.getIssue(n), signal });
     await deliverWork(deps, host, runs.getRun(runId), progress, started, result);
   } catch (error) {
@@ -88,6 +106,7 @@ export async function executeRun(deps: RunDependencies, runId: number, workerSig
       await concludeFailedRun({ deps, host, runId, progress, error, signal });
     }
   } finally {
+    access?.close();
     deadline.stop();
     clearInterval(heartbeat);
     await finishRun(deps, run, progress);

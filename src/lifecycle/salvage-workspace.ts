@@ -5,7 +5,7 @@ import type { Run } from "../domain/run.js";
 import { RunFailure } from "../domain/run-failure.js";
 import type { RunStore } from "../store/run-store.js";
 import { commitAll, pushBranch, removeCheckout } from "../workspace/workspace.js";
-import { describeFailure } from "./run-failure.js";
+import { describeFailure } from "./describe-failure.js";
 import type { RunHost } from "./run-host.js";
 
 /**

@@ -3,6 +3,7 @@ import { deleteBranch } from "../github/branches.js";
 import { hasStatus, type GitHubClient } from "../github/client.js";
 import { canTriggerRuns, getRepoRole } from "../github/permissions.js";
 import { closePullRequest, createDraftPullRequest, findOpenPullRequest, markPullRequestReady, updatePullRequestBody } from "../github/pull-requests.js";
+import type { RunEventStore } from "../store/run-event-store.js";
 import type { RunStore } from "../store/run-store.js";
 import type { RunHost } from "../lifecycle/run-host.js";
 import { createCoalescer } from "./coalesce.js";
@@ -14,9 +15,16 @@ import { createRunReporter } from "./run-reporter.js";
 export const PROGRESS_INTERVAL_MS = 5_000;
 
 /** The GitHub App's host: a draft PR, `Hamster` check runs and a status comment on the issue. */
-export function createGitHubHost(deps: { octokit: GitHubClient; runs: RunStore; runId: number; log: Logger; progressIntervalMs?: number }): RunHost {
+export function createGitHubHost(deps: {
+  octokit: GitHubClient;
+  runs: RunStore;
+  events?: RunEventStore;
+  runId: number;
+  log: Logger;
+  progressIntervalMs?: number;
+}): RunHost {
   const { octokit, runs, runId, log } = deps;
-  const reporter = createRunReporter({ octokit, runs });
+  const reporter = createRunReporter({ octokit, runs, ...(deps.events ? { events: deps.events } : {}) });
   const initial = runs.getRun(runId);
   const repo = { owner: initial.repoOwner, repo: initial.repoName };
   let checkHeadSha: string | undefined;

@@ -5,6 +5,7 @@ import type { RunView } from "./run-view.js";
 import type { CheckAction, CheckActionId, CheckConclusion, CheckRunOutput } from "../domain/check-run.js";
 import { buildStageTimeline, renderStageIcon, renderStageName } from "./stage-timeline.js";
 import { renderContextLine, renderCriteria, renderPlan, renderVerification } from "./render-findings.js";
+import { renderEventLog } from "./render-event-log.js";
 
 
 /** The check conclusion of an ended run: a delivered run without evidence for every criterion is neutral. */
@@ -117,6 +118,11 @@ export function renderCheckRunOutput(view: RunView): CheckRunOutput {
   }
   if (view.files && view.files.length > 0) {
     textParts.push(`### Files changed\n\n${view.files.map((f) => `- ${inlineCode(f)}`).join("\n")}`);
+  }
+  if (view.activity) {
+    const { events, modelCalls } = view.activity;
+    const log = renderEventLog({ events, totals: { modelCalls, usage: run.usage, costUsd: run.costUsd } });
+    if (log) textParts.push(log);
   }
   return {
     title: renderTitle(view),

@@ -2,6 +2,7 @@ import type { GitHubClient } from "../github/client.js";
 import { createCheckRun, updateCheckRun } from "../github/check-runs.js";
 import { createIssueComment, findIssueComment, updateIssueComment } from "../github/comments.js";
 import type { Run } from "../domain/run.js";
+import type { RunEventStore } from "../store/run-event-store.js";
 import type { RunStore } from "../store/run-store.js";
 import { renderCheckActions, renderCheckConclusion, renderCheckRunOutput } from "./render-check-run.js";
 import { parseStatusMarker, renderStatusComment } from "./render-status-comment.js";
@@ -16,6 +17,9 @@ export function checkRunUrl(run: Run): string | undefined {
 }
 
 export type RunReporter = ReturnType<typeof createRunReporter>;
+
+/** The newest events the check run shows (its text also holds the plan, criteria and files). */
+const ACTIVITY_EVENTS = 60;
 
 /**
  * A status comment is looked for among the comments updated since the run was created, less
@@ -35,8 +39,14 @@ function renderSince(createdAt: string): string {
  * (live progress often re-renders the same text, and every write counts against
  * GitHub's content-creation limits).
  */
-export function createRunReporter(deps: { octokit: GitHubClient; runs: RunStore; now?: () => Date }) {
-  const { octokit, runs } = deps;
+export function createRunReporter(deps: {
+  octokit: GitHubClient;
+  runs: RunStore;
+  /** The run event log, shown as the check run's activity; absent: no activity section. */
+  events?: Pick<RunEventStore, "listRecentRunEvents" | "getRunEventTotals">;
+  now?: () => Date;
+}) {
+  const { octokit, runs, events } = deps;
   const now = deps.now ?? (() => new Date());
   /** The last payload sent (or being sent) to each target: `check-run:<id>`, `comment:<id>`. */
   const lastSent = new Map<string, string>();
@@ -66,7 +76,8 @@ export function createRunReporter(deps: { octokit: GitHubClient; runs: RunStore;
     const check = checkRunUrl(run);
     if (pr) links.pullRequest = pr;
     if (check) links.checkRun = check;
-    return { run, transitions: runs.listTransitions(runId), now: now(), links, ...(files ? { files } : {}) };
+    const activity = events ? { events: events.listRecentRunEvents(runId, ACTIVITY_EVENTS), modelCalls: events.getRunEventTotals(runId).modelCalls } : undefined;
+    return { run, transitions: runs.listTransitions(runId), now: now(), links, ...(files ? { files } : {}), ...(activity ? { activity } : {}) };
   }
 
   function repoOf(run: Run) {

@@ -1,3 +1,4 @@
+import type { RecordedRunEvent } from "../domain/run-event.js";
 import type { Run, RunTransition } from "../domain/run.js";
 
 /** Everything a renderer needs to draw a run; renderers are pure functions of it. */
@@ -7,6 +8,8 @@ export interface RunView {
   readonly now: Date;
   /** Files the run changed, once known. */
   readonly files?: readonly string[];
+  /** The run's most recent events, oldest first, and how many model calls it made in all. */
+  readonly activity?: { readonly events: readonly RecordedRunEvent[]; readonly modelCalls: number };
   readonly links?: {
     readonly pullRequest?: string;
     readonly checkRun?: string;

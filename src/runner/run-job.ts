@@ -2,11 +2,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildImplementPrompt, buildPlanPrompt, buildReportPrompt, parseEvidenceReport, parsePlan } from "../agent/phase-prompts.js";
-import type { AgentContext, AgentProvider, AgentSession } from "../agent/provider.js";
+import type { AgentContext, AgentProvider, AgentSession, ModelEndpoint } from "../agent/provider.js";
 import { buildCommandEnv } from "../agent/tools/bash.js";
 import type { AppSettings } from "../config/env.js";
 import { STAGES, type Stage } from "../domain/run-state.js";
 import type { Job, JobIo, JobResult } from "../executors/executor.js";
+import { buildCommandEvent } from "../sandbox/build-command-event.js";
 import { resolveSandboxPolicy } from "../sandbox/sandbox.js";
 import { parseTask } from "../task/parse-task.js";
 import type { Task } from "../task/task.js";
@@ -16,7 +17,9 @@ import { checkEvidence, verifyWork } from "./verify-work.js";
 
 export interface JobRunner {
   readonly agent: AgentProvider;
-  /** The key (or run credential) the agent's model calls carry; absent: the provider's default. */
+  /** The model gateway and the run credential; the agent then holds no provider key. */
+  readonly modelEndpoint?: ModelEndpoint;
+  /** Without a gateway (`hamster run`): the provider key the agent's calls carry; absent: the provider's default. */
   readonly apiKey?: string;
   readonly settings: Pick<AppSettings, "sandbox" | "setupNetwork" | "commandTimeoutMs">;
   /** Where the agent works: the job's checkout, or the runner's own copy of it. */
@@ -47,7 +50,7 @@ export async function runJob(job: Job, io: JobIo, runner: JobRunner): Promise<Jo
     await setUp(stage);
     const { task, context } = await readTask(stage);
     session = await runner.agent.startSession({
-      ...(runner.apiKey ? { apiKey: runner.apiKey } : {}),
+      ...(runner.modelEndpoint ? { modelEndpoint: runner.modelEndpoint } : runner.apiKey ? { apiKey: runner.apiKey } : {}),
       task,
       context,
       workdir: runner.workdir,
@@ -56,6 +59,8 @@ export async function runJob(job: Job, io: JobIo, runner: JobRunner): Promise<Jo
       budgets: job.budgets,
       signal: io.signal,
       onProgress: (p) => void io.emit({ kind: "progress", message: p.message, agent: { turn: p.turn, usage: p.usage } }),
+      // Behind the gateway, the gateway records every model call; the agent's own count would double it.
+      onEvent: (event) => void (runner.modelEndpoint && event.kind === "model_call" ? undefined : io.emit(event)),
     });
     return await driveAgent(stage, session, task, context);
   } finally {
@@ -79,6 +84,7 @@ async function setUp({ job, io, runner, home, env }: StageContext): Promise<void
     env,
     signal: io.signal,
     onCommand: (command) => void io.emit({ kind: "progress", message: `setup: ${command}` }),
+    onCommandEnd: (run) => void io.emit(buildCommandEvent({ purpose: "setup", ...run })),
   });
   if (egress.allowed.length > 0 || egress.refused.length > 0) runner.log?.info({ runId: job.runId, allowed: egress.allowed, refused: egress.refused }, "setup network requests");
 }
@@ -113,7 +119,13 @@ async function driveAgent(stage: StageContext, session: AgentSession, task: Task
   const sandbox = resolveSandboxPolicy(runner.settings.sandbox, runner.workdir, { writablePaths: [stage.home], readOnlyPaths: job.readOnlyPaths });
   const commands = { workdir: runner.workdir, env: stage.env, timeoutMs: runner.settings.commandTimeoutMs, signal: io.signal, sandbox };
   const verification = testCommand
-    ? await verifyWork({ command: testCommand, runner: commands, session, onAttempt: (message) => void io.emit({ kind: "progress", message }) })
+    ? await verifyWork({
+        command: testCommand,
+        runner: commands,
+        session,
+        onAttempt: (message) => void io.emit({ kind: "progress", message }),
+        onCommandEnd: (run) => void io.emit(buildCommandEvent({ purpose: "test", ...run })),
+      })
     : null;
   if (verification) await io.emit({ kind: "verification", verification });
 

@@ -4,6 +4,10 @@ import { startEgressProxy, type EgressProxy, type EgressReport } from "../sandbo
 import { renderRefusedHosts, type RefusalContext } from "../sandbox/render-refused-hosts.js";
 import { resolveSandboxPolicy, type SandboxNetwork } from "../sandbox/sandbox.js";
 import { RunFailure } from "../domain/run-failure.js";
+import type { CommandRun } from "../sandbox/build-command-event.js";
+
+/** What a command's end reports: everything of a `command` event but its purpose. */
+export type CommandEnd = Omit<CommandRun, "purpose" | "tailChars">;
 
 /*
  * The repository's setup commands (`setup:` in .github/hamster.yml). They install
@@ -21,6 +25,8 @@ export interface SetupRequest {
   readonly env: Record<string, string>;
   readonly signal: AbortSignal;
   onCommand(command: string): void;
+  /** A command has ended (any way): what it printed, how it ended, how long it took. */
+  onCommandEnd?(run: CommandEnd): void;
 }
 
 /** How a failed setup names what the proxy refused. */
@@ -49,6 +55,7 @@ export async function runSetupCommands(request: SetupRequest): Promise<EgressRep
     });
     for (const command of request.commands) {
       request.onCommand(command);
+      const startedAt = Date.now();
       const result = await runShellCommand({
         command,
         cwd: request.workdir,
@@ -58,6 +65,7 @@ export async function runSetupCommands(request: SetupRequest): Promise<EgressRep
         signal: request.signal,
         sandbox,
       });
+      request.onCommandEnd?.({ command, result, durationMs: Date.now() - startedAt });
       if (result.exitCode !== 0) {
         const refusals = proxy ? renderRefusedHosts(proxy.report(), SETUP_REFUSALS) : "";
         throw new RunFailure(

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolveInWorkdir } from "../workspace/path-guard.js";
 import { buildFixPrompt } from "../agent/phase-prompts.js";
 import type { AgentSession } from "../agent/provider.js";
+import type { CommandEnd } from "./run-setup.js";
 import { runShellCommand } from "../agent/tools/bash.js";
 import type { SandboxPolicy } from "../sandbox/sandbox.js";
 import type { CriterionResult, RunReport, Verification } from "../domain/run.js";
@@ -27,11 +28,14 @@ export async function verifyWork(input: {
   session: AgentSession;
   maxFixAttempts?: number;
   onAttempt?: (message: string) => void;
+  onCommandEnd?: (run: CommandEnd) => void;
 }): Promise<Verification> {
   const maxFixAttempts = input.maxFixAttempts ?? MAX_FIX_ATTEMPTS;
   for (let run = 1; ; run++) {
     input.onAttempt?.(`running ${input.command}${run > 1 ? ` (after fix ${run - 1})` : ""}`);
+    const startedAt = Date.now();
     const result = await runShellCommand({ command: input.command, cwd: input.runner.workdir, env: input.runner.env, timeoutMs: input.runner.timeoutMs, maxOutputChars: 30_000, signal: input.runner.signal, ...(input.runner.sandbox ? { sandbox: input.runner.sandbox } : {}) });
+    input.onCommandEnd?.({ command: input.command, result, durationMs: Date.now() - startedAt });
     const passed = result.exitCode === 0;
     const verification: Verification = {
       command: input.command,

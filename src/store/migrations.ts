@@ -108,4 +108,34 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN usage_reported INTEGER NOT NULL DEFAULT 1;
   UPDATE runs SET usage_reported = 0 WHERE json_extract(request, '$.agent') IN ('claude-code', 'codex', 'aider');
   `,
+  // 6: the run's event log, as its executor reported it (redacted JSON, one row per event).
+  // (run, attempt, seq) is unique, so a batch sent again after a lost answer is stored once;
+  // the id orders rows as they were stored, for paging and live tailing.
+  `
+  CREATE TABLE run_events (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id  INTEGER NOT NULL REFERENCES runs (id),
+    attempt INTEGER NOT NULL,
+    seq     INTEGER NOT NULL,
+    at      TEXT    NOT NULL,
+    kind    TEXT    NOT NULL,
+    data    TEXT    NOT NULL,
+    UNIQUE (run_id, attempt, seq)
+  );
+  CREATE INDEX run_events_by_run ON run_events (run_id, id);
+  `,
+  // 7: run credentials: what a runner and the model gateway accept for one attempt of one run.
+  // Only a hash of the secret is kept; an attempt's credential is revoked when the next one is issued.
+  `
+  CREATE TABLE run_credentials (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id      INTEGER NOT NULL REFERENCES runs (id),
+    attempt     INTEGER NOT NULL,
+    secret_hash TEXT    NOT NULL,
+    created_at  TEXT    NOT NULL,
+    expires_at  TEXT    NOT NULL,
+    revoked_at  TEXT
+  );
+  CREATE INDEX run_credentials_by_run ON run_credentials (run_id);
+  `,
 ];

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   COMMAND_AGENTS,
   TASK_FILE_NAME,
@@ -17,7 +17,8 @@ import { AgentError, type AgentProgress, type AgentSession, type AgentSessionReq
 import { isHostAllowed } from "../../src/sandbox/egress-allowlist.js";
 import type { Task } from "../../src/task/task.js";
 import { runTestGit } from "../helpers/git.js";
-import { groupAlive, waitFor, writeFakeCli } from "./fixtures/fake-cli.js";
+import { groupAlive, writeFakeCli } from "./fixtures/fake-cli.js";
+import { waitFor } from "../helpers/wait.js";
 import { anthropicLike } from "../security/fake-secrets.js";
 
 const API_KEY = anthropicLike("test-key-0123456789");
@@ -51,6 +52,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  vi.useRealTimers();
   // Sessions own temp HOMEs and possibly processes; a failed assertion must not leak them.
   await Promise.all(sessions.map((session) => session.close()));
   await rm(root, { recursive: true, force: true });
@@ -243,29 +245,35 @@ exit 3`,
   });
 
   it("kills the whole process group when the command time limit runs out", async () => {
-    const claude = await writeFakeCli(bin, "claude", rec, `echo $$ > "$rec/pgid"\nsleep 30 &\nsleep 30 &\necho started\nsleep 30`);
+    const claude = await writeFakeCli(bin, "claude", rec, `echo $$ > "$rec/pgid"\nsleep 30 &\nsleep 30 &\necho started > "$rec/started"\nsleep 30`);
+    // The time limit is a timer: faked, it runs out once the CLI is under way, however slowly it started.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const session = await start(claude, { commandTimeoutMs: 500 });
-    const started = Date.now();
-    const error = await rejection(session.send("Go.", "implementing"));
-    expect(Date.now() - started).toBeLessThan(4_000);
+    const sending = rejection(session.send("Go.", "implementing"));
+    await waitFor("the CLI to start", () => existsSync(path.join(rec, "started")));
+    await vi.advanceTimersByTimeAsync(500);
+    const error = await sending;
     expect(error.code).toBe("budget");
     expect(error.budget).toBe("wall_clock");
     expect(error.message).toContain("command time limit");
     const pgid = Number(record("pgid").trim());
     expect(pgid).toBeGreaterThan(1);
-    await waitFor(() => !groupAlive(pgid), 2_000);
+    await waitFor("the CLI's processes to end", () => !groupAlive(pgid));
   });
 
   it("stops at the run's wall-clock budget, measured from the start of the session", async () => {
     const claude = await writeFakeCli(bin, "claude", rec, `echo $$ > "$rec/pgid"\necho run >> "$rec/runs"\nsleep 30`);
+    // The session's clock and the CLI's time limit are faked: the budget runs out while the CLI works.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     const session = await start(claude, { request: { budgets: { turns: 10, wallClockMs: 600 } } });
-    const started = Date.now();
-    const error = await rejection(session.send("Go.", "implementing"));
-    expect(Date.now() - started).toBeLessThan(4_000);
+    const sending = rejection(session.send("Go.", "implementing"));
+    await waitFor("the CLI to start", () => existsSync(path.join(rec, "runs")));
+    await vi.advanceTimersByTimeAsync(600);
+    const error = await sending;
     expect(error.code).toBe("budget");
     expect(error.budget).toBe("wall_clock");
     expect(error.message).toContain("wall-clock");
-    await waitFor(() => !groupAlive(Number(record("pgid").trim())), 2_000);
+    await waitFor("the CLI's processes to end", () => !groupAlive(Number(record("pgid").trim())));
 
     // Nothing left of the budget: the next instruction fails without starting the CLI.
     const again = await rejection(session.send("Go on.", "verifying"));
@@ -276,8 +284,9 @@ exit 3`,
 
   it("counts the wall clock from the start of the session, not of the send", async () => {
     const claude = await writeFakeCli(bin, "claude", rec, EVIDENCE);
+    vi.useFakeTimers({ toFake: ["Date"] });
     const session = await start(claude, { request: { budgets: { turns: 10, wallClockMs: 200 } } });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    vi.advanceTimersByTime(200);
     const error = await rejection(session.send("Go.", "implementing"));
     expect(error.budget).toBe("wall_clock");
     expect(existsSync(path.join(rec, "runs"))).toBe(false);
@@ -286,10 +295,9 @@ exit 3`,
   it("returns when the CLI exits, ending what it left in the background", async () => {
     const claude = await writeFakeCli(bin, "claude", rec, `echo $$ > "$rec/pgid"\nsleep 30 &\necho finished`);
     const session = await start(claude);
-    const started = Date.now();
     expect(await session.send("Go.", "implementing")).toBe("finished");
-    expect(Date.now() - started).toBeLessThan(4_000);
-    await waitFor(() => !groupAlive(Number(record("pgid").trim())), 2_000);
+    // Had the background sleep been left alive, it would still be found here.
+    await waitFor("the CLI's processes to end", () => !groupAlive(Number(record("pgid").trim())));
   });
 
   it("keeps the head and the tail of long output", async () => {
@@ -306,12 +314,13 @@ exit 3`,
     const claude = await writeFakeCli(bin, "claude", rec, `echo $$ > "$rec/pgid"\nsleep 30 &\nsleep 30`);
     const controller = new AbortController();
     const session = await start(claude, { request: { signal: controller.signal } });
-    setTimeout(() => controller.abort(), 300);
-    const started = Date.now();
-    const error = await rejection(session.send("Go.", "implementing"));
-    expect(Date.now() - started).toBeLessThan(3_000);
+    const sending = rejection(session.send("Go.", "implementing"));
+    await waitFor("the CLI to start", () => existsSync(path.join(rec, "pgid")) && record("pgid").trim() !== "");
+    controller.abort();
+    const error = await sending;
+    // Not the time limit's doing (20 s): that would be a budget error.
     expect(error.code).toBe("cancelled");
-    await waitFor(() => !groupAlive(Number(record("pgid").trim())), 2_000);
+    await waitFor("the CLI's processes to end", () => !groupAlive(Number(record("pgid").trim())));
 
     const after = await rejection(session.send("Go on.", "verifying"));
     expect(after.code).toBe("cancelled");
@@ -330,12 +339,12 @@ exit 3`,
     const claude = await writeFakeCli(bin, "claude", rec, `echo $$ > "$rec/pgid"\nsleep 30`);
     const session = await start(claude);
     const sending = rejection(session.send("Go.", "implementing"));
-    await waitFor(() => existsSync(path.join(rec, "pgid")) && record("pgid").trim() !== "", 5_000);
+    await waitFor("the CLI to start", () => existsSync(path.join(rec, "pgid")) && record("pgid").trim() !== "");
     await session.close();
     const error = await sending;
     expect(error.code).toBe("cancelled");
     expect(existsSync(path.join(workdir, TASK_FILE_NAME))).toBe(false);
-    await waitFor(() => !groupAlive(Number(record("pgid").trim())), 2_000);
+    await waitFor("the CLI's processes to end", () => !groupAlive(Number(record("pgid").trim())));
   });
 
   it("reports a CLI that cannot be started", async () => {

@@ -122,3 +122,51 @@ describe("a run with an agent that reports no usage", () => {
     expect(github.pulls[0]!.body).toContain("Hamster's test run passed too; this agent does not report the commands it ran");
   });
 });
+
+describe("a run with Claude Code behind the model gateway", () => {
+  it("gives the CLI the gateway and a run credential, never the provider key, and meters its calls", async () => {
+    // The model API behind the gateway: it must see the app's key, and answers with usage.
+    const upstreamKeys: string[] = [];
+    nock("https://api.anthropic.com")
+      .post("/v1/messages")
+      .times(3)
+      .reply(function () {
+        upstreamKeys.push(String(this.req.headers["x-api-key"]));
+        return [200, { id: "msg_1", type: "message", role: "assistant", model: "claude-sonnet-5-5", content: [{ type: "text", text: "ok" }], stop_reason: "end_turn", usage: { input_tokens: 40, output_tokens: 4 } }];
+      });
+    // Each run prints its environment (as its bash tool would) and makes one model call through the gateway.
+    const call = `env > "$rec/env-$n"
+curl -s -o "$rec/reply-$n" -w '%{http_code}' -X POST "$ANTHROPIC_BASE_URL/v1/messages" -H "x-api-key: $ANTHROPIC_API_KEY" -H "anthropic-version: 2023-06-01" -H "content-type: application/json" -d '{"model":"claude-sonnet-5-5","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}' > "$rec/status-$n"`;
+    const outputs = [
+      events(result("- [ ] Create hello.txt", 100)),
+      events(result("Created hello.txt.", 200)),
+      events(result(REPORT, 300)),
+    ];
+    await Promise.all(outputs.map((text, i) => writeFile(path.join(bin, `out-${i + 1}`), text, "utf8")));
+    await writeFakeCli(bin, "claude", bin, `n=$(( $(cat "$rec/n" 2>/dev/null || echo 0) + 1 )); echo $n > "$rec/n"\n${call}\n[ $n -eq 2 ] && echo hello > hello.txt\ncat "$rec/out-$n"`);
+    const run = await deliver("claude-code");
+    expect(run.state).toBe("succeeded");
+
+    const providerKey = app!.settings.anthropicApiKey!;
+    const env = await readFile(path.join(bin, "env-1"), "utf8");
+    expect(env).toContain(`ANTHROPIC_BASE_URL=${app!.settings.publicUrl}/api/hamster/model`);
+    const credential = /^ANTHROPIC_API_KEY=(hmr_\S+)$/m.exec(env)?.[1];
+    expect(credential).toBeDefined();
+    for (const n of [1, 2, 3]) {
+      expect(await readFile(path.join(bin, `env-${n}`), "utf8")).not.toContain(providerKey);
+      expect(await readFile(path.join(bin, `status-${n}`), "utf8")).toBe("200");
+    }
+    expect(upstreamKeys).toEqual([providerKey, providerKey, providerKey]);
+    // The gateway metered the calls: they are in the check run's activity.
+    const text = github.checkRuns.at(-1)!.output.text ?? "";
+    expect(text).toContain("### Activity");
+    expect(text).toMatch(/3 model calls/);
+    // The run is over: its credential is refused.
+    const after = await fetch(`${app!.settings.publicUrl}/api/hamster/model/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": credential!, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude-sonnet-5-5", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(after.status).toBe(401);
+  });
+});

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createTestApp, type TestApp } from "../helpers/app.js";
-import { delayed, mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
+import { delayed, held, mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
 import { replaceScenarioGitHub, startE2eScenario, stopE2eScenario, type FakeGitHub } from "../helpers/e2e.js";
 import type { FakeGitHubOptions } from "../helpers/github.js";
 import { createBareRemote, DEFAULT_REMOTE_FILES, getRemoteLog, listRemoteBranches, readRemoteFile, type BareRemote } from "../helpers/git.js";
@@ -22,6 +22,7 @@ import {
   WORK_BRANCH,
 } from "../helpers/scenario.js";
 import { anthropicLike } from "../security/fake-secrets.js";
+import { createGate, waitFor, waitForValue } from "../helpers/wait.js";
 
 let remote: BareRemote;
 let app: TestApp;
@@ -45,11 +46,16 @@ afterEach(() => stopE2eScenario(app, remote));
 
 describe("a labeled issue", () => {
   it("pushes the agent's work, opens a draft PR, marks it ready and reports through check runs and a status comment", async () => {
-    const model = scriptHappyModel();
+    const liveProgressSeen = createGate();
+    const model = scriptHappyModel(FULL_EVIDENCE, { doneAfter: liveProgressSeen.promise });
     const payload = labeledPayload();
     const repoId = payload.repository.id as number;
+    const liveUpdates = () => github.callsTo("PATCH", /^\/check-runs\/\d+$/).map((c) => (c.body as { output: { summary: string } }).output.summary);
 
     await app.receive("issues", payload);
+    // The agent's last turn waits until its progress has reached the check run, however long that takes to publish.
+    await waitFor("live progress on the check run", () => liveUpdates().some((summary) => /Now: `turn \d: /.test(summary)));
+    liveProgressSeen.open();
     await app.hamster.idle();
 
     // The branch holds the start commit and the agent's work, on top of main.
@@ -98,8 +104,7 @@ describe("a labeled issue", () => {
     expect(pull.body).toContain("| 2 | `npm test` still passes | ✅ met |");
 
     // Live progress reached the check run while the agent worked.
-    const liveUpdates = github.callsTo("PATCH", /^\/check-runs\/\d+$/).map((c) => (c.body as { output: { summary: string } }).output.summary);
-    expect(liveUpdates.some((summary) => /Now: `turn \d: /.test(summary))).toBe(true);
+    expect(liveUpdates().some((summary) => /Now: `turn \d: /.test(summary))).toBe(true);
 
     // One status comment, edited in place, ending with links to the PR and the check run.
     expect(github.comments).toHaveLength(1);
@@ -505,12 +510,11 @@ describe("restarts", () => {
   }
 
   async function waitForState(state: string): Promise<number> {
-    for (let i = 0; i < 200; i++) {
-      const run = app.hamster.runs.listRunsForTask(REPO_ID, 1).at(-1);
-      if (run?.state === state) return run.id;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`no run reached ${state}`);
+    const run = await waitForValue(`the run to reach ${state}`, () => {
+      const latest = app.hamster.runs.listRunsForTask(REPO_ID, 1).at(-1);
+      return latest?.state === state && latest;
+    });
+    return run.id;
   }
 
   async function restartApp(): Promise<void> {
@@ -568,11 +572,17 @@ describe("restarts", () => {
   });
 
   it("drains on shutdown: no new run starts, and the running one stops at a stage boundary, left to resume", async () => {
-    mockAnthropic([delayed(300, reply([text(PLAN)], "end_turn")), reply([text("never reached")], "end_turn")]);
+    const drainBegun = createGate();
+    const model = mockAnthropic([held(drainBegun.promise, reply([text(PLAN)], "end_turn")), reply([text("never reached")], "end_turn")]);
     await app.receive("issues", labeledPayload());
-    const runId = await waitForState("planning");
-    // The planning call answers within the grace period; the run then stops at the next boundary.
-    await app.hamster.drain(5_000);
+    await waitFor("the planning call", () => model.requests.length === 1);
+    const runId = runRows()[0]!.id;
+    // The planning call answers once the drain has begun, within its grace period (generous, so
+    // that no machine is too slow for it; the drain ends as soon as the run stops); the run then
+    // stops at the next boundary.
+    const draining = app.hamster.drain(20_000);
+    drainBegun.open();
+    await draining;
     const run = app.hamster.runs.getRun(runId);
     expect(run.state).toBe("planning");
     expect(run.plan).toEqual(["Create `hello.txt` containing `hello`", "Run `npm test`"]);

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { simpleGit as git } from "simple-git";
 import { createTestApp, loadExample, type TestApp } from "../helpers/app.js";
 import { delayed, mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
+import { createManualDeadlines } from "../helpers/deadlines.js";
 import { replaceScenarioGitHub, startE2eScenario, stopE2eScenario, type FakeGitHub } from "../helpers/e2e.js";
 import type { FakeGitHubOptions } from "../helpers/github.js";
 import { getRemoteLog, readRemoteFile, type BareRemote } from "../helpers/git.js";
@@ -18,6 +19,8 @@ import {
   scriptHappyModel,
   WORK_BRANCH,
 } from "../helpers/scenario.js";
+import { waitFor, waitForValue } from "../helpers/wait.js";
+import { findMarkedProcesses } from "../sandbox/sandbox-fixture.js";
 
 let remote: BareRemote;
 let app: TestApp;
@@ -31,13 +34,9 @@ function setGitHub(overrides: Partial<FakeGitHubOptions> = {}) {
   github = replaceScenarioGitHub(overrides);
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = probe();
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+/** A command whose process the test can find by its name (argv[0]), e.g. to see it gone. */
+function markedSleep(marker: string, seconds: number): string {
+  return `exec -a ${marker} sleep ${seconds}`;
 }
 
 /** A real check_run payload from @octokit/webhooks-examples, aimed at one of our runs. */
@@ -70,13 +69,16 @@ describe("one run per task", () => {
 
 describe("cancel", () => {
   it("/cancel during a model call stops the run, says who cancelled it, and concludes the check run cancelled", async () => {
-    mockAnthropic([delayed(20_000, reply([text(PLAN)], "end_turn"))]);
+    const model = mockAnthropic([delayed(20_000, reply([text(PLAN)], "end_turn"))]);
+    let answered = 0;
+    model.scope.on("replied", () => answered++);
     await app.receive("issues", labeledPayload());
-    const run = await waitFor("planning", () => runRows().find((r) => r.state === "planning"));
-    const started = Date.now();
+    await waitFor("the planning call", () => model.requests.length === 1);
+    const run = runRows()[0]!;
     await app.receive("issue_comment", commentPayload("/cancel", "writer"));
     await app.hamster.idle();
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // The call was aborted: the run did not wait for the model's answer.
+    expect(answered).toBe(0);
 
     const ended = app.hamster.runs.getRun(run.id);
     expect(ended).toMatchObject({ state: "cancelled", cancelledBy: "writer" });
@@ -88,17 +90,19 @@ describe("cancel", () => {
   });
 
   it("/cancel during a command kills it and keeps the work done so far on the branch", async () => {
+    const marker = `hamster-e2e-cancel-${process.pid}`;
     mockAnthropic([
       reply([text(PLAN)], "end_turn"),
       reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
-      reply([toolUse("toolu_2", "bash", { command: "sleep 30" })], "tool_use"),
+      reply([toolUse("toolu_2", "bash", { command: markedSleep(marker, 60) })], "tool_use"),
     ]);
     await app.receive("issues", labeledPayload());
-    const run = await waitFor("the sleep", () => runRows().find((r) => r.progress?.includes("sleep 30")));
-    const started = Date.now();
+    await waitFor("the command", () => findMarkedProcesses(marker).length === 1);
+    const run = runRows()[0]!;
     await app.receive("issue_comment", commentPayload("/cancel"));
+    // Unless the cancel kills the command, the run waits for it (60 s), past the test's timeout.
     await app.hamster.idle();
-    expect(Date.now() - started).toBeLessThan(5_000);
+    await waitFor("the command to end", () => findMarkedProcesses(marker).length === 0);
 
     const ended = app.hamster.runs.getRun(run.id);
     expect(ended.state).toBe("cancelled");
@@ -113,19 +117,19 @@ describe("cancel", () => {
     // The first task holds the only worker in a long model call.
     mockAnthropic([delayed(20_000, reply([text(PLAN)], "end_turn"))]);
     await app.receive("issues", labeledPayload());
-    const first = await waitFor("planning", () => runRows().find((r) => r.state === "planning"));
+    const first = await waitForValue("planning", () => runRows().find((r) => r.state === "planning"));
     const second = labeledPayload();
     second.issue.number = 2;
     second.issue.title = "Second task";
     await app.receive("issues", second);
-    const waiting = await waitFor("the second run", () => app.hamster.runs.listRunsForTask(REPO_ID, 2)[0]);
+    const waiting = await waitForValue("the second run", () => app.hamster.runs.listRunsForTask(REPO_ID, 2)[0]);
     expect(waiting.state).toBe("queued");
 
     const cancel = commentPayload("/cancel", "writer");
     cancel.issue.number = 2;
     await app.receive("issue_comment", cancel);
     // Ended at once, while the first run still holds the worker.
-    const status = await waitFor("the cancel", () =>
+    const status = await waitForValue("the cancel", () =>
       github.comments.find((c) => c.body.includes(`hamster:status run=${waiting.id}`) && c.body.includes("Cancelled by @writer.")),
     );
     expect(status).toBeDefined();
@@ -144,14 +148,14 @@ describe("cancel", () => {
   it("the Cancel button does the same, and is refused to someone without write access", async () => {
     mockAnthropic([delayed(20_000, reply([text(PLAN)], "end_turn"))]);
     await app.receive("issues", labeledPayload());
-    const run = await waitFor("planning", () => runRows().find((r) => r.state === "planning"));
+    const run = await waitForValue("planning", () => runRows().find((r) => r.state === "planning"));
     const check = github.checkRuns[0]!;
     expect((github.callsTo("POST", /^\/check-runs$/)[0]!.body as { actions: { identifier: string }[] }).actions.map((a) => a.identifier)).toEqual(["cancel"]);
 
     await app.receive("check_run", checkRunPayload("requested_action", run.id, "reader", "cancel"));
-    await new Promise((r) => setTimeout(r, 100));
-    expect(app.hamster.runs.getRun(run.id).state).toBe("planning");
-    expect(app.logs.some((l) => String(l.msg).includes("button refused"))).toBe(true);
+    await waitFor("the refusal", () => app.logs.some((l) => String(l.msg).includes("button refused")));
+    // A cancel records who asked at once, before the run stops: nobody did.
+    expect(app.hamster.runs.getRun(run.id)).toMatchObject({ state: "planning", cancelledBy: null });
 
     await app.receive("check_run", checkRunPayload("requested_action", run.id, "writer", "cancel"));
     await app.hamster.idle();
@@ -318,18 +322,28 @@ describe("follow-ups on the pull request", () => {
 });
 
 describe("time limit", () => {
-  // Generous against a loaded machine: the steps before the slow one take well under 6 s.
   const budget = "budgets:\n  minutes: 0.1\n";
+  // The runs' deadlines are the test's: each runs out at the step the test means, however slowly the steps before it ran.
+  let deadlines: ReturnType<typeof createManualDeadlines>;
+
+  beforeEach(async () => {
+    await app.close();
+    deadlines = createManualDeadlines();
+    app = await createTestApp({ startRunDeadline: deadlines.start });
+  });
 
   it("concludes a run over its wall-clock budget timed_out, with its work pushed", async () => {
     setGitHub({ files: { ".github/hamster.yml": budget } });
-    mockAnthropic([
+    const model = mockAnthropic([
       reply([text(PLAN)], "end_turn"),
       reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
       delayed(60_000, reply([text("too late")], "end_turn")),
     ]);
     await app.receive("issues", labeledPayload());
+    await waitFor("the third model call", () => model.requests.length === 3);
+    deadlines.fire();
     await app.hamster.idle();
+    expect(deadlines.budgets).toEqual([6_000]);
     const [run] = runRows();
     expect(run!.state).toBe("timed_out");
     expect(run!.reason).toContain("time budget (6 s of wall-clock time");
@@ -340,10 +354,14 @@ describe("time limit", () => {
   });
 
   it("covers the setup commands", async () => {
-    setGitHub({ files: { ".github/hamster.yml": `${budget}setup:\n  - sleep 60\n` } });
+    const marker = `hamster-e2e-setup-${process.pid}`;
+    setGitHub({ files: { ".github/hamster.yml": `${budget}setup:\n  - ${markedSleep(marker, 60)}\n` } });
     const model = mockAnthropic([reply([text(PLAN)], "end_turn")]);
     await app.receive("issues", labeledPayload());
+    await waitFor("the setup command", () => findMarkedProcesses(marker).length === 1);
+    deadlines.fire();
     await app.hamster.idle();
+    await waitFor("the setup command to end", () => findMarkedProcesses(marker).length === 0);
     const [run] = runRows();
     expect(run).toMatchObject({ state: "timed_out" });
     expect(run!.reason).toContain("ran out while it was preparing");
@@ -352,14 +370,18 @@ describe("time limit", () => {
   });
 
   it("covers the app's own test runs, and keeps the agent's work", async () => {
-    setGitHub({ files: { ".github/hamster.yml": `${budget}test: sleep 60\n` } });
+    const marker = `hamster-e2e-test-${process.pid}`;
+    setGitHub({ files: { ".github/hamster.yml": `${budget}test: ${markedSleep(marker, 60)}\n` } });
     mockAnthropic([
       reply([text(PLAN)], "end_turn"),
       reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
       reply([text("Done.")], "end_turn"),
     ]);
     await app.receive("issues", labeledPayload());
+    await waitFor("the test command", () => findMarkedProcesses(marker).length === 1);
+    deadlines.fire();
     await app.hamster.idle();
+    await waitFor("the test command to end", () => findMarkedProcesses(marker).length === 0);
     const [run] = runRows();
     expect(run).toMatchObject({ state: "timed_out" });
     expect(run!.reason).toContain("ran out while it was verifying");

@@ -6,6 +6,7 @@
  *     reply([toolUse("t1", "bash", { command: "ls" })], "tool_use"),
  *     cutStream(reply([text("Done.")]), 3),        // the connection drops after 3 SSE events
  *     delayed(5_000, reply([text("Done.")])),      // answers after 5 s (for cancellation tests)
+ *     held(gate, reply([text("Done.")])),          // answers once the promise `gate` resolves
  *     reply([text("Done.")]),
  *     // or an error: { status: 401, body: apiError("authentication_error", "invalid x-api-key") }
  *   ]);
@@ -81,7 +82,16 @@ export interface DelayedReply {
   then: MessageBody | ErrorReply;
 }
 
-export type ScriptedReply = MessageBody | ErrorReply | CutReply | DelayedReply;
+/**
+ * A reply that arrives only once `until` resolves: the model call stays in flight until the
+ * test has seen what it waits for, however long that takes (the request is recorded at once).
+ */
+export interface HeldReply {
+  until: Promise<unknown>;
+  then: MessageBody | ErrorReply;
+}
+
+export type ScriptedReply = MessageBody | ErrorReply | CutReply | DelayedReply | HeldReply;
 
 export const DEFAULT_MODEL = "claude-sonnet-4-6";
 
@@ -130,6 +140,11 @@ export function delayed(delayMs: number, then: MessageBody | ErrorReply): Delaye
   return { delayMs, then };
 }
 
+/** `then`, answered only once `until` resolves. */
+export function held(until: Promise<unknown>, then: MessageBody | ErrorReply): HeldReply {
+  return { until, then };
+}
+
 /** The API's error body shape: `{ type: "error", error: { type, message } }`. */
 export function apiError(type: string, message: string): { type: "error"; error: { type: string; message: string } } {
   return { type: "error", error: { type, message } };
@@ -147,6 +162,10 @@ function isDelayedReply(r: ScriptedReply): r is DelayedReply {
   return "delayMs" in r;
 }
 
+function isHeldReply(r: ScriptedReply): r is HeldReply {
+  return "until" in r;
+}
+
 type NockReply = [number, nock.Body | Readable, Record<string, string>];
 
 /**
@@ -162,12 +181,10 @@ export function mockAnthropic(
   const requests: any[] = [];
   const scope = nock(url.origin);
   for (const scripted of replies) {
-    const r = isDelayedReply(scripted) ? scripted.then : scripted;
+    const r = isDelayedReply(scripted) || isHeldReply(scripted) ? scripted.then : scripted;
     let interceptor = scope.post(endpoint);
     if (isDelayedReply(scripted)) interceptor = interceptor.delay(scripted.delayMs);
-    interceptor.reply((_uri, rawBody): NockReply => {
-      const body: any = typeof rawBody === "string" ? JSON.parse(rawBody) : rawBody;
-      requests.push(body);
+    const answer = (body: any): NockReply => {
       const streaming = body?.stream === true;
       if (isErrorReply(r)) {
         // The SDK retries 408/409/429/5xx unless told not to: pass maxRetries: 0 to the client, or
@@ -181,7 +198,21 @@ export function mockAnthropic(
       const headers = { "request-id": `req_${r.id}` };
       if (streaming) return [200, renderMessageEvents(r).join(""), { ...headers, "content-type": "text/event-stream" }];
       return [200, r as unknown as nock.Body, { ...headers, "content-type": "application/json" }];
-    });
+    };
+    const record = (rawBody: nock.Body): any => {
+      const body: any = typeof rawBody === "string" ? JSON.parse(rawBody) : rawBody;
+      requests.push(body);
+      return body;
+    };
+    if (isHeldReply(scripted)) {
+      interceptor.reply(async (_uri, rawBody) => {
+        const body = record(rawBody);
+        await scripted.until;
+        return answer(body);
+      });
+    } else {
+      interceptor.reply((_uri, rawBody) => answer(record(rawBody)));
+    }
   }
   return { requests, scope };
 }

@@ -8,6 +8,8 @@ import { createProbot, Probot } from "probot";
 import pino from "pino";
 import { parseSettings, type AppSettings } from "../../src/config/env.js";
 import { createHamsterApp, type HamsterApp, type HamsterAppOptions } from "../../src/index.js";
+import type { HttpHandler } from "../../src/server/route-table.js";
+import { serveOnLoopback } from "../../bench/lib/http.js";
 import { anthropicLike } from "../security/fake-secrets.js";
 import { BenchOctokit as TestOctokit, getBenchPrivateKey as generatePrivateKey } from "../../bench/lib/app-harness.js";
 
@@ -40,10 +42,22 @@ export async function createTestApp(
     /** PATH and variables the agent registry sees; by default an empty PATH, so no command-line agent is found. */
     agentEnv?: NodeJS.ProcessEnv;
     dataDir?: string;
+    /** Serves the app's own endpoints (runner protocol, model gateway) on 127.0.0.1, as HAMSTER_PUBLIC_URL; default true. */
+    serve?: boolean;
+    /** Starts each run's wall-clock deadline in place of the app's timer (see test/helpers/deadlines.ts). */
+    startRunDeadline?: HamsterAppOptions["startRunDeadline"];
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "hamster-data-"));
-  const env: Record<string, string> = { HAMSTER_DATA_DIR: dataDir, ANTHROPIC_API_KEY: anthropicLike("test-key"), HAMSTER_MODEL: "claude-sonnet-5-5", ...options.env };
+  let handler: HttpHandler | undefined;
+  const server = options.serve !== false ? await serveOnLoopback((request, response) => handler?.(request, response) ?? false) : undefined;
+  const env: Record<string, string> = {
+    HAMSTER_DATA_DIR: dataDir,
+    ANTHROPIC_API_KEY: anthropicLike("test-key"),
+    HAMSTER_MODEL: "claude-sonnet-5-5",
+    ...(server ? { HAMSTER_PUBLIC_URL: server.url } : {}),
+    ...options.env,
+  };
   // An empty value unsets a default (e.g. ANTHROPIC_API_KEY: "" for an app without a key).
   for (const [name, value] of Object.entries(env)) if (value === "") delete env[name];
   const settings = parseSettings(env);
@@ -59,8 +73,10 @@ export async function createTestApp(
     progressIntervalMs: 50,
     writeMinTimeMs: 0,
     ...(options.builtinAgent ? { builtinAgent: options.builtinAgent } : {}),
+    ...(options.startRunDeadline ? { startRunDeadline: options.startRunDeadline } : {}),
   });
   await probot.load(hamster.appFn);
+  handler = hamster.httpHandler;
   return {
     probot,
     hamster,
@@ -72,6 +88,7 @@ export async function createTestApp(
     },
     async close() {
       await hamster.close();
+      await server?.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

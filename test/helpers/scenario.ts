@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { loadExample } from "./app.js";
-import { mockAnthropic, reply, text, toolUse } from "./anthropic.js";
+import { held, mockAnthropic, reply, text, toolUse } from "./anthropic.js";
 
 /**
  * The end-to-end scenario shared by the e2e tests: the Codertocat/Hello-World issue #1 from
@@ -48,13 +48,17 @@ export const FULL_EVIDENCE = [
   { index: 2, status: "met", evidence: { kind: "command", command: "npm test", result: "exit 0, prints ok" } },
 ];
 
-/** A model that plans, creates hello.txt, runs the repository's tests, and reports with evidence. */
-export function scriptHappyModel(criteria: unknown[] = FULL_EVIDENCE) {
+/**
+ * A model that plans, creates hello.txt, runs the repository's tests, and reports with evidence.
+ * `doneAfter`: the agent's closing turn is answered only once it resolves (the agent is still at work until then).
+ */
+export function scriptHappyModel(criteria: unknown[] = FULL_EVIDENCE, { doneAfter }: { doneAfter?: Promise<unknown> } = {}) {
+  const done = reply([text("Done: hello.txt exists and the tests pass.")], "end_turn");
   return mockAnthropic([
     reply([text(PLAN)], "end_turn"),
     reply([text("I'll create the file."), toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
     reply([toolUse("toolu_2", "bash", { command: "npm test" })], "tool_use"),
-    reply([text("Done: hello.txt exists and the tests pass.")], "end_turn"),
+    doneAfter === undefined ? done : held(doneAfter, done),
     reply([text(evidenceReport(criteria))], "end_turn"),
   ]);
 }

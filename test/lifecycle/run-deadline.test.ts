@@ -1,23 +1,38 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { startRunDeadline } from "../../src/lifecycle/run-deadline.js";
 import { readStopReason, renderStopReason } from "../../src/lifecycle/stop-reason.js";
 
 describe("run deadline", () => {
+  // The deadline's clock and timer are faked: it fires when the test moves the clock, on any machine.
+  beforeEach(() => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] }));
+  afterEach(() => vi.useRealTimers());
+
   it("has fired already for a run resumed after its budget was spent", () => {
     const deadline = startRunDeadline({ startedAt: 1_000, budgetMs: 60_000, now: 61_000 });
     expect(readStopReason(deadline.signal)).toEqual({ kind: "timeout", limitMs: 60_000 });
   });
 
-  it("keeps the time left for a resumed run, and stops without firing", () => {
+  it("keeps the time left for a resumed run, and fires when it is spent", async () => {
     const deadline = startRunDeadline({ startedAt: Date.now() - 50_000, budgetMs: 60_000 });
+    await vi.advanceTimersByTimeAsync(9_999);
     expect(deadline.signal.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(readStopReason(deadline.signal)).toEqual({ kind: "timeout", limitMs: 60_000 });
+  });
+
+  it("stops without firing", async () => {
+    const deadline = startRunDeadline({ startedAt: Date.now(), budgetMs: 60_000 });
+    await vi.advanceTimersByTimeAsync(30_000);
     deadline.stop();
+    await vi.advanceTimersByTimeAsync(60_000);
     expect(deadline.signal.aborted).toBe(false);
   });
 
-  it("fires with a timeout reason", async () => {
+  it("fires with a timeout reason once the budget is spent, not before", async () => {
     const deadline = startRunDeadline({ startedAt: Date.now(), budgetMs: 20 });
-    await new Promise((resolve) => deadline.signal.addEventListener("abort", resolve, { once: true }));
+    await vi.advanceTimersByTimeAsync(19);
+    expect(deadline.signal.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
     expect(readStopReason(deadline.signal)).toEqual({ kind: "timeout", limitMs: 20 });
   });
 });

@@ -1,6 +1,7 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { createWorker } from "../../src/lifecycle/worker.js";
+import { waitFor } from "../helpers/wait.js";
 
 const log = pino({ level: "silent" });
 
@@ -18,7 +19,7 @@ describe("worker", () => {
     });
     worker.enqueue(1);
     worker.enqueue(2);
-    for (let i = 0; i < 50 && started.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor("the first run to start", () => started.length > 0);
     expect(worker.abort(2, { kind: "cancel", by: "octocat" })).toBe("waiting");
     expect(worker.abort(1, { kind: "cancel", by: "octocat" })).toBe("executing");
     expect(worker.abort(3, { kind: "cancel", by: "octocat" })).toBe("absent");

@@ -14,6 +14,7 @@ import { parseUpstreamProxies, type UpstreamProxies } from "../../src/sandbox/up
 import { startFakeUpstreamProxy } from "./fake-upstream-proxy.js";
 import { createLayout, requireBubblewrap, type Layout } from "./sandbox-fixture.js";
 import { anthropicLike } from "../security/fake-secrets.js";
+import { waitFor } from "../helpers/wait.js";
 
 /*
  * A command agent's CLI in a real sandbox with the default "proxy" network: it reaches an
@@ -177,9 +178,7 @@ describe("a command agent behind its egress proxy", () => {
     const dir = egressDir(await session.send("Go.", "implementing"));
     expect(existsSync(dir)).toBe(true);
     controller.abort();
-    const deadline = Date.now() + 5_000;
-    while (existsSync(dir) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(existsSync(dir)).toBe(false);
+    await waitFor("the proxy's directory to go", () => !existsSync(dir));
   });
 });
 

@@ -4,6 +4,7 @@ import { buildCommandEnv } from "../../src/agent/tools/bash.js";
 import { runProcess, type ProcessRequest, type ProcessResult } from "../../src/sandbox/run-process.js";
 import { probeSandbox } from "../../src/sandbox/check-sandbox.js";
 import type { SandboxPolicy, SandboxSettings } from "../../src/sandbox/sandbox.js";
+import { pollUntil } from "../helpers/wait.js";
 
 /**
  * Fails (never skips) when bubblewrap cannot run here: a sandbox test that passes because
@@ -111,11 +112,7 @@ export function findMarkedProcesses(marker: string): number[] {
   return found;
 }
 
-export async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return condition();
+/** True once `condition` holds; false if it still does not after a limit far above what a loaded machine needs. */
+export function waitUntil(condition: () => boolean): Promise<boolean> {
+  return pollUntil(condition);
 }

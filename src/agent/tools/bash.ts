@@ -98,13 +98,15 @@ function toOutcome(result: ShellCommandResult, timeoutMs: number): ToolOutcome {
     case "spawn_error":
       return toolError(`Could not start bash: ${text}`);
     case "timeout":
-      return toolError(withNote(`Command timed out after ${formatSeconds(timeoutMs)} s and was killed (with every process it started).`));
+      return { ...toolError(withNote(`Command timed out after ${formatSeconds(timeoutMs)} s and was killed (with every process it started).`)), detail: `timed out after ${formatSeconds(timeoutMs)} s` };
     case "cancelled":
-      return toolError(withNote("The command was cancelled (the run was stopped)."));
-    case "exited":
+      return { ...toolError(withNote("The command was cancelled (the run was stopped).")), detail: "cancelled" };
+    case "exited": {
       if (result.exitCode === 0) return toolOk(text === "" ? "(no output)" : text);
       // A failing command is information for the model (e.g. failing tests), not a tool failure.
-      return toolOk(withNote(result.exitCode !== null ? `[exit code: ${result.exitCode}]` : `[killed by signal ${result.exitSignal ?? "unknown"}]`));
+      const ending = result.exitCode !== null ? `exit code ${result.exitCode}` : `killed by signal ${result.exitSignal ?? "unknown"}`;
+      return { ...toolOk(withNote(result.exitCode !== null ? `[exit code: ${result.exitCode}]` : `[killed by signal ${result.exitSignal ?? "unknown"}]`)), detail: ending };
+    }
   }
 }
 

@@ -2,7 +2,6 @@ import { AgentError } from "../agent/provider.js";
 import { RunFailure } from "../domain/run-failure.js";
 import { findNetworkFailure, renderNetworkFailure } from "./network-failure.js";
 
-
 /**
  * Turns any error into a reason a user can act on. Known errors carry such a message
  * already; anything else is an app fault, said as such, without internals.

@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import { ProbotOctokit } from "probot";
 import { describe, expect, it } from "vitest";
-import { describeFailure } from "../../src/lifecycle/run-failure.js";
+import { describeFailure } from "../../src/lifecycle/describe-failure.js";
 import { findNetworkFailure } from "../../src/lifecycle/network-failure.js";
 
 /**
