@@ -39,15 +39,15 @@ export async function runRunnerCommand(args: readonly string[], io: { in: Readab
   if (!credential) throw new CliError(`hamster runner needs its run credential in ${RUN_CREDENTIAL_VARIABLE} or on standard input.\n\n${RUNNER_USAGE}`);
   const settings = parseSettings(io.env);
   const log = pino({ level: io.env["LOG_LEVEL"] ?? "info" }, io.err);
+  // The key and the address come with each session (the model endpoint): no provider key here.
   const agent = createClaudeAgent({
-    apiKey: credential,
-    baseURL: modelUrl,
     maxTokens: settings.maxOutputTokens,
     commandTimeoutMs: settings.commandTimeoutMs,
     sandbox: settings.sandbox,
   });
   try {
-    const end = await runRemoteJob({ client: createProtocolClient({ url, credential }), agent, credential, settings, log });
+    const client = createProtocolClient({ url, credential });
+    const end = await runRemoteJob({ client, agent, credential, modelEndpoint: { baseUrl: modelUrl, apiKey: credential }, settings, log });
     if (end === "lost") log.warn({}, "the app no longer takes this job's outcome");
     return end === "reported" ? 0 : 1;
   } catch (error) {

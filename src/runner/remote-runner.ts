@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AgentError, type AgentProvider } from "../agent/provider.js";
+import { AgentError, type AgentProvider, type ModelEndpoint } from "../agent/provider.js";
 import type { AppSettings } from "../config/env.js";
 import type { Job, JobIo } from "../executors/executor.js";
 import { renderCommitMessage } from "../lifecycle/run-plan.js";
@@ -16,10 +16,11 @@ import { watchControl } from "./watch-control.js";
 
 export interface RemoteRunnerOptions {
   readonly client: ProtocolClient;
-  /** The agent, calling the model through the app's gateway with the run credential. */
   readonly agent: AgentProvider;
-  /** The run credential: what the agent's model calls carry, and what never appears in a message. */
+  /** The run credential, which never appears in a message. */
   readonly credential: string;
+  /** Where the agent calls the model: the app's gateway, with the run credential as the key. */
+  readonly modelEndpoint: ModelEndpoint;
   readonly settings: Pick<AppSettings, "sandbox" | "setupNetwork" | "commandTimeoutMs" | "gitAuthor">;
   readonly log: { info(details: object, message: string): void; warn(details: object, message: string): void };
   /** Default 10 s. */
@@ -79,7 +80,7 @@ async function runStages(options: RemoteRunnerOptions, assignment: JobAssignment
     await rm(bundle, { force: true });
     // The runner's clone holds every object itself: nothing outside it to read.
     const job: Job = { ...assignment.job, checkoutDir: workdir, readOnlyPaths: [] };
-    const result = await runJob(job, io, { agent: options.agent, apiKey: options.credential, settings: options.settings, workdir, log: options.log });
+    const result = await runJob(job, io, { agent: options.agent, modelEndpoint: options.modelEndpoint, settings: options.settings, workdir, log: options.log });
     return { outcome: "completed", result };
   } catch (error) {
     return { outcome: "failed", error: describeRunnerFailure(error, io.signal) };

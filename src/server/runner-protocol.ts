@@ -1,12 +1,11 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { JobBoard } from "../executors/process/job-board.js";
 import type { LiveJob } from "../executors/process/live-job.js";
 import type { RunCredentials } from "../executors/process/run-credentials.js";
 import { RUNNER_PROTOCOL_PATH } from "../runner/protocol.js";
 import { sendError } from "./json-exchange.js";
+import type { HttpHandler } from "./route-table.js";
 import { RUNNER_ROUTES, type RouteLimits } from "./runner-protocol-routes.js";
-
-export type Handler = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
 
 export interface RunnerProtocolOptions {
   readonly board: JobBoard;
@@ -26,7 +25,7 @@ const MiB = 1024 * 1024;
  * run credential and bound to that credential's run and attempt, which must be executing
  * here; every answer is JSON (or a bundle), every refusal a 4xx with `{ error }`.
  */
-export function createRunnerProtocolHandler(options: RunnerProtocolOptions): Handler {
+export function createRunnerProtocolHandler(options: RunnerProtocolOptions): HttpHandler {
   const limits: RouteLimits = { maxWorkBundleBytes: options.maxWorkBundleBytes ?? 200 * MiB, maxJsonBytes: options.maxJsonBytes ?? 8 * MiB };
   return async (request, response) => {
     const url = parseUrl(request.url);

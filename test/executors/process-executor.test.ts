@@ -49,7 +49,7 @@ beforeEach(async () => {
   credentials = createFakeRunCredentials();
   const handler = createRunnerProtocolHandler({ board, credentials });
   server = createServer((req, res) => {
-    void handler(req, res).then((handled) => {
+    void Promise.resolve(handler(req, res)).then((handled) => {
       if (!handled) res.writeHead(404).end();
     });
   });

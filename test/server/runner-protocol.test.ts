@@ -48,7 +48,7 @@ beforeEach(async () => {
   token = credentials.issue(5, 1);
   const handler = createRunnerProtocolHandler({ board, credentials, maxWorkBundleBytes: 1000 });
   server = createServer((req, res) => {
-    void handler(req, res).then((handled) => {
+    void Promise.resolve(handler(req, res)).then((handled) => {
       if (!handled) res.writeHead(404).end("not the protocol");
     });
   });
