@@ -5,12 +5,13 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import { parseSettings, SettingsError } from "../config/env.js";
-import { createBuiltinAgent } from "../index.js";
 import { CliError, runLocal } from "./run-local.js";
+import { runRunnerCommand } from "./runner-command.js";
 import { runSecrets } from "./secrets.js";
 
 const USAGE = `Usage:
   hamster run --repo PATH --task FILE.md [--branch BRANCH] [--model MODEL] [--agent AGENT]
+  hamster runner --url URL [--model-url URL]
   hamster secrets set --installation ID --provider PROVIDER < key.txt
   hamster secrets list | delete --installation ID --provider PROVIDER | rotate
 
@@ -18,6 +19,9 @@ Commands:
   run     Runs the delivery pipeline on a local git repository: the task comes from a
           markdown file (its first "# heading" is the title), the work is left on the
           local branch hamster/0-<slug>, and the stages are printed as they happen.
+  runner  Runs one job of a Hamster app over its runner protocol, with the run
+          credential from HAMSTER_RUN_CREDENTIAL or standard input. "hamster runner
+          --help" tells more.
   secrets Stores agent-provider API keys per installation, encrypted with
           HAMSTER_VAULT_KEY (openssl rand -base64 32); the key is read from standard
           input, never from an argument. "hamster secrets --help" tells more.
@@ -37,6 +41,7 @@ export async function main(
   }
   if (command === "secrets") return runSecrets(rest, { in: io.in ?? process.stdin, out: io.out, err: io.err, env: io.env });
   try {
+    if (command === "runner") return await runRunnerCommand(rest, { in: io.in ?? process.stdin, err: io.err, env: io.env });
     if (command !== "run") throw new CliError(`Unknown command "${command}".\n\n${USAGE}`);
     const { values } = parseArgs({
       args: [...rest],
@@ -52,6 +57,8 @@ export async function main(
     });
     if (!values.repo || !values.task) throw new CliError(`hamster run needs --repo and --task.\n\n${USAGE}`);
     const settings = parseSettings(io.env);
+    // Loaded here: the app's modules (Probot and all) are not what a runner needs to start.
+    const { createBuiltinAgent } = await import("../index.js");
     const controller = new AbortController();
     const onSignal = () => {
       io.err.write("Cancelling the run…\n");
