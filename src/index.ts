@@ -36,6 +36,9 @@ import { createRunCredentialStore } from "./store/run-credentials.js";
 import { createModelGateway } from "./gateway/model-gateway.js";
 import { createActiveAttempts } from "./lifecycle/active-attempts.js";
 import { createGatewayAccess } from "./lifecycle/gateway-access.js";
+import { createJobBoard } from "./executors/process/job-board.js";
+import { createProcessExecutor } from "./executors/process/process-executor.js";
+import { createRunnerProtocolHandler } from "./server/runner-protocol.js";
 import { createRunStore, type RunStore } from "./store/run-store.js";
 import { executeRun, type RunDependencies } from "./lifecycle/execute-run.js";
 import { recoverRuns, STALE_HEARTBEAT_MS } from "./lifecycle/recover-runs.js";
@@ -61,6 +64,8 @@ export interface HamsterAppOptions {
   readonly writeMinTimeMs?: number;
   /** Starts each run's wall-clock deadline; default a timer. For tests that decide when a run is out of time. */
   readonly startRunDeadline?: RunDependencies["startDeadline"];
+  /** What a `process` executor's runner environment is built from; default process.env. */
+  readonly runnerEnv?: NodeJS.ProcessEnv;
   /** Guards every text written out (GitHub, database, logs); default the process-wide one. */
   readonly redactor?: Redactor;
 }
@@ -200,6 +205,9 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
         }),
       ),
     );
+    // Jobs of the `process` executor, served to their runners over the runner protocol.
+    const jobBoard = createJobBoard();
+    routes.add(createRunnerProtocolHandler({ board: jobBoard, credentials: { verify: (token) => credentials.verifyRunCredential(token) }, log: app.log }));
     const agentSources: AgentSources = {
       getAgent: (name) => registry.available[name] ?? { unavailable: registry.explainMissing(name) },
       getProviderKey,
@@ -213,6 +221,19 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
             runs: runStore,
             events: runEvents,
             modelAccess: { credentials, attempts, publicUrl: settings.publicUrl },
+            createExecutor: (run, _started, endpoint) =>
+              (run.request.settings?.executor ?? settings.executor) === "process" && endpoint
+                ? createProcessExecutor({
+                    board: jobBoard,
+                    // The lifecycle issued the attempt's credential (the gateway's too) and revokes it.
+                    credentials: { issue: () => endpoint.apiKey, revoke: () => undefined },
+                    appUrl: settings.publicUrl,
+                    ...(options.runnerEnv ? { runnerEnv: options.runnerEnv } : {}),
+                    log: app.log,
+                    redactor,
+                  })
+                : undefined,
+            resumeLater: (runId) => activeWorker.requeue(runId),
             settings,
             log: app.log,
             createHost: async (run) =>

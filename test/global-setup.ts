@@ -1,5 +1,7 @@
+import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { probeSandbox } from "../src/sandbox/check-sandbox.js";
 
 /**
@@ -46,9 +48,20 @@ export async function findMissingRequirements(searchPath: string): Promise<strin
 }
 
 export default async function setup(): Promise<void> {
-  const problem = await findMissingRequirements(process.env["PATH"] ?? "");
+  const problem = (await findMissingRequirements(process.env["PATH"] ?? "")) ?? buildApp();
   if (!problem) return;
   // Exits rather than throws: vitest would bury a thrown error under "No test files found".
   console.error(`\n${problem}\n`);
   process.exit(1);
+}
+
+/**
+ * Compiles the app to dist/ once, before any test: the tests that start `npm start`,
+ * `hamster run` or a runner process use it, and two of them compiling at once could let a
+ * process read a file while it is being written.
+ */
+function buildApp(): string | undefined {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const build = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, encoding: "utf8", timeout: 300_000 });
+  return build.status === 0 ? undefined : `The app did not compile (tsc -p tsconfig.build.json):\n${build.stdout}${build.stderr}`;
 }

@@ -2,6 +2,7 @@ import type { AgentTotals, Budgets } from "../agent/provider.js";
 import type { RunEvent } from "../domain/run-event.js";
 import type { RunReport, RunRequest, Verification } from "../domain/run.js";
 import type { Stage } from "../domain/run-state.js";
+import { RunFailure } from "../domain/run-failure.js";
 import type { GetIssue } from "../runner/gather-context.js";
 
 /**
@@ -58,3 +59,9 @@ export interface Executor {
   readonly name: string;
   run(job: Job, io: JobIo): Promise<JobResult>;
 }
+
+/**
+ * The place the job ran is gone (a runner process died or stopped answering): the run can
+ * resume once from its last completed stage, as a new attempt with a new credential.
+ */
+export class ExecutorLost extends RunFailure {}

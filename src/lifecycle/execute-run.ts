@@ -3,7 +3,7 @@ import type { Logger } from "probot";
 import type { AppSettings } from "../config/env.js";
 import type { Run } from "../domain/run.js";
 import { isFinalState } from "../domain/run-state.js";
-import type { Executor, Job } from "../executors/executor.js";
+import { ExecutorLost, type Executor, type Job } from "../executors/executor.js";
 import { createLocalExecutor } from "../executors/local/local-executor.js";
 import type { RunStore } from "../store/run-store.js";
 import { refillSpare, removeCheckout } from "../workspace/workspace.js";
@@ -37,8 +37,10 @@ export interface RunDependencies extends AgentSources {
   createHost(run: Run): Promise<RunHost>;
   /** The model gateway's side of a run: its credentials and live attempts; absent (`hamster run`): the agent calls the model itself. */
   readonly modelAccess?: { readonly credentials: RunCredentialStore; readonly attempts: ActiveAttempts; readonly publicUrl: string };
-  /** Where the stages execute; default: in this process (the local executor). */
-  createExecutor?(run: Run, started: StartedRun, endpoint: ModelEndpoint | undefined): Executor;
+  /** Where the stages execute; undefined (or absent): in this process (the local executor). */
+  createExecutor?(run: Run, started: StartedRun, endpoint: ModelEndpoint | undefined): Executor | undefined;
+  /** Schedules the run again once this execution has ended: a lost executor's run resumes as a new attempt. */
+  resumeLater?(runId: number): void;
   /** True while the app shuts down: the run stops at the next stage boundary and stays active. */
   isDraining?(): boolean;
   /** How often an executing run records that it is alive. */
@@ -102,6 +104,12 @@ export async function executeRun(deps: RunDependencies, runId: number, workerSig
       // Left active on purpose: the next start salvages the workspace and resumes the run.
       progress.keepWorkspace = true;
       log.info({ runId, state: runs.getRun(runId).state }, "run left for resumption at shutdown");
+    } else if (error instanceof ExecutorLost && run.resumeCount === 0 && deps.resumeLater && !signal.aborted) {
+      // Once: a new attempt, with a new credential, from the last completed stage.
+      progress.keepWorkspace = true;
+      runs.markResumed(runId);
+      log.warn({ runId, err: error }, "the executor was lost: resuming the run as a new attempt");
+      deps.resumeLater(runId);
     } else {
       await concludeFailedRun({ deps, host, runId, progress, error, signal });
     }

@@ -7,6 +7,8 @@ export type AbortOutcome = "executing" | "waiting" | "absent";
 export interface Worker {
   /** Schedules a queued (or resumed) run; returns at once. Ignored while draining. */
   enqueue(runId: number): void;
+  /** Schedules the run again once its current execution here has ended (a resumed attempt). */
+  requeue(runId: number): void;
   /** True while the run is queued or executing in this process. */
   has(runId: number): boolean;
   /**
@@ -40,6 +42,8 @@ export function createWorker(options: {
   const controllers = new Map<number, AbortController>();
   // Runs whose executor has been called; the others still wait for a slot.
   const started = new Set<number>();
+  // Runs to schedule again as soon as their current execution ends.
+  const requeued = new Set<number>();
   const pending = new Set<Promise<void>>();
   let draining = false;
 
@@ -59,6 +63,7 @@ export function createWorker(options: {
         controllers.delete(runId);
         started.delete(runId);
         pending.delete(job);
+        if (requeued.delete(runId)) enqueue(runId);
       });
     pending.add(job);
   }
@@ -83,6 +88,10 @@ export function createWorker(options: {
 
   return {
     enqueue,
+    requeue(runId) {
+      if (controllers.has(runId)) requeued.add(runId);
+      else enqueue(runId);
+    },
     has: (runId) => controllers.has(runId),
     abort(runId, reason) {
       const controller = controllers.get(runId);

@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { startFakeAnthropicServer, type FakeAnthropicServer, type ScriptedMessage } from "../../bench/lib/fake-anthropic-server.js";
 import { parseTaskFile } from "../../src/cli/run-local.js";
 import { createBareRemote, runTestGit } from "../helpers/git.js";
@@ -16,10 +16,7 @@ import { anthropicLike } from "../security/fake-secrets.js";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const cleanups: (() => Promise<void> | void)[] = [];
 
-beforeAll(() => {
-  const build = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
-}, 60_000);
+// dist/ is compiled once for all tests by test/global-setup.ts.
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

@@ -1,10 +1,9 @@
-import { spawnSync, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AgentError } from "../../src/agent/provider.js";
 import { RunFailure } from "../../src/domain/run-failure.js";
 import { createJobBoard, type JobBoard } from "../../src/executors/process/job-board.js";
@@ -23,12 +22,7 @@ import { createMirrorArea, gitIn, WORK_BRANCH, type MirrorArea } from "../worksp
  * app-side harness on 127.0.0.1: the job board, the runner protocol, a scripted model (in
  * place of the gateway, through the runner's --model-url), and a checkout of a local remote.
  */
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-beforeAll(() => {
-  const build = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
-}, 120_000);
+// dist/ (the runner) is compiled once for all tests by test/global-setup.ts.
 
 let area: MirrorArea;
 let checkoutDir: string;

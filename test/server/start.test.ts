@@ -59,10 +59,7 @@ function sign(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
 
-beforeAll(() => {
-  const build = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
-}, 60_000);
+// dist/ is compiled once for all tests by test/global-setup.ts.
 
 afterAll(() => {
   for (const child of children) if (child.exitCode === null && child.pid) process.kill(child.pid, "SIGKILL");

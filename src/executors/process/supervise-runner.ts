@@ -1,3 +1,4 @@
+import { ExecutorLost } from "../executor.js";
 import type { ChildProcess } from "node:child_process";
 import { RunFailure } from "../../domain/run-failure.js";
 import type { RunnerOutcome } from "../../runner/protocol-schemas.js";
@@ -9,7 +10,7 @@ import { killRunner } from "./spawn-runner.js";
  * not stop when told to. The lifecycle may resume the run as a new attempt. A RunFailure,
  * so that its message is the run's reason when it is not resumed.
  */
-export class RunnerLost extends RunFailure {}
+export class RunnerLost extends ExecutorLost {}
 
 export interface SuperviseOptions {
   readonly live: LiveJob;
