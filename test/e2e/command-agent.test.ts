@@ -5,7 +5,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { writeFakeCli } from "../agent/fixtures/fake-cli.js";
 import { createTestApp, disableNetwork, type TestApp } from "../helpers/app.js";
-import { scenarioGitHub, type FakeGitHub } from "../helpers/e2e.js";
+import { EXECUTORS, scenarioGitHub, type FakeGitHub } from "../helpers/e2e.js";
 import { createBareRemote, type BareRemote } from "../helpers/git.js";
 import { commentPayload, evidenceReport, REPO_ID } from "../helpers/scenario.js";
 

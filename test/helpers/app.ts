@@ -7,6 +7,7 @@ import nock from "nock";
 import { createProbot, Probot } from "probot";
 import pino from "pino";
 import { parseSettings, type AppSettings } from "../../src/config/env.js";
+import type { ExecutorName } from "../../src/domain/executor-name.js";
 import { createHamsterApp, type HamsterApp, type HamsterAppOptions } from "../../src/index.js";
 import type { HttpHandler } from "../../src/server/route-table.js";
 import { serveOnLoopback } from "../../bench/lib/http.js";
@@ -46,6 +47,8 @@ export async function createTestApp(
     serve?: boolean;
     /** Starts each run's wall-clock deadline in place of the app's timer (see test/helpers/deadlines.ts). */
     startRunDeadline?: HamsterAppOptions["startRunDeadline"];
+    /** Where runs execute (HAMSTER_EXECUTOR); default the app's default, local. */
+    executor?: ExecutorName;
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "hamster-data-"));
@@ -56,6 +59,7 @@ export async function createTestApp(
     ANTHROPIC_API_KEY: anthropicLike("test-key"),
     HAMSTER_MODEL: "claude-sonnet-5-5",
     ...(server ? { HAMSTER_PUBLIC_URL: server.url } : {}),
+    ...(options.executor ? { HAMSTER_EXECUTOR: options.executor } : {}),
     ...options.env,
   };
   // An empty value unsets a default (e.g. ANTHROPIC_API_KEY: "" for an app without a key).
@@ -74,6 +78,9 @@ export async function createTestApp(
     writeMinTimeMs: 0,
     ...(options.builtinAgent ? { builtinAgent: options.builtinAgent } : {}),
     ...(options.startRunDeadline ? { startRunDeadline: options.startRunDeadline } : {}),
+    // A runner reads its settings (the sandbox, its limits) from its environment, as the app
+    // reads its own from the process's: here both come from the test's variables.
+    runnerEnv: { ...process.env, ...env },
   });
   await probot.load(hamster.appFn);
   handler = hamster.httpHandler;

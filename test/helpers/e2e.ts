@@ -1,4 +1,5 @@
 import nock from "nock";
+import type { ExecutorName } from "../../src/domain/executor-name.js";
 import { createTestApp, disableNetwork, type TestApp } from "./app.js";
 import { fakeGitHub, type FakeGitHubOptions, type FakeGitHubState } from "./github.js";
 import { createBareRemote, type BareRemote } from "./git.js";
@@ -8,9 +9,18 @@ import { OWNER, REPO } from "./scenario.js";
  * The scaffolding of the end-to-end tests: before each test, no network but loopback, a bare
  * remote, the scenario's fake GitHub and the app; after each, all of it gone again.
  *
- *   beforeEach(async () => ({ remote, github, app } = await startE2eScenario()));
- *   afterEach(() => stopE2eScenario(app, remote));
+ *   describe.each(EXECUTORS)("executor: %s", (executor) => {
+ *     beforeEach(async () => ({ remote, github, app } = await startE2eScenario({ executor })));
+ *     afterEach(() => stopE2eScenario(app, remote));
+ *     ...the tests, which pass `executor` to any app they start themselves
+ *   });
  */
+
+/**
+ * Every end-to-end test runs once per executor: the same behaviour whether a run's stages
+ * execute in the app's process or in a runner process over the runner protocol.
+ */
+export const EXECUTORS = ["local", "process"] as const satisfies readonly ExecutorName[];
 
 export type FakeGitHub = ReturnType<typeof fakeGitHub>;
 
@@ -46,11 +56,11 @@ export function replaceScenarioGitHub(overrides: Partial<FakeGitHubOptions> = {}
 }
 
 /** For beforeEach: the network shut but for loopback, a bare remote, the fake GitHub, the app. */
-export async function startE2eScenario(): Promise<E2eScenario> {
+export async function startE2eScenario(options: { executor?: ExecutorName } = {}): Promise<E2eScenario> {
   disableNetwork();
   const remote = await createBareRemote();
   const github = scenarioGitHub();
-  const app = await createTestApp();
+  const app = await createTestApp(options);
   return { remote, github, app };
 }
 
