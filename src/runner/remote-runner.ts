@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,6 +53,7 @@ export async function runRemoteJob(options: RemoteRunnerOptions): Promise<Remote
       stop(reason);
     },
   });
+  let keepRoot = false;
   try {
     const workdir = join(root, "work");
     let outcome = await runStages(options, assignment, root, workdir, { emit: events.emit, getIssue: (n) => client.getIssue(n), signal: stopping.signal });
@@ -59,6 +61,7 @@ export async function runRemoteJob(options: RemoteRunnerOptions): Promise<Remote
     await events.flush().catch((error: unknown) => log.warn({ err: error }, "could not send the last events"));
     const packed = await packWork(options, assignment, workdir, join(root, "work.bundle"), outcome);
     outcome = packed.outcome;
+    keepRoot = packed.workKept;
     if (packed.bundle !== null) {
       // Refused (too large): the app says so in the run's reason; the outcome still goes.
       await client.uploadWorkBundle(packed.bundle).catch((error: unknown) => log.warn({ err: error }, "the work bundle was not taken"));
@@ -67,7 +70,8 @@ export async function runRemoteJob(options: RemoteRunnerOptions): Promise<Remote
     return "reported";
   } finally {
     watch.close();
-    await rm(root, { recursive: true, force: true }).catch(() => undefined);
+    if (keepRoot) log.warn({ workdir: join(root, "work") }, "the agent's work could not be committed; it is kept here");
+    else await rm(root, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
@@ -87,14 +91,18 @@ async function runStages(options: RemoteRunnerOptions, assignment: JobAssignment
   }
 }
 
-/** Commits what the agent left and bundles everything since the start commit; null when there is nothing. */
+/**
+ * Commits what the agent left and bundles everything since the start commit; null when there
+ * is nothing. A clone git must not touch (the agent changed its git config) is kept, and the
+ * outcome says where, as the app keeps a local run's workspace: the work is never deleted.
+ */
 async function packWork(
   options: RemoteRunnerOptions,
   assignment: JobAssignment,
   workdir: string,
   file: string,
   outcome: RunnerOutcome,
-): Promise<{ bundle: string | null; outcome: RunnerOutcome }> {
+): Promise<{ bundle: string | null; outcome: RunnerOutcome; workKept: boolean }> {
   const { job } = assignment;
   const message =
     outcome.outcome === "completed"
@@ -103,11 +111,14 @@ async function packWork(
   try {
     await commitAll(workdir, message, options.settings.gitAuthor);
     const made = await createWorkBundle(workdir, file, { branch: assignment.workBranch, fromSha: assignment.startSha });
-    return { bundle: made ? file : null, outcome };
+    return { bundle: made ? file : null, outcome, workKept: false };
   } catch (error) {
-    // No clone (the source never arrived), or a checkout git must not touch: no work to send.
-    if (outcome.outcome === "failed") return { bundle: null, outcome };
-    return { bundle: null, outcome: { outcome: "failed", error: describeRunnerFailure(error, new AbortController().signal) } };
+    const failure = outcome.outcome === "failed" ? outcome.error : describeRunnerFailure(error, new AbortController().signal);
+    // No clone: the source never arrived, and there is no work to keep.
+    if (!existsSync(workdir)) return { bundle: null, outcome: { outcome: "failed", error: failure }, workKept: false };
+    const kept = `\n\nThe agent's work could not be committed; it is kept on the runner's machine in \`${workdir}\` for an admin to inspect.`;
+    const message = `${failure.message.slice(0, MAX_FAILURE_MESSAGE_CHARS - kept.length)}${kept}`;
+    return { bundle: null, outcome: { outcome: "failed", error: { ...failure, message } }, workKept: true };
   }
 }
 
