@@ -1,8 +1,7 @@
 import { z } from "zod";
 import type { AgentError, BudgetName } from "../agent/provider.js";
-import type { RunEvent } from "../domain/run-event.js";
 import type { RunReport, Verification } from "../domain/run.js";
-import { ACTIVE_STATES, FINAL_STATES, STAGES } from "../domain/run-state.js";
+import { STAGES } from "../domain/run-state.js";
 import type { JobResult } from "../executors/executor.js";
 
 /**
@@ -28,36 +27,10 @@ export const VerificationSchema = z.object({
   outputTail: z.string(),
 }) satisfies z.ZodType<Verification>;
 
-const RunStateSchema = z.enum([...ACTIVE_STATES, ...FINAL_STATES]);
 export const StageSchema = z.enum(STAGES);
 
-export const RunEventSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("stage"), state: RunStateSchema, detail: z.string().optional() }),
-  z.object({
-    kind: z.literal("model_call"),
-    turn: count,
-    model: z.string(),
-    usage: TokenUsageSchema.nullable(),
-    costUsd: z.number().min(0).nullable(),
-    stopReason: z.string().optional(),
-    durationMs: count.optional(),
-  }),
-  z.object({ kind: z.literal("tool_call"), turn: count, tool: z.string(), summary: z.string(), outcome: z.enum(["ok", "error"]), detail: z.string().optional() }),
-  z.object({
-    kind: z.literal("command"),
-    purpose: z.enum(["setup", "test"]),
-    command: z.string(),
-    exitCode: z.number().int().nullable(),
-    durationMs: count,
-    outputTail: z.string(),
-  }),
-  z.object({ kind: z.literal("verification"), verification: VerificationSchema }),
-  z.object({ kind: z.literal("plan"), steps: z.array(z.string()) }),
-  z.object({ kind: z.literal("progress"), message: z.string(), agent: z.object({ turn: count, usage: TokenUsageSchema.nullable() }).optional() }),
-  z.object({ kind: z.literal("context"), briefSource: z.string().nullable(), testCommand: z.string().nullable() }),
-  z.object({ kind: z.literal("totals"), turns: count, usage: TokenUsageSchema.nullable(), costUsd: z.number().min(0).nullable() }),
-  z.object({ kind: z.literal("note"), text: z.string() }),
-]) satisfies z.ZodType<RunEvent>;
+/** A run event as a runner sends it: the event log's own schema, so both accept the same events. */
+export { RunEventSchema } from "../store/run-event-schema.js";
 
 const EvidenceSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("command"), command: z.string(), result: z.string() }),

@@ -4,8 +4,10 @@ import { ACTIVE_STATES, FINAL_STATES } from "../domain/run-state.js";
 
 /*
  * The run event vocabulary (src/domain/run-event.ts) as a schema: what the log accepts when
- * it stores an event and checks again when it reads one back. Unknown fields are dropped,
- * so a row written by a newer version still reads as far as this one understands it.
+ * it stores an event and checks again when it reads one back, and what the runner protocol
+ * accepts from a runner (one schema, so an event a local run records is never refused from a
+ * runner). Unknown fields are dropped, so a row written by a newer version still reads as far
+ * as this one understands it.
  */
 
 const count = z.number().int().nonnegative();
@@ -20,7 +22,7 @@ const verification = z.object({
   outputTail: z.string(),
 });
 
-const runEventSchema = z.discriminatedUnion("kind", [
+export const RunEventSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("stage"), state: z.enum([...ACTIVE_STATES, ...FINAL_STATES]), detail: z.string().optional() }),
   z.object({
     kind: z.literal("model_call"),
@@ -50,7 +52,7 @@ const runEventSchema = z.discriminatedUnion("kind", [
     outputTail: z.string(),
   }),
   z.object({ kind: z.literal("verification"), verification }),
-  z.object({ kind: z.literal("plan"), steps: z.array(z.string()) }),
+  z.object({ kind: z.literal("plan"), steps: z.array(z.string()).readonly() }),
   z.object({
     kind: z.literal("progress"),
     message: z.string(),
@@ -62,18 +64,21 @@ const runEventSchema = z.discriminatedUnion("kind", [
 ]);
 
 // Fails to compile when the schema and the vocabulary drift apart: what it accepts is a
-// RunEvent, and it knows every kind.
-type Parsed = z.infer<typeof runEventSchema>;
+// RunEvent, every RunEvent's values are ones it accepts, and it knows every kind. (A field it
+// lacks is dropped, not refused: the round-trip test of every field catches that.)
+type Parsed = z.infer<typeof RunEventSchema>;
 const parsedIsEvent = (parsed: Parsed): RunEvent => parsed;
+const eventIsAccepted = (event: RunEvent): z.input<typeof RunEventSchema> => event;
 const everyKind: Exclude<RunEvent["kind"], Parsed["kind"]> extends never ? true : never = true;
 void parsedIsEvent;
+void eventIsAccepted;
 void everyKind;
 
 export type RunEventParse = { readonly ok: true; readonly event: RunEvent } | { readonly ok: false; readonly error: string };
 
 /** Checks that `value` (parsed JSON) is a run event this version knows; says what is wrong when not. */
 export function parseRunEvent(value: unknown): RunEventParse {
-  const result = runEventSchema.safeParse(value);
+  const result = RunEventSchema.safeParse(value);
   if (result.success) return { ok: true, event: result.data };
   return { ok: false, error: z.prettifyError(result.error).replace(/\n/g, "; ") };
 }
