@@ -2,6 +2,7 @@ import type { Readable, Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import { createClaudeAgent } from "../agent/claude-agent.js";
+import { createAgentRegistry } from "../agent/registry.js";
 import { parseSettings } from "../config/env.js";
 import { RUN_CREDENTIAL_VARIABLE } from "../executors/process/spawn-runner.js";
 import { createProtocolClient } from "../runner/protocol-client.js";
@@ -39,15 +40,19 @@ export async function runRunnerCommand(args: readonly string[], io: { in: Readab
   if (!credential) throw new CliError(`hamster runner needs its run credential in ${RUN_CREDENTIAL_VARIABLE} or on standard input.\n\n${RUNNER_USAGE}`);
   const settings = parseSettings(io.env);
   const log = pino({ level: io.env["LOG_LEVEL"] ?? "info" }, io.err);
-  // The key and the address come with each session (the model endpoint): no provider key here.
-  const agent = createClaudeAgent({
-    maxTokens: settings.maxOutputTokens,
-    commandTimeoutMs: settings.commandTimeoutMs,
-    sandbox: settings.sandbox,
-  });
   try {
+    // The job's agent: the built-in one, or a command-line agent found on this runner's PATH.
+    // The key and the address come with each session (the model endpoint): no provider key here.
+    const agents = await createAgentRegistry({
+      builtin: createClaudeAgent({ maxTokens: settings.maxOutputTokens, commandTimeoutMs: settings.commandTimeoutMs, sandbox: settings.sandbox }),
+      env: io.env,
+      commandTimeoutMs: settings.commandTimeoutMs,
+      sandbox: settings.sandbox,
+      cliNetwork: settings.agentCliNetwork,
+    });
+    const getAgent = (name: string) => agents.available[name] ?? { unavailable: agents.explainMissing(name) };
     const client = createProtocolClient({ url, credential });
-    const end = await runRemoteJob({ client, agent, credential, modelEndpoint: { baseUrl: modelUrl, apiKey: credential }, settings, log });
+    const end = await runRemoteJob({ client, getAgent, credential, modelEndpoint: { baseUrl: modelUrl, apiKey: credential }, settings, log });
     if (end === "lost") log.warn({}, "the app no longer takes this job's outcome");
     return end === "reported" ? 0 : 1;
   } catch (error) {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { AgentError, type AgentProvider, type ModelEndpoint } from "../agent/provider.js";
 import type { AppSettings } from "../config/env.js";
 import type { Job, JobIo } from "../executors/executor.js";
+import { RunFailure } from "../domain/run-failure.js";
 import { renderCommitMessage } from "../lifecycle/run-plan.js";
 import { cloneSourceBundle, createWorkBundle } from "../workspace/bundle.js";
 import { commitAll } from "../workspace/commit-all.js";
@@ -17,7 +18,8 @@ import { watchControl } from "./watch-control.js";
 
 export interface RemoteRunnerOptions {
   readonly client: ProtocolClient;
-  readonly agent: AgentProvider;
+  /** The agent a job asks for (`agent=`), as this runner has it, or why it cannot run it. */
+  getAgent(name: string): AgentProvider | { readonly unavailable: string };
   /** The run credential, which never appears in a message. */
   readonly credential: string;
   /** Where the agent calls the model: the app's gateway, with the run credential as the key. */
@@ -78,13 +80,15 @@ export async function runRemoteJob(options: RemoteRunnerOptions): Promise<Remote
 /** Clones the job's source and runs the stages there; any failure becomes the outcome. */
 async function runStages(options: RemoteRunnerOptions, assignment: JobAssignment, root: string, workdir: string, io: JobIo): Promise<RunnerOutcome> {
   try {
+    const agent = options.getAgent(assignment.job.request.agent);
+    if ("unavailable" in agent) throw new RunFailure(`The runner cannot run this job's agent. ${agent.unavailable}`);
     const bundle = join(root, "source.bundle");
     await options.client.downloadSourceBundle(bundle);
     await cloneSourceBundle(bundle, workdir, { branch: assignment.workBranch, sha: assignment.startSha });
     await rm(bundle, { force: true });
     // The runner's clone holds every object itself: nothing outside it to read.
     const job: Job = { ...assignment.job, checkoutDir: workdir, readOnlyPaths: [] };
-    const result = await runJob(job, io, { agent: options.agent, modelEndpoint: options.modelEndpoint, settings: options.settings, workdir, log: options.log });
+    const result = await runJob(job, io, { agent, modelEndpoint: options.modelEndpoint, settings: options.settings, workdir, log: options.log });
     return { outcome: "completed", result };
   } catch (error) {
     return { outcome: "failed", error: describeRunnerFailure(error, io.signal) };

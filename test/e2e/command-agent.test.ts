@@ -73,100 +73,102 @@ const result = (text: string, inputTokens: number) => ({
   usage: { input_tokens: inputTokens, output_tokens: 10, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
 });
 
-/** Starts the app (which looks for agent CLIs on its PATH once, at start) and runs the task with `agent`. */
-async function deliver(agent: string) {
-  app = await createTestApp({ env: { HAMSTER_SANDBOX: "off" }, agentEnv: { PATH: `${bin}${path.delimiter}${process.env["PATH"] ?? "/usr/bin:/bin"}` } });
-  await app.receive("issue_comment", commentPayload(remote.url, `/deliver agent=${agent}`));
-  await app.hamster.idle();
-  const [run] = app.hamster.runs.listRunsForTask(REPO_ID, 1);
-  return run!;
-}
+describe.each(EXECUTORS)("executor: %s", (executor) => {
+  /** Starts the app (which looks for agent CLIs on its PATH once, at start) and runs the task with `agent`. */
+  async function deliver(agent: string) {
+    app = await createTestApp({ env: { HAMSTER_SANDBOX: "off" }, executor, agentEnv: { PATH: `${bin}${path.delimiter}${process.env["PATH"] ?? "/usr/bin:/bin"}` } });
+    await app.receive("issue_comment", commentPayload(remote.url, `/deliver agent=${agent}`));
+    await app.hamster.idle();
+    const [run] = app.hamster.runs.listRunsForTask(REPO_ID, 1);
+    return run!;
+  }
 
-describe("a run with Claude Code", () => {
-  it("is one conversation, counts its tokens, and credits the test run to Hamster when the agent did not run it", async () => {
-    await writeAgentCli("claude", [
-      events({ type: "system", subtype: "init" }, result("- [ ] Create hello.txt", 100)),
-      events({ type: "assistant", message: { content: [{ type: "tool_use", id: "t1", name: "Write", input: { file_path: "hello.txt" } }] } }, result("Created hello.txt.", 200)),
-      events(result(REPORT, 300)),
-    ]);
-    const run = await deliver("claude-code");
+  describe("a run with Claude Code", () => {
+    it("is one conversation, counts its tokens, and credits the test run to Hamster when the agent did not run it", async () => {
+      await writeAgentCli("claude", [
+        events({ type: "system", subtype: "init" }, result("- [ ] Create hello.txt", 100)),
+        events({ type: "assistant", message: { content: [{ type: "tool_use", id: "t1", name: "Write", input: { file_path: "hello.txt" } }] } }, result("Created hello.txt.", 200)),
+        events(result(REPORT, 300)),
+      ]);
+      const run = await deliver("claude-code");
 
-    expect(run).toMatchObject({ state: "succeeded", conclusion: "success", turns: 3 });
-    expect(run.usage).toEqual({ inputTokens: 600, outputTokens: 30, cacheReadTokens: 0, cacheWriteTokens: 0 });
-    const [plan, implement, report] = [await argvOf(1), await argvOf(2), await argvOf(3)];
-    const id = plan[plan.indexOf("--session-id") + 1];
-    expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(implement[implement.indexOf("--resume") + 1]).toBe(id);
-    expect(report[report.indexOf("--resume") + 1]).toBe(id);
-    expect(plan.slice(plan.indexOf("--permission-mode"), plan.indexOf("--permission-mode") + 4)).toEqual(["--permission-mode", "acceptEdits", "--allowedTools", "Bash"]);
+      expect(run).toMatchObject({ state: "succeeded", conclusion: "success", turns: 3 });
+      expect(run.usage).toEqual({ inputTokens: 600, outputTokens: 30, cacheReadTokens: 0, cacheWriteTokens: 0 });
+      const [plan, implement, report] = [await argvOf(1), await argvOf(2), await argvOf(3)];
+      const id = plan[plan.indexOf("--session-id") + 1];
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(implement[implement.indexOf("--resume") + 1]).toBe(id);
+      expect(report[report.indexOf("--resume") + 1]).toBe(id);
+      expect(plan.slice(plan.indexOf("--permission-mode"), plan.indexOf("--permission-mode") + 4)).toEqual(["--permission-mode", "acceptEdits", "--allowedTools", "Bash"]);
 
-    const body = github.pulls[0]!.body;
-    expect(body).toContain("`npm test` → passed (verified by Hamster's test run, not by the agent)");
-    expect(body).not.toContain("3 tests passed");
-    expect(body).toContain("Tokens: 600 input, 0 cache read, 0 cache write, 30 output · cost $");
-  });
-});
-
-describe("a run with an agent that reports no usage", () => {
-  it("shows 'not reported' for tokens and cost, not zero, and says Hamster's run passed too", async () => {
-    await writeAgentCli("codex", ["- [ ] Create hello.txt\n", "Created hello.txt.\n", `${REPORT}\n`]);
-    const run = await deliver("codex");
-
-    expect(run).toMatchObject({ state: "succeeded", usage: null, costUsd: null, turns: 3 });
-    const final = github.checkRuns[github.checkRuns.length - 1]!;
-    const status = github.comments.find((comment) => comment.body.includes("Hamster run #"))!;
-    for (const text of [final.output.summary, status.body, github.pulls[0]!.body]) {
-      expect(text).toContain("Tokens: not reported · cost not reported");
-      expect(text).not.toContain("$0.0000");
-    }
-    expect(github.pulls[0]!.body).toContain("Hamster's test run passed too; this agent does not report the commands it ran");
-  });
-});
-
-describe("a run with Claude Code behind the model gateway", () => {
-  it("gives the CLI the gateway and a run credential, never the provider key, and meters its calls", async () => {
-    // The model API behind the gateway: it must see the app's key, and answers with usage.
-    const upstreamKeys: string[] = [];
-    nock("https://api.anthropic.com")
-      .post("/v1/messages")
-      .times(3)
-      .reply(function () {
-        upstreamKeys.push(String(this.req.headers["x-api-key"]));
-        return [200, { id: "msg_1", type: "message", role: "assistant", model: "claude-sonnet-5-5", content: [{ type: "text", text: "ok" }], stop_reason: "end_turn", usage: { input_tokens: 40, output_tokens: 4 } }];
-      });
-    // Each run prints its environment (as its bash tool would) and makes one model call through the gateway.
-    const call = `env > "$rec/env-$n"
-curl -s -o "$rec/reply-$n" -w '%{http_code}' -X POST "$ANTHROPIC_BASE_URL/v1/messages" -H "x-api-key: $ANTHROPIC_API_KEY" -H "anthropic-version: 2023-06-01" -H "content-type: application/json" -d '{"model":"claude-sonnet-5-5","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}' > "$rec/status-$n"`;
-    const outputs = [
-      events(result("- [ ] Create hello.txt", 100)),
-      events(result("Created hello.txt.", 200)),
-      events(result(REPORT, 300)),
-    ];
-    await Promise.all(outputs.map((text, i) => writeFile(path.join(bin, `out-${i + 1}`), text, "utf8")));
-    await writeFakeCli(bin, "claude", bin, `n=$(( $(cat "$rec/n" 2>/dev/null || echo 0) + 1 )); echo $n > "$rec/n"\n${call}\n[ $n -eq 2 ] && echo hello > hello.txt\ncat "$rec/out-$n"`);
-    const run = await deliver("claude-code");
-    expect(run.state).toBe("succeeded");
-
-    const providerKey = app!.settings.anthropicApiKey!;
-    const env = await readFile(path.join(bin, "env-1"), "utf8");
-    expect(env).toContain(`ANTHROPIC_BASE_URL=${app!.settings.publicUrl}/api/hamster/model`);
-    const credential = /^ANTHROPIC_API_KEY=(hmr_\S+)$/m.exec(env)?.[1];
-    expect(credential).toBeDefined();
-    for (const n of [1, 2, 3]) {
-      expect(await readFile(path.join(bin, `env-${n}`), "utf8")).not.toContain(providerKey);
-      expect(await readFile(path.join(bin, `status-${n}`), "utf8")).toBe("200");
-    }
-    expect(upstreamKeys).toEqual([providerKey, providerKey, providerKey]);
-    // The gateway metered the calls: they are in the check run's activity.
-    const text = github.checkRuns.at(-1)!.output.text ?? "";
-    expect(text).toContain("### Activity");
-    expect(text).toMatch(/3 model calls/);
-    // The run is over: its credential is refused.
-    const after = await fetch(`${app!.settings.publicUrl}/api/hamster/model/v1/messages`, {
-      method: "POST",
-      headers: { "x-api-key": credential!, "anthropic-version": "2023-06-01", "content-type": "application/json" },
-      body: JSON.stringify({ model: "claude-sonnet-5-5", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }),
+      const body = github.pulls[0]!.body;
+      expect(body).toContain("`npm test` → passed (verified by Hamster's test run, not by the agent)");
+      expect(body).not.toContain("3 tests passed");
+      expect(body).toContain("Tokens: 600 input, 0 cache read, 0 cache write, 30 output · cost $");
     });
-    expect(after.status).toBe(401);
+  });
+
+  describe("a run with an agent that reports no usage", () => {
+    it("shows 'not reported' for tokens and cost, not zero, and says Hamster's run passed too", async () => {
+      await writeAgentCli("codex", ["- [ ] Create hello.txt\n", "Created hello.txt.\n", `${REPORT}\n`]);
+      const run = await deliver("codex");
+
+      expect(run).toMatchObject({ state: "succeeded", usage: null, costUsd: null, turns: 3 });
+      const final = github.checkRuns[github.checkRuns.length - 1]!;
+      const status = github.comments.find((comment) => comment.body.includes("Hamster run #"))!;
+      for (const text of [final.output.summary, status.body, github.pulls[0]!.body]) {
+        expect(text).toContain("Tokens: not reported · cost not reported");
+        expect(text).not.toContain("$0.0000");
+      }
+      expect(github.pulls[0]!.body).toContain("Hamster's test run passed too; this agent does not report the commands it ran");
+    });
+  });
+
+  describe("a run with Claude Code behind the model gateway", () => {
+    it("gives the CLI the gateway and a run credential, never the provider key, and meters its calls", async () => {
+      // The model API behind the gateway: it must see the app's key, and answers with usage.
+      const upstreamKeys: string[] = [];
+      nock("https://api.anthropic.com")
+        .post("/v1/messages")
+        .times(3)
+        .reply(function () {
+          upstreamKeys.push(String(this.req.headers["x-api-key"]));
+          return [200, { id: "msg_1", type: "message", role: "assistant", model: "claude-sonnet-5-5", content: [{ type: "text", text: "ok" }], stop_reason: "end_turn", usage: { input_tokens: 40, output_tokens: 4 } }];
+        });
+      // Each run prints its environment (as its bash tool would) and makes one model call through the gateway.
+      const call = `env > "$rec/env-$n"
+curl -s -o "$rec/reply-$n" -w '%{http_code}' -X POST "$ANTHROPIC_BASE_URL/v1/messages" -H "x-api-key: $ANTHROPIC_API_KEY" -H "anthropic-version: 2023-06-01" -H "content-type: application/json" -d '{"model":"claude-sonnet-5-5","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}' > "$rec/status-$n"`;
+      const outputs = [
+        events(result("- [ ] Create hello.txt", 100)),
+        events(result("Created hello.txt.", 200)),
+        events(result(REPORT, 300)),
+      ];
+      await Promise.all(outputs.map((text, i) => writeFile(path.join(bin, `out-${i + 1}`), text, "utf8")));
+      await writeFakeCli(bin, "claude", bin, `n=$(( $(cat "$rec/n" 2>/dev/null || echo 0) + 1 )); echo $n > "$rec/n"\n${call}\n[ $n -eq 2 ] && echo hello > hello.txt\ncat "$rec/out-$n"`);
+      const run = await deliver("claude-code");
+      expect(run.state).toBe("succeeded");
+
+      const providerKey = app!.settings.anthropicApiKey!;
+      const env = await readFile(path.join(bin, "env-1"), "utf8");
+      expect(env).toContain(`ANTHROPIC_BASE_URL=${app!.settings.publicUrl}/api/hamster/model`);
+      const credential = /^ANTHROPIC_API_KEY=(hmr_\S+)$/m.exec(env)?.[1];
+      expect(credential).toBeDefined();
+      for (const n of [1, 2, 3]) {
+        expect(await readFile(path.join(bin, `env-${n}`), "utf8")).not.toContain(providerKey);
+        expect(await readFile(path.join(bin, `status-${n}`), "utf8")).toBe("200");
+      }
+      expect(upstreamKeys).toEqual([providerKey, providerKey, providerKey]);
+      // The gateway metered the calls: they are in the check run's activity.
+      const text = github.checkRuns.at(-1)!.output.text ?? "";
+      expect(text).toContain("### Activity");
+      expect(text).toMatch(/3 model calls/);
+      // The run is over: its credential is refused.
+      const after = await fetch(`${app!.settings.publicUrl}/api/hamster/model/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": credential!, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+        body: JSON.stringify({ model: "claude-sonnet-5-5", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }),
+      });
+      expect(after.status).toBe(401);
+    });
   });
 });

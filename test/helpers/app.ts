@@ -79,8 +79,9 @@ export async function createTestApp(
     ...(options.builtinAgent ? { builtinAgent: options.builtinAgent } : {}),
     ...(options.startRunDeadline ? { startRunDeadline: options.startRunDeadline } : {}),
     // A runner reads its settings (the sandbox, its limits) from its environment, as the app
-    // reads its own from the process's: here both come from the test's variables.
-    runnerEnv: { ...process.env, ...env },
+    // reads its own from the process's: here both come from the test's variables. It runs on
+    // this machine, so it finds the same command-line agents.
+    runnerEnv: { ...process.env, ...options.agentEnv, ...env },
   });
   await probot.load(hamster.appFn);
   handler = hamster.httpHandler;
