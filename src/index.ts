@@ -6,6 +6,7 @@ import { CONFIG_FILE_NAME } from "./config/repo-config.js";
 import { createGitHubHost } from "./reporter/github-host.js";
 import { createRunReporter } from "./reporter/run-reporter.js";
 import type { AppSettings } from "./config/env.js";
+import type { RunRequest } from "./domain/run.js";
 import type { GitHubClient } from "./github/client.js";
 import { admitTrigger } from "./intake/admit-trigger.js";
 import { handleCheckRunEvent } from "./intake/control-runs.js";
@@ -264,8 +265,13 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       knownAgents: registry.known,
       enqueue: activeWorker.enqueue,
       abort: activeWorker.abort,
-      findAgentProblem: (installationId: number, agentName: string) => {
-        const resolved = resolveRunAgent(agentSources, { installationId, agentName, appAnthropicKey: settings.anthropicApiKey });
+      findAgentProblem: (installationId: number, request: RunRequest) => {
+        const resolved = resolveRunAgent(agentSources, {
+          installationId,
+          agentName: request.agent,
+          appAnthropicKey: settings.anthropicApiKey,
+          executor: request.settings?.executor ?? settings.executor,
+        });
         return resolved.ok ? undefined : resolved.reason;
       },
       // A burst of triggers from one person asks GitHub once; access changes apply within 30 s.

@@ -77,7 +77,7 @@ const TOP_LEVEL_KEYS = [
     key: "executor",
     expected: EXECUTOR_NAMES.map((name) => `\`${name}\``).join(" or "),
     default: "the app's `HAMSTER_EXECUTOR` (`local`)",
-    meaning: "Where the run's agent and commands execute: `local` in the app's process, `process` in a separate runner process that talks to the app over the runner protocol.",
+    meaning: "Where the run's agent and commands execute: `local` in the app's process, `process` in a separate runner process that talks to the app over the runner protocol. A runner holds no provider key, so with `process` only the agents that call the model through the gateway (`claude`, `claude-code`) run; asking for another is answered with the reason.",
   },
 ] as const satisfies readonly KeySpec[];
 

@@ -1,6 +1,6 @@
 import type { Logger } from "probot";
 import type { AppSettings } from "../config/env.js";
-import type { Run } from "../domain/run.js";
+import type { Run, RunRequest } from "../domain/run.js";
 import type { GitHubClient } from "../github/client.js";
 import { addEyesReaction } from "../github/comments.js";
 import type { RepoRole } from "../github/permissions.js";
@@ -21,8 +21,8 @@ export interface AdmitDependencies {
   enqueue(runId: number): void;
   /** Stops a run this process holds: "executing" ends itself; "waiting" never starts; "absent" is not here. */
   abort(runId: number, reason: StopReason): AbortOutcome;
-  /** Why a run of this agent could not start now (no such CLI, no API key), or undefined when it can. */
-  findAgentProblem?(installationId: number, agentName: string): string | undefined;
+  /** Why a run of the request's agent could not start now (no such CLI, no API key, not on its executor), or undefined when it can. */
+  findAgentProblem?(installationId: number, request: RunRequest): string | undefined;
   /** The sender's role; the app passes a short-lived cache of the collaborator-permission API. */
   getRole?(octokit: GitHubClient, repo: { owner: string; repo: string }, login: string): Promise<RepoRole>;
 }
@@ -50,7 +50,7 @@ export interface ControlContext {
 export async function queueRun(control: ControlContext, input: NewRun): Promise<AdmitOutcome> {
   const { deps, octokit, event, reply } = control;
   // Known before anything is created: the reply comes in seconds, and no run, PR or check run is left behind.
-  const agentProblem = deps.findAgentProblem?.(input.installationId, input.request.agent);
+  const agentProblem = deps.findAgentProblem?.(input.installationId, input.request);
   if (agentProblem) return reply("agent cannot start", renderAgentCannotStart(event.sender.login, agentProblem));
   let run: Run;
   try {

@@ -1,4 +1,5 @@
 import type { AgentProvider } from "../agent/provider.js";
+import type { ExecutorName } from "../domain/executor-name.js";
 
 /**
  * The agents whose model calls go through the app's model gateway, which adds the provider's
@@ -18,6 +19,8 @@ export interface RunAgentRequest {
   readonly agentName: string;
   /** The app-wide Anthropic key (ANTHROPIC_API_KEY), if set. */
   readonly appAnthropicKey: string | undefined;
+  /** Where the run executes; default local. */
+  readonly executor?: ExecutorName;
 }
 
 export type ResolvedAgent =
@@ -28,10 +31,17 @@ export type ResolvedAgent =
  * The agent a run asked for, with the key it will use, or why it cannot start. Asked when
  * a run is admitted and again when it starts, before anything is created on GitHub.
  */
-export function resolveRunAgent(sources: AgentSources, { installationId, agentName, appAnthropicKey }: RunAgentRequest): ResolvedAgent {
+export function resolveRunAgent(sources: AgentSources, { installationId, agentName, appAnthropicKey, executor = "local" }: RunAgentRequest): ResolvedAgent {
   const agent = sources.getAgent(agentName);
   if ("unavailable" in agent) return { ok: false, reason: agent.unavailable };
   const provider = PROVIDER_OF_AGENT[agentName];
+  // A runner never holds a provider key: an agent that brings its own could not call its model there.
+  if (executor !== "local" && provider === undefined) {
+    return {
+      ok: false,
+      reason: `The agent ${JSON.stringify(agentName)} calls its model with its own provider key, which a runner never holds, so it cannot run with \`executor: ${executor}\`. Use agent=claude or agent=claude-code, or \`executor: local\` in .github/hamster.yml.`,
+    };
+  }
   const apiKey = provider ? sources.getProviderKey?.(installationId, provider) : undefined;
   if (provider === "anthropic" && !apiKey && !appAnthropicKey) {
     return {

@@ -33,7 +33,12 @@ export async function startRun(
 ): Promise<StartedRun> {
   const { runs, settings } = deps;
   const request = run.request;
-  const resolved = resolveRunAgent(deps, { installationId: run.installationId, agentName: request.agent, appAnthropicKey: settings.anthropicApiKey });
+  const resolved = resolveRunAgent(deps, {
+    installationId: run.installationId,
+    agentName: request.agent,
+    appAnthropicKey: settings.anthropicApiKey,
+    executor: request.settings?.executor ?? settings.executor,
+  });
   if (!resolved.ok) throw new RunFailure(resolved.reason);
   // Commands never run unsandboxed unless an admin turned the sandbox off.
   if (settings.sandbox.mode === "bubblewrap") {

@@ -109,7 +109,8 @@ describe.each(EXECUTORS)("executor: %s", (executor) => {
   });
 
   describe("a run with an agent that reports no usage", () => {
-    it("shows 'not reported' for tokens and cost, not zero, and says Hamster's run passed too", async () => {
+    // Codex calls its model with its own provider key, which a runner never holds: with the process executor it is refused (below).
+    it.skipIf(executor !== "local")("shows 'not reported' for tokens and cost, not zero, and says Hamster's run passed too", async () => {
       await writeAgentCli("codex", ["- [ ] Create hello.txt\n", "Created hello.txt.\n", `${REPORT}\n`]);
       const run = await deliver("codex");
 
@@ -121,6 +122,18 @@ describe.each(EXECUTORS)("executor: %s", (executor) => {
         expect(text).not.toContain("$0.0000");
       }
       expect(github.pulls[0]!.body).toContain("Hamster's test run passed too; this agent does not report the commands it ran");
+    });
+
+    it.skipIf(executor === "local")("is refused when it is asked for, because it needs its own provider key, and nothing is created", async () => {
+      await writeAgentCli("codex", ["never run\n"]);
+      await deliver("codex");
+
+      expect(app!.hamster.runs.listRunsForTask(REPO_ID, 1)).toEqual([]);
+      expect(github.pulls).toEqual([]);
+      expect(github.checkRuns).toEqual([]);
+      expect(github.comments).toHaveLength(1);
+      expect(github.comments[0]!.body).toContain('The agent "codex" calls its model with its own provider key, which a runner never holds');
+      expect(github.comments[0]!.body).toContain(`executor: ${executor}`);
     });
   });
 
