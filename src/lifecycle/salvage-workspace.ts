@@ -4,13 +4,16 @@ import type { AppSettings } from "../config/env.js";
 import type { Run } from "../domain/run.js";
 import { RunFailure } from "../domain/run-failure.js";
 import type { RunStore } from "../store/run-store.js";
-import { commitAll, pushBranch, removeCheckout } from "../workspace/workspace.js";
+import { commitAll, pushBranch, removeCheckout, resolveCommit } from "../workspace/workspace.js";
+import { checkPush } from "./push-policy.js";
 import { describeFailure } from "./describe-failure.js";
 import type { RunHost } from "./run-host.js";
 
 /**
- * A resumed run's previous process may have left the agent's uncommitted work in the
- * workspace: push it to the branch before starting again, so no work is thrown away.
+ * A resumed run's previous process may have left the agent's work in the workspace,
+ * uncommitted, or committed (by the agent, or by a runner that sent it back as a bundle) but
+ * not pushed: push it to the branch, within the push policy, before starting again, so no
+ * work is thrown away.
  */
 export async function salvageWorkspace(
   deps: { runs: RunStore; settings: Pick<AppSettings, "gitAuthor">; log: Logger },
@@ -20,11 +23,21 @@ export async function salvageWorkspace(
 ): Promise<void> {
   if (!existsSync(workdir)) return;
   try {
-    if (run.workBranch) {
+    // headSha: what the branch held when the interrupted attempt started, or after its last push.
+    if (run.workBranch && run.headSha) {
       const commit = await commitAll(workdir, `WIP: work of Hamster run #${run.id} before an interruption`, deps.settings.gitAuthor);
-      if (commit) {
+      const head = commit?.sha ?? (await resolveCommit(workdir, "HEAD"));
+      if (head !== run.headSha) {
+        await checkPush({
+          dir: workdir,
+          fromSha: run.headSha,
+          toSha: head,
+          workBranch: run.workBranch,
+          defaultBranch: run.request.repo.defaultBranch,
+          allowWorkflowChanges: run.request.settings?.allowWorkflowChanges ?? false,
+        });
         await pushBranch({ dir: workdir, remoteUrl: run.request.repo.cloneUrl, token: await host.getGitToken(), workBranch: run.workBranch });
-        deps.runs.updateRun(run.id, { headSha: commit.sha });
+        deps.runs.updateRun(run.id, { headSha: head });
       }
     }
     await removeCheckout(workdir);

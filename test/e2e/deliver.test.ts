@@ -552,6 +552,45 @@ describe.each(EXECUTORS)("executor: %s", (executor) => {
       expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("hello\n");
     });
 
+    /** Starts a run whose agent makes `edit`, then stops the app while it waits for the model. */
+    async function interruptAfter(edit: ReturnType<typeof reply>): Promise<number> {
+      const model = mockAnthropic([reply([text(PLAN)], "end_turn"), edit, delayed(20_000, reply([text("too late")], "end_turn"))]);
+      await app.receive("issues", labeledPayload());
+      // The call after the edit: the edit has been made, wherever the agent runs.
+      await waitFor("the call after the edit", () => model.requests.length === 3);
+      const runId = runRows()[0]!.id;
+      await app.hamster.drain(0);
+      return runId;
+    }
+
+    it("pushes the interrupted attempt's work before the run resumes, so none of it is lost", async () => {
+      const runId = await interruptAfter(reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"));
+      await restartApp();
+      mockAnthropic([
+        reply([toolUse("toolu_2", "str_replace_based_edit_tool", { command: "create", path: "more.txt", file_text: "more\n" })], "tool_use"),
+        reply([text("Added more.txt as well.")], "end_turn"),
+        reply([text(evidenceReport(FULL_EVIDENCE))], "end_turn"),
+      ]);
+      await app.hamster.idle();
+
+      expect(app.hamster.runs.getRun(runId)).toMatchObject({ state: "succeeded", resumeCount: 1 });
+      expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("hello\n");
+      expect(await readRemoteFile(remote.dir, WORK_BRANCH, "more.txt")).toBe("more\n");
+    });
+
+    it("does not push the interrupted attempt's workflow change when it resumes, and ends the run with the reason", async () => {
+      const workflow = reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: ".github/workflows/ci.yml", file_text: "on: push\njobs: {}\n" })], "tool_use");
+      const runId = await interruptAfter(workflow);
+      await restartApp();
+      await app.hamster.idle();
+
+      const run = app.hamster.runs.getRun(runId);
+      expect(run.state).toBe("failed");
+      expect(run.reason).toContain("`.github/workflows/ci.yml`");
+      expect(run.reason).toContain("allow_workflow_changes: true");
+      expect(await readRemoteFile(remote.dir, WORK_BRANCH, ".github/workflows/ci.yml").catch(() => "absent")).toBe("absent");
+    });
+
     it("ends a run interrupted a second time as failed, with a Retry button", async () => {
       const runId = await interruptWhileImplementing();
       await restartApp();
