@@ -366,6 +366,8 @@ describe.each(EXECUTORS)("executor: %s", (executor) => {
       const [run] = runRows();
       expect(run).toMatchObject({ state: "timed_out" });
       expect(run!.reason).toContain("ran out while it was preparing");
+      // The activity says how the command ended, not just that it was killed.
+      expect(github.checkRuns.at(-1)!.output.text).toMatch(/- setup `exec -a [^`]+` · cancelled/);
       expect(model.requests).toHaveLength(0);
       expect(github.checkRuns.at(-1)).toMatchObject({ status: "completed", conclusion: "timed_out" });
     });
