@@ -170,7 +170,8 @@ export function runProcess(request: ProcessRequest): Promise<ProcessResult> {
       // Background processes it left behind would hold the pipes open and outlive it;
       // end them so the result comes back now.
       killGroup();
-      drainTimer ??= setTimeout(conclude, DRAIN_GRACE_MS);
+      // Not once the result is out (a stop): the timer would only keep this process alive.
+      if (!settled) drainTimer ??= setTimeout(conclude, DRAIN_GRACE_MS);
     });
     child.on("close", () => conclude());
   });

@@ -52,6 +52,18 @@ describe("runProcess", () => {
     expect(survived).toMatchObject({ exitCode: 0, output: "a\nb\n" });
   });
 
+  it("leaves no timer behind once a stopped command is gone, so the process that ran it can exit at once", async () => {
+    const count = (kind: string) => process.getActiveResourcesInfo().filter((resource) => resource === kind).length;
+    const [timersBefore, processesBefore] = [count("Timeout"), count("ProcessWrap")];
+    const stop = new AbortController();
+    const result = await runProcess(request({ args: ["-c", "echo started; exec sleep 60"], signal: stop.signal, onStdout: () => stop.abort() }));
+    expect(result.ending).toBe("cancelled");
+    // The killed command's exit comes after the result: wait for it, without a timer of our own.
+    for (let turn = 0; turn < 100_000 && count("ProcessWrap") > processesBefore; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(count("ProcessWrap")).toBe(processesBefore);
+    expect(count("Timeout")).toBe(timersBefore);
+  });
+
   it("returns the spawn error itself when the program cannot start", async () => {
     const result = await runProcess(request({ file: path.join(tmpdir(), "hamster-no-such-program") }));
     expect(result).toMatchObject({ exitCode: null, ending: "spawn_error", stderrTail: "" });
