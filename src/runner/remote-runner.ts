@@ -133,9 +133,10 @@ export function describeRunnerFailure(error: unknown, signal: AbortSignal): Runn
 }
 
 function classifyFailure(error: unknown, signal: AbortSignal): RunnerFailure {
+  // The app's stop explains itself better than the error it caused (a killed command, an aborted call), as in a local run.
+  if (signal.aborted && signal.reason instanceof JobStopped) return { message: signal.reason.message, code: "cancelled" };
   if (error instanceof AgentError) return { message: error.message, code: error.code, ...(error.budget ? { budget: error.budget } : {}) };
   if (error instanceof JobStopped) return { message: error.message, code: "cancelled" };
-  if (signal.aborted && signal.reason instanceof JobStopped) return { message: signal.reason.message, code: "cancelled" };
   const message = error instanceof Error ? error.message : String(error);
   // WorkspaceError, RunFailure and the like are written for the user; anything else is a fault.
   if (error instanceof Error && ["WorkspaceError", "RunFailure", "SandboxPolicyError"].includes(error.name)) return { message };

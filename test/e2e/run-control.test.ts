@@ -6,7 +6,7 @@ import { delayed, mockAnthropic, reply, text, toolUse } from "../helpers/anthrop
 import { createManualDeadlines } from "../helpers/deadlines.js";
 import { EXECUTORS, replaceScenarioGitHub, startE2eScenario, stopE2eScenario, type FakeGitHub } from "../helpers/e2e.js";
 import type { FakeGitHubOptions } from "../helpers/github.js";
-import { getRemoteLog, readRemoteFile, type BareRemote } from "../helpers/git.js";
+import { getRemoteLog, readRemoteFile, runTestGit, type BareRemote } from "../helpers/git.js";
 import {
   commentPayload as commentPayloadFor,
   evidenceReport,
@@ -109,6 +109,8 @@ describe.each(EXECUTORS)("executor: %s", (executor) => {
       expect(ended.state).toBe("cancelled");
       expect(ended.reason).toContain("pushed to the branch");
       expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("hello\n");
+      // The work's commit says why it is partial, as the run does.
+      expect(await runTestGit(["--git-dir", remote.dir, "log", "-1", "--format=%B", `refs/heads/${WORK_BRANCH}`])).toContain("Cancelled by @Codertocat.");
       expect(github.pulls[0]!.state).toBe("open");
     });
 

@@ -183,7 +183,7 @@ describe("the process executor, with the test as its runner", () => {
     const runner = await client;
     expect(await runner.waitForControl(0)).toEqual({ stop: null });
     controller.abort({ kind: "cancel", by: "alice" });
-    expect(await runner.waitForControl(2000)).toEqual({ stop: "The run was cancelled." });
+    expect(await runner.waitForControl(2000)).toEqual({ stop: "Cancelled by @alice." });
     const error = await running.then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(RunnerLost);
     expect((error as Error).message).toMatch(/did not stop within 0 s of being told to/);

@@ -22,6 +22,13 @@ describe("describeRunnerFailure", () => {
     const stopped = new AbortController();
     stopped.abort(new JobStopped("The app is shutting down."));
     expect(describeRunnerFailure(new Error("command killed"), stopped.signal)).toEqual({ message: "The app is shutting down.", code: "cancelled" });
+    // The stop wins over the agent's own account of it, as in a local run.
+    const cancelled = new AbortController();
+    cancelled.abort(new JobStopped("Cancelled by @writer."));
+    expect(describeRunnerFailure(new AgentError("The run was cancelled while a tool was running.", "cancelled"), cancelled.signal)).toEqual({
+      message: "Cancelled by @writer.",
+      code: "cancelled",
+    });
   });
 
   it("passes on messages written for the user, and says when a fault is not one", () => {

@@ -79,10 +79,14 @@ export function superviseRunner(options: SuperviseOptions): Promise<RunnerOutcom
   });
 }
 
-/** What the runner is told when the job's signal fires; the lifecycle words the run's own reason. */
+/**
+ * What the runner is told when the job's signal fires (it says so in its partial work's
+ * commit); the lifecycle words the run's own reason. A cancel names who asked, as a local run's
+ * partial work does.
+ */
 export function describeStop(reason: unknown): string {
-  const kind = typeof reason === "object" && reason !== null ? (reason as { kind?: unknown }).kind : undefined;
-  if (kind === "cancel") return "The run was cancelled.";
+  const { kind, by } = typeof reason === "object" && reason !== null ? (reason as { kind?: unknown; by?: unknown }) : {};
+  if (kind === "cancel") return typeof by === "string" ? `Cancelled by @${by}.` : "The run was cancelled.";
   if (kind === "timeout") return "The run's time budget ran out.";
   if (kind === "shutdown") return "The app is shutting down; the run will resume later.";
   return "The run was stopped.";
