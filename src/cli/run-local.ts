@@ -117,7 +117,8 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
         agent,
         model: options.model ?? config.config.model ?? io.settings.defaultModel,
         instructions: "",
-        settings: { setup, ...(test !== undefined ? { test } : {}), budgets, readyForReview, allowWorkflowChanges },
+        // Always in this process: a local run has no runner, whatever HAMSTER_EXECUTOR says.
+        settings: { setup, ...(test !== undefined ? { test } : {}), budgets, readyForReview, allowWorkflowChanges, executor: "local" },
       },
     });
     if (config.warnings.length > 0) runs.updateRun(run.id, { notes: config.warnings });

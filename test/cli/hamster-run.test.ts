@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeAnthropicServer, type FakeAnthropicServer, type ScriptedMessage } from "../../bench/lib/fake-anthropic-server.js";
 import { parseTaskFile } from "../../src/cli/run-local.js";
+import { writeFakeCli } from "../agent/fixtures/fake-cli.js";
 import { createBareRemote, runTestGit } from "../helpers/git.js";
 import { anthropicLike } from "../security/fake-secrets.js";
 
@@ -101,6 +102,22 @@ describe("hamster run", () => {
     expect((await runTestGit(["show", "hamster/0-add-a-greeting-file:hello.txt"], repo)).trim()).toBe("hello");
     expect((await runTestGit(["status", "--porcelain"], repo)).trim()).toBe("");
     expect((await runTestGit(["rev-parse", "--abbrev-ref", "HEAD"], repo)).trim()).toBe("main");
+  });
+
+  it("runs in this process whatever HAMSTER_EXECUTOR says, so an agent with its own key is not refused", async () => {
+    const { repo, taskFile, env } = await setUp([]);
+    const bin = mkdtempSync(join(tmpdir(), "hamster-cli-bin-"));
+    cleanups.push(() => rmSync(bin, { recursive: true, force: true }));
+    await writeFakeCli(bin, "codex", bin, 'echo "- [ ] Create hello.txt"');
+    const result = await runHamster(["run", "--repo", repo, "--task", taskFile, "--agent", "codex"], {
+      ...env,
+      PATH: `${bin}:${env.PATH}`,
+      HAMSTER_EXECUTOR: "process",
+      HAMSTER_SANDBOX: "off",
+    });
+    expect(result.stdout).not.toContain("a runner never holds");
+    // It got as far as the agent, which changed nothing.
+    expect(result.stdout).toContain("without changing any file");
   });
 
   it("explains bad arguments and a missing repository", async () => {
