@@ -67,6 +67,15 @@ export function cacheReplayFigures(result: CacheReplayResult): BenchmarkFigure[]
       unit: "tokens",
     },
     {
+      figure: "input tokens read from cache, through the gateway vs direct",
+      ours: ours.cacheReadShare,
+      baseline: result.direct.cacheReadShare,
+      ratio: ratio(ours.cacheReadShare, result.direct.cacheReadShare),
+      goal: "ratio = 1",
+      pass: ours.cacheReadTokens === result.direct.cacheReadTokens && ours.totalInputTokens === result.direct.totalInputTokens,
+      unit: "percent",
+    },
+    {
       figure: "model calls",
       ours: ours.requests,
       baseline: baseline.requests,
