@@ -16,7 +16,7 @@ import {
   withBenchSetup,
   withHamster,
 } from "./lib/app-harness.js";
-import { startSampling, type ProcessSample } from "./lib/process-sampling.js";
+import { readTreeCpuMs, startSampling, type ProcessSample } from "./lib/process-sampling.js";
 import type { BenchmarkFigure } from "./lib/figure.js";
 import type { ExecutorName } from "../src/domain/executor-name.js";
 import { RUNNER_PROTOCOL_PATH } from "../src/runner/protocol.js";
@@ -54,7 +54,13 @@ export interface ManyRunsOptions {
 export interface ManyRunsResult extends RunTally {
   readonly config: { runs: number; repos: number; modelDelayMs: number; concurrency: number; timeoutMs: number; writeMinTimeMs: number; executor: ExecutorName };
   readonly idle: ProcessSample;
-  readonly load: ProcessSample & { readonly wallTimeMs: number; readonly medianRunMs: number; readonly slowestRunMs: number };
+  readonly load: ProcessSample & {
+    readonly wallTimeMs: number;
+    readonly medianRunMs: number;
+    readonly slowestRunMs: number;
+    /** CPU time of this process and its ended child processes (git, runners) over the runs; null without /proc. */
+    readonly cpuMs: number | null;
+  };
   /** Runs still active when the time ran out. */
   readonly stuck: number;
   readonly modelCalls: number;
@@ -94,9 +100,11 @@ export async function runManyRunsBenchmark(options: ManyRunsOptions = {}): Promi
 
       const loadSampling = startSampling();
       const started = performance.now();
+      const cpuBefore = readTreeCpuMs();
       const responses = await postAll(app.server.url, deliveries, deliveries.length);
       await within(app.hamster.idle(), config.timeoutMs);
       const wallTimeMs = performance.now() - started;
+      const cpuAfter = readTreeCpuMs();
       const load = loadSampling.stop();
 
       const runs = tasks.flatMap(({ repo, issue }) => app.hamster.runs.listRunsForTask(repo.id, issue));
@@ -112,6 +120,7 @@ export async function runManyRunsBenchmark(options: ManyRunsOptions = {}): Promi
           wallTimeMs: Math.round(wallTimeMs),
           medianRunMs: median(durations),
           slowestRunMs: Math.max(0, ...durations),
+          cpuMs: cpuBefore === null || cpuAfter === null ? null : Math.round(cpuAfter - cpuBefore),
         },
         ...tally,
         stuck: runs.filter((r) => !finals.has(r.state)).length,

@@ -11,6 +11,7 @@ describe("the executors benchmark", () => {
       expect(result[executor]).toMatchObject({ succeeded: 2, lost: 0, stuck: 0, states: { succeeded: 2 }, failureReasons: {}, webhookStatuses: { "200": 2 }, errorsLogged: 0 });
       // Plan, edit, end turn, report: four model calls a run, wherever it runs.
       expect(result[executor].modelCalls).toBe(8);
+      expect(result[executor].load.cpuMs).toBeGreaterThan(0);
     }
     // One runner process per run with `process`, none with `local`.
     expect(result.process.runnerJobs).toBe(2);
