@@ -10,6 +10,7 @@ import { firstFeedbackFigures, runFirstFeedbackBenchmark } from "./first-feedbac
 import { manyRunsFigures, runManyRunsBenchmark } from "./many-runs.js";
 import { githubEconomyFigures, runGitHubEconomyBenchmark } from "./github-economy.js";
 import { gatewayFigures, runGatewayBenchmark } from "./gateway.js";
+import { executorsFigures, runExecutorsBenchmark } from "./executors.js";
 
 /**
  * Runs the benchmarks, prints one table of figures (ours against a baseline run in the same
@@ -144,6 +145,13 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
     run: async () => {
       const result = await runGatewayBenchmark({ calls: 200, concurrent: 50 });
       return { figures: gatewayFigures(result), details: result };
+    },
+  },
+  {
+    name: "Executors (50 runs at once, model answers after 200 ms; ours: process, a runner process per run; baseline: local, in the app's process)",
+    run: async () => {
+      const result = await runExecutorsBenchmark({ runs: 50, modelDelayMs: 200 });
+      return { figures: executorsFigures(result), details: result };
     },
   },
   {
