@@ -5,7 +5,7 @@
  */
 const LAYERS = [
   ["domain"],
-  ["git", "markdown", "security", "task"],
+  ["git", "markdown", "security", "task", "http"],
   ["store", "workspace", "sandbox", "github", "config", "agent", "context"],
   ["lifecycle", "runner", "gateway", "executors"],
   ["intake", "reporter", "console", "server"],

@@ -4,15 +4,20 @@ import path from "node:path";
 import { createClaudeAgent } from "../src/agent/claude-agent.js";
 import { buildImplementPrompt, buildPlanPrompt, buildReportPrompt, parsePlan } from "../src/agent/phase-prompts.js";
 import { computeCostUsd } from "../src/agent/prices.js";
-import type { AgentContext } from "../src/agent/provider.js";
+import type { AgentContext, ModelEndpoint } from "../src/agent/provider.js";
+import { createModelGateway } from "../src/gateway/model-gateway.js";
+import { ZERO_SPEND } from "../src/gateway/spend.js";
 import type { Task } from "../src/task/task.js";
 import { startFakeAnthropicServer, type ScriptedMessage } from "./lib/fake-anthropic-server.js";
+import { serveOnLoopback } from "./lib/http.js";
 
 /**
  * Prompt-cache replay: a scripted run of a realistic session (read files, run the tests
  * with a few KB of output, edit, across plan → implement → report) goes through the real
  * Claude session against a fake API that accounts for caching as the API does. The same
- * run is replayed with caching off as the baseline, in the same process.
+ * run is replayed with caching off as the baseline, in the same process; with caching on it
+ * goes through the app's model gateway, as runs do, and once straight to the fake API, to
+ * show that the gateway leaves caching as it is.
  */
 
 export interface CacheFigures {
@@ -31,7 +36,10 @@ export interface CacheFigures {
 
 export interface CacheReplayResult {
   readonly turns: number;
+  /** Caching on, every call through the app's model gateway (as runs make them). */
   readonly ours: CacheFigures;
+  /** Caching on, straight to the model API: what the gateway must not change. */
+  readonly direct: CacheFigures;
   readonly baseline: CacheFigures;
   /** ours.billedInputTokens / baseline.billedInputTokens (lower is better). */
   readonly billedInputRatio: number;
@@ -43,14 +51,29 @@ const MODULES = ["client", "retry", "backoff", "config", "logger", "errors"] as 
 /** Replays a `turns`-call scripted session with caching on and off (default 20 calls; at least 4). */
 export async function runCacheReplayBenchmark(options: { turns?: number } = {}): Promise<CacheReplayResult> {
   const turns = Math.max(4, options.turns ?? 20);
-  const ours = await replay(turns, true);
-  const baseline = await replay(turns, false);
-  return { turns, ours, baseline, billedInputRatio: baseline.billedInputTokens === 0 ? 0 : ours.billedInputTokens / baseline.billedInputTokens };
+  const ours = await replay(turns, true, true);
+  const direct = await replay(turns, true, false);
+  const baseline = await replay(turns, false, false);
+  return { turns, ours, direct, baseline, billedInputRatio: baseline.billedInputTokens === 0 ? 0 : ours.billedInputTokens / baseline.billedInputTokens };
 }
 
-async function replay(turns: number, promptCaching: boolean): Promise<CacheFigures> {
+/** The app's model gateway in front of `upstreamUrl`, with a grant for every credential and no budget in the way. */
+async function startBenchGateway(upstreamUrl: string): Promise<{ endpoint: ModelEndpoint; close(): Promise<void> }> {
+  const handler = createModelGateway({
+    upstreamBaseUrl: upstreamUrl,
+    authenticate: () => ({ runId: 1, attempt: 1, installationId: 1, budgets: { turns: 10_000 } }),
+    getProviderKey: () => "bench-not-a-real-key",
+    getSpend: () => ZERO_SPEND,
+    recordCall: () => undefined,
+  });
+  const served = await serveOnLoopback(handler);
+  return { endpoint: { baseUrl: `${served.url}/api/hamster/model`, apiKey: "hmr_1_bench" }, close: served.close };
+}
+
+async function replay(turns: number, promptCaching: boolean, throughGateway: boolean): Promise<CacheFigures> {
   const workdir = await mkdtemp(path.join(tmpdir(), "hamster-bench-repo-"));
   const server = await startFakeAnthropicServer({ replies: buildScript(turns) });
+  const gateway = throughGateway ? await startBenchGateway(server.url) : undefined;
   const agent = createClaudeAgent({
     apiKey: "bench-not-a-real-key",
     baseURL: server.url,
@@ -68,6 +91,7 @@ async function replay(turns: number, promptCaching: boolean): Promise<CacheFigur
       model: CACHE_REPLAY_MODEL,
       budgets: { turns: turns + 5 },
       signal: new AbortController().signal,
+      ...(gateway ? { modelEndpoint: gateway.endpoint } : {}),
     });
     try {
       const plan = parsePlan(await session.send(buildPlanPrompt(), "planning"));
@@ -90,6 +114,7 @@ async function replay(turns: number, promptCaching: boolean): Promise<CacheFigur
       await session.close();
     }
   } finally {
+    await gateway?.close();
     await server.close();
     await rm(workdir, { recursive: true, force: true });
   }

@@ -16,8 +16,10 @@ import {
   withBenchSetup,
   withHamster,
 } from "./lib/app-harness.js";
-import { startSampling, type ProcessSample } from "./lib/process-sampling.js";
+import { readTreeCpuMs, startSampling, type ProcessSample } from "./lib/process-sampling.js";
 import type { BenchmarkFigure } from "./lib/figure.js";
+import type { ExecutorName } from "../src/domain/executor-name.js";
+import { RUNNER_PROTOCOL_PATH } from "../src/runner/protocol.js";
 
 /**
  * Many runs at once in one process: `runs` signed deliveries sent together over HTTP to
@@ -32,6 +34,10 @@ import type { BenchmarkFigure } from "./lib/figure.js";
  *
  * The fake GitHub and the scripted model run in this process too, so their share of memory
  * and event-loop time is included (it is small next to the app's; see the details).
+ *
+ * `executor` picks where the runs' stages execute (HAMSTER_EXECUTOR, default `local`). With
+ * `process`, each run attempt is a runner process of its own, whose memory and CPU are
+ * outside these samples; `runnerJobs` counts the jobs runners fetched (one per attempt).
  */
 
 export interface ManyRunsOptions {
@@ -41,19 +47,28 @@ export interface ManyRunsOptions {
   readonly concurrency?: number;
   readonly timeoutMs?: number;
   readonly idleSampleMs?: number;
+  readonly executor?: ExecutorName;
 }
 
 /** Lost runs include the stuck ones; a stuck run's failure reason is `still <state>`. */
 export interface ManyRunsResult extends RunTally {
-  readonly config: { runs: number; repos: number; modelDelayMs: number; concurrency: number; timeoutMs: number; writeMinTimeMs: number };
+  readonly config: { runs: number; repos: number; modelDelayMs: number; concurrency: number; timeoutMs: number; writeMinTimeMs: number; executor: ExecutorName };
   readonly idle: ProcessSample;
-  readonly load: ProcessSample & { readonly wallTimeMs: number; readonly medianRunMs: number; readonly slowestRunMs: number };
+  readonly load: ProcessSample & {
+    readonly wallTimeMs: number;
+    readonly medianRunMs: number;
+    readonly slowestRunMs: number;
+    /** CPU time of this process and its ended child processes (git, runners) over the runs; null without /proc. */
+    readonly cpuMs: number | null;
+  };
   /** Runs still active when the time ran out. */
   readonly stuck: number;
   readonly modelCalls: number;
   readonly restCalls: number;
   readonly webhookStatuses: Record<string, number>;
   readonly errorsLogged: number;
+  /** Jobs fetched by runner processes over the runner protocol: one per attempt with `process`, none with `local`. */
+  readonly runnerJobs: number;
 }
 
 export const RSS_GOAL_MB = 400;
@@ -66,10 +81,12 @@ export async function runManyRunsBenchmark(options: ManyRunsOptions = {}): Promi
     concurrency: options.concurrency ?? options.runs ?? 50,
     timeoutMs: options.timeoutMs ?? 180_000,
     writeMinTimeMs: 0,
+    executor: options.executor ?? "local",
   };
-  return withBenchSetup({ prefix: "many", repos: config.repos, model: { delayMs: config.modelDelayMs } }, (setup) => {
+  return withBenchSetup({ prefix: `many-${config.executor}`, repos: config.repos, model: { delayMs: config.modelDelayMs } }, (setup) => {
     const { github, model, area } = setup;
-    return withHamster(setup, { concurrency: config.concurrency, writeMinTimeMs: config.writeMinTimeMs }, async (app) => {
+    const appOptions = { concurrency: config.concurrency, writeMinTimeMs: config.writeMinTimeMs, executor: config.executor };
+    return withHamster(setup, appOptions, async (app) => {
       const tasks = Array.from({ length: config.runs }, (_, i) => ({ repo: area.repos[i % area.repos.length]!, issue: i + 1 }));
       const deliveries = tasks.map(({ repo, issue }, i) =>
         i % 2 === 0
@@ -83,9 +100,11 @@ export async function runManyRunsBenchmark(options: ManyRunsOptions = {}): Promi
 
       const loadSampling = startSampling();
       const started = performance.now();
+      const cpuBefore = readTreeCpuMs();
       const responses = await postAll(app.server.url, deliveries, deliveries.length);
       await within(app.hamster.idle(), config.timeoutMs);
       const wallTimeMs = performance.now() - started;
+      const cpuAfter = readTreeCpuMs();
       const load = loadSampling.stop();
 
       const runs = tasks.flatMap(({ repo, issue }) => app.hamster.runs.listRunsForTask(repo.id, issue));
@@ -101,6 +120,7 @@ export async function runManyRunsBenchmark(options: ManyRunsOptions = {}): Promi
           wallTimeMs: Math.round(wallTimeMs),
           medianRunMs: median(durations),
           slowestRunMs: Math.max(0, ...durations),
+          cpuMs: cpuBefore === null || cpuAfter === null ? null : Math.round(cpuAfter - cpuBefore),
         },
         ...tally,
         stuck: runs.filter((r) => !finals.has(r.state)).length,
@@ -108,6 +128,7 @@ export async function runManyRunsBenchmark(options: ManyRunsOptions = {}): Promi
         restCalls: github.calls.length,
         webhookStatuses,
         errorsLogged: app.log.errors(),
+        runnerJobs: app.server.appRequests()[`GET ${RUNNER_PROTOCOL_PATH}job`] ?? 0,
       };
     });
   });

@@ -10,6 +10,7 @@ import { firstFeedbackFigures, runFirstFeedbackBenchmark } from "./first-feedbac
 import { manyRunsFigures, runManyRunsBenchmark } from "./many-runs.js";
 import { githubEconomyFigures, runGitHubEconomyBenchmark } from "./github-economy.js";
 import { gatewayFigures, runGatewayBenchmark } from "./gateway.js";
+import { executorsFigures, runExecutorsBenchmark } from "./executors.js";
 
 /**
  * Runs the benchmarks, prints one table of figures (ours against a baseline run in the same
@@ -65,6 +66,15 @@ export function cacheReplayFigures(result: CacheReplayResult): BenchmarkFigure[]
       goal: "ratio = 1",
       pass: ours.totalInputTokens === baseline.totalInputTokens && ours.requests === baseline.requests,
       unit: "tokens",
+    },
+    {
+      figure: "input tokens read from cache, through the gateway vs direct",
+      ours: ours.cacheReadShare,
+      baseline: result.direct.cacheReadShare,
+      ratio: ratio(ours.cacheReadShare, result.direct.cacheReadShare),
+      goal: "ratio = 1",
+      pass: ours.cacheReadTokens === result.direct.cacheReadTokens && ours.totalInputTokens === result.direct.totalInputTokens,
+      unit: "percent",
     },
     {
       figure: "model calls",
@@ -135,6 +145,13 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
     run: async () => {
       const result = await runGatewayBenchmark({ calls: 200, concurrent: 50 });
       return { figures: gatewayFigures(result), details: result };
+    },
+  },
+  {
+    name: "Executors (50 runs at once, model answers after 200 ms; ours: process, a runner process per run; baseline: local, in the app's process)",
+    run: async () => {
+      const result = await runExecutorsBenchmark({ runs: 50, modelDelayMs: 200 });
+      return { figures: executorsFigures(result), details: result };
     },
   },
   {

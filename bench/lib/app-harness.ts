@@ -14,6 +14,7 @@ import { parseSettings } from "../../src/config/env.js";
 import { createHamsterApp, type HamsterApp } from "../../src/index.js";
 import type { HttpHandler } from "../../src/server/route-table.js";
 import type { Run } from "../../src/domain/run.js";
+import type { ExecutorName } from "../../src/domain/executor-name.js";
 import type { BenchmarkFigure } from "./figure.js";
 import { startFakeAnthropicServer, type ScriptedMessage } from "./fake-anthropic-server.js";
 import { startFakeGitHubServer, type FakeGitHubServer } from "./fake-github-server.js";
@@ -261,8 +262,13 @@ export async function postAll(url: string, deliveries: readonly SignedDelivery[]
 export interface WebhookServer {
   /** http://127.0.0.1:<port>/api/github/webhooks */
   readonly url: string;
+  /** Requests to the app's own endpoints so far (runner protocol, model gateway), by "METHOD path". */
+  appRequests(): Record<string, number>;
   close(): Promise<void>;
 }
+
+/** Where the app's own endpoints live; what a benchmark counts of them shows which executor ran. */
+const APP_ENDPOINTS_PREFIX = "/api/hamster/";
 
 /**
  * Loads the app into a Probot built from the environment (as `probot run` builds it:
@@ -293,7 +299,13 @@ export async function startWebhookServer(
   // Listening first: the app learns its own address (the gateway's) before it is built.
   let middleware: Awaited<ReturnType<typeof createNodeMiddleware>> | undefined;
   let httpHandler: HttpHandler | undefined;
+  const appRequests: Record<string, number> = {};
   const server: Server = createServer((req, res) => {
+    const requestPath = (req.url ?? "/").split("?")[0]!;
+    if (requestPath.startsWith(APP_ENDPOINTS_PREFIX)) {
+      const key = `${req.method ?? "GET"} ${requestPath}`;
+      appRequests[key] = (appRequests[key] ?? 0) + 1;
+    }
     const notFound = () => void (httpHandler ? Promise.resolve(httpHandler(req, res)) : Promise.resolve(false)).then((handled) => handled || res.writeHead(404).end());
     if (!middleware) return notFound();
     void middleware(req, res, notFound);
@@ -305,6 +317,7 @@ export async function startWebhookServer(
   middleware = await createNodeMiddleware(appFn, { probot, webhooksPath: WEBHOOK_PATH });
   return {
     url: `${baseUrl}${WEBHOOK_PATH}`,
+    appRequests: () => ({ ...appRequests }),
     close: () => closeServer(server),
   };
 }
@@ -330,6 +343,22 @@ export interface StartHamsterOptions {
   readonly progressIntervalMs?: number;
   /** Default 0: the limiter keeps one write of an installation in flight, with no spacing. */
   readonly writeMinTimeMs?: number;
+  /** Where runs execute (HAMSTER_EXECUTOR); default the app's own default, `local`. */
+  readonly executor?: ExecutorName;
+}
+
+/** What a runner process inherits from this one besides the app's settings: the host basics its git and sandbox need. */
+const RUNNER_HOST_VARIABLES = ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "TZ"] as const;
+
+/**
+ * A `process` executor's runners get the same HAMSTER_* settings as the app (its sandbox,
+ * its limits), as they would from the app's environment in production, so that both
+ * executors run under one configuration; the app filters out its secrets itself.
+ */
+function buildRunnerBaseEnv(settingsEnv: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of RUNNER_HOST_VARIABLES) if (process.env[name] !== undefined) env[name] = process.env[name];
+  return { ...env, ...settingsEnv };
 }
 
 /** The real app, loaded and listening, its start-up recovery done. */
@@ -339,15 +368,18 @@ export async function startHamster(options: StartHamsterOptions): Promise<Hamste
   const server = await startWebhookServer(
     {
       build(baseUrl) {
+        const settingsEnv: Record<string, string> = {
+          HAMSTER_DATA_DIR: options.dataDir,
+          HAMSTER_CONCURRENCY: String(options.concurrency ?? 2),
+          ANTHROPIC_API_KEY: "bench-not-a-real-key",
+          ANTHROPIC_BASE_URL: options.modelUrl,
+          HAMSTER_PUBLIC_URL: baseUrl,
+          ...(options.executor ? { HAMSTER_EXECUTOR: options.executor } : {}),
+        };
         hamster = createHamsterApp({
-          settings: parseSettings({
-            HAMSTER_DATA_DIR: options.dataDir,
-            HAMSTER_CONCURRENCY: String(options.concurrency ?? 2),
-            ANTHROPIC_API_KEY: "bench-not-a-real-key",
-            ANTHROPIC_BASE_URL: options.modelUrl,
-            HAMSTER_PUBLIC_URL: baseUrl,
-          }),
+          settings: parseSettings(settingsEnv),
           env: { PATH: "" },
+          runnerEnv: buildRunnerBaseEnv(settingsEnv),
           writeMinTimeMs: options.writeMinTimeMs ?? 0,
           ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
         });

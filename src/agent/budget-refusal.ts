@@ -44,3 +44,21 @@ export function parseBudgetRefusal(headerValue: string | null | undefined, messa
   const detail = rendered.startsWith(BUDGET_LABELS[name]) && rendered.length <= MAX_DETAIL_CHARS ? rendered : `${BUDGET_LABELS[name]}, as the model gateway counts it`;
   return { budget: name, detail };
 }
+
+/**
+ * A gateway refusal quoted in free text: what a command-line agent prints when the gateway
+ * refused its model call (it shows the error's message, not the header). Undefined when
+ * the text quotes none.
+ */
+export function findBudgetRefusalInText(text: string): BudgetOverrun | undefined {
+  const at = text.indexOf(MESSAGE_PREFIX);
+  if (at < 0) return undefined;
+  const rest = text.slice(at + MESSAGE_PREFIX.length);
+  for (const [name, label] of Object.entries(BUDGET_LABELS) as [BudgetName, string][]) {
+    if (!rest.startsWith(label)) continue;
+    // The message ends at a full stop before a quote, a space or the end (not one inside "$0.05").
+    const sentence = /^(.*?\.)(?=["'\s]|$)/.exec(rest)?.[1] ?? rest;
+    return parseBudgetRefusal(name, `${MESSAGE_PREFIX}${sentence}`);
+  }
+  return undefined;
+}

@@ -138,7 +138,7 @@ class ClaudeSession implements AgentSession {
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
     this.caching = options.promptCaching ?? true;
-    this.secret = request.apiKey ?? options.apiKey ?? process.env["ANTHROPIC_API_KEY"];
+    this.secret = request.modelEndpoint?.apiKey ?? request.apiKey ?? options.apiKey ?? process.env["ANTHROPIC_API_KEY"];
     const home = options.homeDir ?? ownHome ?? tmpdir();
     this.env = buildCommandEnv({ HOME: home });
     this.sandbox = options.sandbox === undefined ? undefined : resolveSandboxPolicy(options.sandbox, request.workdir, { writablePaths: [home], readOnlyPaths: request.readOnlyPaths ?? [] });

@@ -7,6 +7,8 @@ import { createClaudeStreamReader, type ClaudeStreamReport } from "./claude-stre
 import { createClaudeStreamEvents } from "./claude-stream-events.js";
 import { addUsage, computeCostUsd } from "./prices.js";
 import { MAX_BRIEF_CHARS, MAX_INSTRUCTIONS_CHARS, buildTaskPrompt, fence } from "./prompt.js";
+import { budgetError } from "./budget.js";
+import { findBudgetRefusalInText } from "./budget-refusal.js";
 import { AgentError, type AgentContext, type AgentPhase, type AgentProvider, type AgentSession, type AgentSessionRequest, type AgentTotals, type ModelEndpoint } from "./provider.js";
 import type { RunEvent } from "../domain/run-event.js";
 import { ZERO_USAGE, type TokenUsage } from "../domain/usage.js";
@@ -538,6 +540,9 @@ function readExited(
       : outcome.exitCode !== null
         ? `exited with code ${outcome.exitCode}`
         : `was killed by signal ${outcome.exitSignal ?? "unknown"}`;
+  // The gateway refused a call past the run's budget: the run stops by that budget, as the built-in agent's would.
+  const refusal = findBudgetRefusalInText(`${result?.text ?? ""}\n${outcome.output}\n${outcome.stderrTail}`);
+  if (refusal) throw budgetError(refusal, ZERO_USAGE);
   const own = result !== undefined && result.text.trim() !== "" ? ` It said: ${redact(result.text.trim()).slice(0, STDERR_TAIL_CHARS)}` : "";
   const tail = redact(outcome.stderrTail).trim();
   const stderr = tail !== "" ? `\nThe end of its error output:\n${tail}` : own === "" ? " It printed nothing on stderr." : "";

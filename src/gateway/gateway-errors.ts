@@ -1,3 +1,4 @@
+import { lingerThenClose } from "../http/answer-then-close.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 /**
@@ -42,35 +43,13 @@ export function sendGatewayError(res: ServerResponse, error: GatewayError): void
   res.end(body);
 }
 
-/** How much of an unread body is drained, and for how long, before the connection is cut. */
-const LINGER_MAX_BYTES = 8 * 1024 * 1024;
-const LINGER_MAX_MS = 2_000;
-
 /**
  * Answers a request whose body will not be read (unauthenticated, too large), then closes
- * the connection. Closing at once would reset a client still sending before it reads the
- * answer, so the rest is read and dropped until the client stops, or for a bounded amount
- * and time; nothing of it is kept.
+ * the connection once the client stops sending (see lingerThenClose).
  */
 export function refuseUnreadRequest(req: IncomingMessage, res: ServerResponse, error: GatewayError): void {
   const body = renderErrorBody(error.type, error.message);
   writeErrorHead(res, error, body, true);
   res.write(body);
-  let dropped = 0;
-  const close = (): void => {
-    clearTimeout(timer);
-    req.off("data", onData);
-    req.off("end", close);
-    req.off("close", close);
-    res.end();
-  };
-  const onData = (chunk: Buffer): void => {
-    dropped += chunk.length;
-    if (dropped > LINGER_MAX_BYTES) close();
-  };
-  const timer = setTimeout(close, LINGER_MAX_MS);
-  req.on("data", onData);
-  req.once("end", close);
-  req.once("close", close);
-  req.resume();
+  lingerThenClose(req, res);
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { readRequestBody } from "../http/read-request-body.js";
 
 /** A Messages API request, read whole, or why it was not. */
 export type MessageRequest =
@@ -25,34 +26,10 @@ export function parseMessageRequest(bytes: Buffer): MessageRequest {
   return { kind: "ok", bytes, model };
 }
 
-/**
- * Reads a request body up to `maxBytes` and parses it. Past the limit it stops listening at
- * once and drops what it holds, so a body of any size costs at most `maxBytes` of memory;
- * the rest of the stream is left to the caller to refuse.
- */
-export function readMessageRequest(req: IncomingMessage, maxBytes: number): Promise<MessageRequest> {
-  return new Promise((resolve) => {
-    let chunks: Buffer[] = [];
-    let received = 0;
-    const finish = (result: MessageRequest): void => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onAbort);
-      req.off("close", onAbort);
-      chunks = [];
-      resolve(result);
-    };
-    const onData = (chunk: Buffer): void => {
-      received += chunk.length;
-      if (received > maxBytes) finish({ kind: "too_large" });
-      else chunks.push(chunk);
-    };
-    const onEnd = (): void => finish(parseMessageRequest(Buffer.concat(chunks, received)));
-    // The client went away before its body ended: nobody to answer.
-    const onAbort = (): void => finish({ kind: "aborted" });
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onAbort);
-    req.on("close", onAbort);
-  });
+/** Reads a request body up to `maxBytes` (see readRequestBody) and parses it. */
+export async function readMessageRequest(req: IncomingMessage, maxBytes: number): Promise<MessageRequest> {
+  const body = await readRequestBody(req, maxBytes);
+  if (body.kind === "too_large") return { kind: "too_large" };
+  if (body.kind === "aborted") return { kind: "aborted" };
+  return parseMessageRequest(body.bytes);
 }

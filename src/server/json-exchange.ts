@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
-import { answerThenClose } from "./answer-then-close.js";
-import { readRequestBody } from "./read-request-body.js";
+import { answerThenClose } from "../http/answer-then-close.js";
+import { readRequestBody } from "../http/read-request-body.js";
 
 /** Answers with a JSON body. */
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { EventGap, type LiveJob } from "../executors/process/live-job.js";
 import { RunnerOutcomeSchema } from "../runner/protocol-schemas.js";
 import { EventBatchSchema, MAX_CONTROL_WAIT_MS, type JobAssignment } from "../runner/protocol.js";
-import { answerThenClose } from "./answer-then-close.js";
+import { answerThenClose } from "../http/answer-then-close.js";
 import { readJsonBody, sendError, sendJson } from "./json-exchange.js";
 import { receiveUpload } from "./receive-upload.js";
 

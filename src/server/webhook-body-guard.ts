@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Probot } from "probot";
-import { answerThenClose } from "./answer-then-close.js";
-import { readRequestBody } from "./read-request-body.js";
+import { answerThenClose } from "../http/answer-then-close.js";
+import { readRequestBody } from "../http/read-request-body.js";
 
 /** GitHub caps a webhook payload at 25 MB; anything larger is not from GitHub. */
 export const MAX_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;

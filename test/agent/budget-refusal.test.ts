@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { findBudgetOverrun } from "../../src/agent/budget.js";
-import { BUDGET_REFUSAL_HEADER, parseBudgetRefusal, renderBudgetRefusal } from "../../src/agent/budget-refusal.js";
+import { BUDGET_REFUSAL_HEADER, findBudgetRefusalInText, parseBudgetRefusal, renderBudgetRefusal } from "../../src/agent/budget-refusal.js";
 import { ZERO_USAGE } from "../../src/domain/usage.js";
 
 describe("the model gateway's budget refusal", () => {
@@ -28,5 +28,14 @@ describe("the model gateway's budget refusal", () => {
     // A detail that names another budget, or runs on, is not repeated to the user.
     expect(parseBudgetRefusal("cost", "Hamster: the run's budget is spent: the turn budget: 1 of 1 model calls used.")?.detail).toBe("the cost budget, as the model gateway counts it");
     expect(parseBudgetRefusal("cost", `Hamster: the run's budget is spent: the cost budget ${"x".repeat(500)}.`)?.detail).toBe("the cost budget, as the model gateway counts it");
+  });
+});
+
+describe("findBudgetRefusalInText", () => {
+  it("finds the gateway's refusal as a command-line agent prints it, numbers and all", () => {
+    const refusal = renderBudgetRefusal({ budget: "cost", detail: "the cost budget: $0.0123 of $0.01 spent" });
+    const printed = `API Error: 403 {"type":"error","error":{"type":"permission_error","message":${JSON.stringify(refusal.message)}}}`;
+    expect(findBudgetRefusalInText(printed)).toEqual({ budget: "cost", detail: "the cost budget: $0.0123 of $0.01 spent" });
+    expect(findBudgetRefusalInText("API Error: 403 forbidden")).toBeUndefined();
   });
 });

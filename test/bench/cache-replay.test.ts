@@ -27,10 +27,14 @@ describe("the cache replay benchmark", () => {
       "input tokens read from cache",
       "billed-equivalent input tokens",
       "input tokens, all kinds (same conversation)",
+      "input tokens read from cache, through the gateway vs direct",
       "model calls",
       "cost in dollars (Sonnet prices)",
     ]);
     expect(figures[2]?.pass).toBe(true);
+    // The gateway passes the request through unchanged: caching reads exactly what it does without it.
+    expect(ours.cacheReadTokens).toBe(result.direct.cacheReadTokens);
+    expect(figures[3]?.pass).toBe(true);
     const table = renderTable([{ name: "cache", durationMs: 1234, figures, details: result }]);
     expect(table).toMatch(/^cache \(1\.2 s\)\nfigure +ours +baseline +ratio +goal +verdict\n/);
     expect(table).toContain(`${(ours.cacheReadShare * 100).toFixed(1)} %`);

@@ -5,9 +5,9 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { writeFakeCli } from "../agent/fixtures/fake-cli.js";
 import { createTestApp, disableNetwork, type TestApp } from "../helpers/app.js";
-import { EXECUTORS, scenarioGitHub, type FakeGitHub } from "../helpers/e2e.js";
-import { createBareRemote, type BareRemote } from "../helpers/git.js";
-import { commentPayload, evidenceReport, REPO_ID } from "../helpers/scenario.js";
+import { EXECUTORS, replaceScenarioGitHub, scenarioGitHub, type FakeGitHub } from "../helpers/e2e.js";
+import { createBareRemote, readRemoteFile, type BareRemote } from "../helpers/git.js";
+import { commentPayload, evidenceReport, REPO_ID, WORK_BRANCH } from "../helpers/scenario.js";
 
 /*
  * A run with a command-line agent, through the whole app: the agent's conversation across
@@ -182,6 +182,30 @@ curl -s -o "$rec/reply-$n" -w '%{http_code}' -X POST "$ANTHROPIC_BASE_URL/v1/mes
         body: JSON.stringify({ model: "claude-sonnet-5-5", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }),
       });
       expect(after.status).toBe(401);
+    });
+  });
+
+  describe("a run with Claude Code past its cost budget", () => {
+    it("is refused by the gateway at the limit and ends stopped by the cost budget, its work pushed", async () => {
+      github = replaceScenarioGitHub({ files: { ".github/hamster.yml": "budgets:\n  cost_usd: 0.001\n" } });
+      nock("https://api.anthropic.com")
+        .post("/v1/messages")
+        .reply(200, { id: "m", type: "message", role: "assistant", model: "claude-sonnet-5-5", content: [{ type: "text", text: "ok" }], stop_reason: "end_turn", usage: { input_tokens: 2000, output_tokens: 10 } });
+      // Each run writes its part, then calls the model through the gateway; a refused call ends the CLI with an error result, as Claude Code's.
+      const script = `n=$(( $(cat "$rec/n" 2>/dev/null || echo 0) + 1 )); echo $n > "$rec/n"
+[ $n -eq 2 ] && echo hello > hello.txt
+status=$(curl -s -o "$rec/reply-$n" -w '%{http_code}' -X POST "$ANTHROPIC_BASE_URL/v1/messages" -H "x-api-key: $ANTHROPIC_API_KEY" -H "anthropic-version: 2023-06-01" -H "content-type: application/json" -d '{"model":"claude-sonnet-5-5","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}')
+if [ "$status" != 200 ]; then node -e 'const [s, f] = process.argv.slice(1); console.log(JSON.stringify({ type: "result", subtype: "success", is_error: true, result: "API Error: " + s + " " + require("fs").readFileSync(f, "utf8") }))' "$status" "$rec/reply-$n"; exit 1; fi
+cat "$rec/out-$n"`;
+      await writeFile(path.join(bin, "out-1"), events(result("- [ ] Create hello.txt", 100)), "utf8");
+      await writeFakeCli(bin, "claude", bin, script);
+      const run = await deliver("claude-code");
+
+      expect(run.state).toBe("failed");
+      expect(run.reason).toContain("Stopped by the cost budget");
+      expect(run.reason).toContain("pushed to the branch");
+      expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("hello\n");
+      expect(github.checkRuns.at(-1)).toMatchObject({ status: "completed", conclusion: "failure" });
     });
   });
 });

@@ -14,6 +14,12 @@ export function answerThenClose(request: IncomingMessage, response: ServerRespon
   response.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), connection: "close" });
   // The whole answer goes out now; ending the response is what closes the connection.
   response.write(body);
+  lingerThenClose(request, response);
+  return true;
+}
+
+/** Ends a response whose head and body are written (with `connection: close`) once the client stops sending, or after a bounded amount and time. */
+export function lingerThenClose(request: IncomingMessage, response: ServerResponse): void {
   let dropped = 0;
   const close = () => {
     clearTimeout(timer);
@@ -31,5 +37,4 @@ export function answerThenClose(request: IncomingMessage, response: ServerRespon
   request.once("end", close);
   request.once("close", close);
   request.resume();
-  return true;
 }
