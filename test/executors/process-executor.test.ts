@@ -1,3 +1,4 @@
+import { anthropicKey } from "../security/fake-secrets.js";
 import type { ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -120,7 +121,7 @@ describe("the process executor with the compiled runner", () => {
 
   it("never passes the app's secrets to the runner, and the credential only in its environment", async () => {
     let seenEnv: Record<string, string> = {};
-    const appEnv = { PATH: process.env["PATH"] ?? "", HOME: area.root, HAMSTER_SANDBOX: "off", ANTHROPIC_API_KEY: "sk-ant-app-key", WEBHOOK_SECRET: "whsec", GITHUB_TOKEN: "ghs_x" };
+    const appEnv = { PATH: process.env["PATH"] ?? "", HOME: area.root, HAMSTER_SANDBOX: "off", ANTHROPIC_API_KEY: anthropicKey("app"), WEBHOOK_SECRET: "whsec", GITHUB_TOKEN: "ghs_x" };
     const executor = await startExecutor([plan, createFile, done, report], appEnv, (env) => (seenEnv = env));
     await executor.run(buildTestJob(), createRecordingIo());
     expect(seenEnv["HAMSTER_RUN_CREDENTIAL"]).toBe(credentials.issued[0]);

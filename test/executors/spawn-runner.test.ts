@@ -1,3 +1,4 @@
+import { anthropicKey, privateKeys } from "../security/fake-secrets.js";
 import { describe, expect, it } from "vitest";
 import { buildRunnerEnv, resolveRunnerCli } from "../../src/executors/process/spawn-runner.js";
 
@@ -14,9 +15,9 @@ describe("buildRunnerEnv", () => {
         HAMSTER_COMMAND_TIMEOUT_SECONDS: "300",
         HAMSTER_VAULT_KEY: "1:c2VjcmV0",
         HAMSTER_RUN_CREDENTIAL: "hmr_old",
-        ANTHROPIC_API_KEY: "sk-ant-secret",
+        ANTHROPIC_API_KEY: anthropicKey("spawn"),
         ANTHROPIC_BASE_URL: "https://api.anthropic.com",
-        PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----",
+        PRIVATE_KEY: privateKeys().pkcs1,
         WEBHOOK_SECRET: "whsec",
         GITHUB_TOKEN: "ghs_x",
         GH_TOKEN: "ghp_x",
