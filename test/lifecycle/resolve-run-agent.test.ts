@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { AgentProvider } from "../../src/agent/provider.js";
 import { resolveRunAgent, type AgentSources } from "../../src/lifecycle/resolve-run-agent.js";
+import { anthropicKey } from "../security/fake-secrets.js";
 
 const provider = (name: string) => ({ name }) as unknown as AgentProvider;
 const sources: AgentSources = {
   getAgent: (name) => (["claude", "claude-code", "codex", "aider"].includes(name) ? provider(name) : { unavailable: `There is no agent "${name}".` }),
 };
-const request = { installationId: 1, appAnthropicKey: "sk-ant-app" };
+const request = { installationId: 1, appAnthropicKey: anthropicKey("app") };
 
 describe("resolveRunAgent", () => {
   it("runs any available agent on the local executor", () => {
