@@ -5,7 +5,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ExecutorName } from "../../src/domain/executor-name.js";
 import { createTestApp, disableNetwork, type TestApp } from "../helpers/app.js";
-import { EXECUTORS, scenarioGitHub, type FakeGitHub } from "../helpers/e2e.js";
+import { EXECUTORS, scenarioGitHub, stopE2eScenario, type FakeGitHub } from "../helpers/e2e.js";
 import { createBareRemote, readRemoteFile, type BareRemote } from "../helpers/git.js";
 import { labeledPayload as labeledPayloadFor, OWNER, REPO, REPO_ID, scriptHappyModel, WORK_BRANCH } from "../helpers/scenario.js";
 
@@ -50,11 +50,8 @@ describe.each(EXECUTORS)("executor: %s", (executor) => {
   });
 
   afterEach(async () => {
-    await app.close();
-    await remote.cleanup();
+    await stopE2eScenario(app, remote);
     rmSync(dataDir, { recursive: true, force: true });
-    nock.cleanAll();
-    nock.enableNetConnect();
   });
 
   describe("GitHub Enterprise Server", () => {

@@ -5,7 +5,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/store/database.js";
 import { createTestApp, disableNetwork, type TestApp } from "../helpers/app.js";
-import { EXECUTORS, scenarioGitHub, type FakeGitHub } from "../helpers/e2e.js";
+import { EXECUTORS, scenarioGitHub, stopE2eScenario, type FakeGitHub } from "../helpers/e2e.js";
 import { createBareRemote, type BareRemote } from "../helpers/git.js";
 import { labeledPayload as labeledPayloadFor, REPO_ID, scriptHappyModel } from "../helpers/scenario.js";
 
@@ -25,11 +25,8 @@ describe.each(EXECUTORS)("executor: %s", (executor) => {
   });
 
   afterEach(async () => {
-    await app.close();
-    await remote.cleanup();
+    await stopE2eScenario(app, remote);
     rmSync(dataDir, { recursive: true, force: true });
-    nock.cleanAll();
-    nock.enableNetConnect();
   });
 
   describe("a restart between the status comment's creation and its id being stored", () => {
