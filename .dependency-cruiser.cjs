@@ -9,7 +9,7 @@ const LAYERS = [
   ["store", "workspace", "sandbox", "github", "config", "agent", "context"],
   ["lifecycle", "runner", "gateway", "executors"],
   ["intake", "reporter", "console", "server"],
-  ["cli", "index\\.ts", "main\\.ts"],
+  ["cli", "compose", "index\\.ts", "main\\.ts"],
 ];
 const under = (names) => `^src/(${names.join("|")})(/|$)`;
 

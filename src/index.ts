@@ -34,12 +34,7 @@ import { lockDataDir, type DataDirLock } from "./store/data-dir-lock.js";
 import { createDeliveryStore } from "./store/delivery-store.js";
 import { createRunEventStore } from "./store/run-event-store.js";
 import { createRunCredentialStore } from "./store/run-credentials.js";
-import { createModelGateway } from "./gateway/model-gateway.js";
-import { createActiveAttempts } from "./lifecycle/active-attempts.js";
-import { createGatewayAccess } from "./lifecycle/gateway-access.js";
-import { createJobBoard } from "./executors/process/job-board.js";
-import { createProcessExecutor } from "./executors/process/process-executor.js";
-import { createRunnerProtocolHandler } from "./server/runner-protocol.js";
+import { wireExecutors } from "./compose/wire-executors.js";
 import { createRunStore, type RunStore } from "./store/run-store.js";
 import { executeRun, type RunDependencies } from "./lifecycle/execute-run.js";
 import { recoverRuns, STALE_HEARTBEAT_MS } from "./lifecycle/recover-runs.js";
@@ -165,7 +160,6 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     runs = runStore;
     const runEvents = createRunEventStore(db, { redact: redactor.redact, log: app.log });
     const credentials = createRunCredentialStore(db);
-    const attempts = createActiveAttempts();
     const deliveries = createDeliveryStore(db);
     const preferences = createPreferenceStore(db);
     const roles = createTtlCache<RepoRole>(30_000);
@@ -194,21 +188,16 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       installRedaction(octokit, redactor);
       return octokit;
     };
-    routes.add(
-      createModelGateway(
-        createGatewayAccess({
-          credentials,
-          attempts,
-          events: runEvents,
-          getProviderKey: (installationId) => getProviderKey(installationId, "anthropic") ?? settings.anthropicApiKey,
-          upstreamBaseUrl: settings.anthropicBaseUrl ?? "https://api.anthropic.com",
-          log: app.log,
-        }),
-      ),
-    );
-    // Jobs of the `process` executor, served to their runners over the runner protocol.
-    const jobBoard = createJobBoard();
-    routes.add(createRunnerProtocolHandler({ board: jobBoard, credentials: { verify: (token) => credentials.verifyRunCredential(token) }, log: app.log }));
+    const executors = wireExecutors({
+      routes,
+      settings,
+      credentials,
+      events: runEvents,
+      getAnthropicKey: (installationId) => getProviderKey(installationId, "anthropic") ?? settings.anthropicApiKey,
+      redactor,
+      log: app.log,
+      ...(options.runnerEnv ? { runnerEnv: options.runnerEnv } : {}),
+    });
     const agentSources: AgentSources = {
       getAgent: (name) => registry.available[name] ?? { unavailable: registry.explainMissing(name) },
       getProviderKey,
@@ -221,19 +210,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
           {
             runs: runStore,
             events: runEvents,
-            modelAccess: { credentials, attempts, publicUrl: settings.publicUrl },
-            createExecutor: (run, _started, endpoint) =>
-              (run.request.settings?.executor ?? settings.executor) === "process" && endpoint
-                ? createProcessExecutor({
-                    board: jobBoard,
-                    // The lifecycle issued the attempt's credential (the gateway's too) and revokes it.
-                    credentials: { issue: () => endpoint.apiKey, revoke: () => undefined },
-                    appUrl: settings.publicUrl,
-                    ...(options.runnerEnv ? { runnerEnv: options.runnerEnv } : {}),
-                    log: app.log,
-                    redactor,
-                  })
-                : undefined,
+            ...executors,
             resumeLater: (runId) => activeWorker.requeue(runId),
             settings,
             log: app.log,
