@@ -1,13 +1,20 @@
-import { EXECUTOR_NAMES, type ExecutorName } from "../domain/executor-name.js";
 import { z } from "zod";
+import { DEFAULT_WORKFLOW_PATH } from "../domain/actions-workflow.js";
+import { EXECUTOR_NAMES, type ExecutorName } from "../domain/executor-name.js";
 import { parseBranchName } from "../git/ref-name.js";
+import { findClosest } from "./closest-key.js";
+import {
+  ACTIONS_KEYS,
+  BUDGET_KEYS,
+  MAX_COMMAND_LENGTH,
+  MAX_SETUP_COMMANDS,
+  MAX_TOKENS,
+  REPO_CONFIG_PATH,
+  TOP_LEVEL_KEYS,
+  type KeySpec,
+} from "./repo-config-keys.js";
 
-/** The name Probot's `context.config()` takes: it looks under `.github/` itself. */
-export const CONFIG_FILE_NAME = "hamster.yml";
-export const REPO_CONFIG_PATH = `.github/${CONFIG_FILE_NAME}`;
-
-export const MAX_SETUP_COMMANDS = 20;
-export const MAX_COMMAND_LENGTH = 2000;
+export { CONFIG_FILE_NAME, MAX_COMMAND_LENGTH, MAX_SETUP_COMMANDS, REPO_CONFIG_PATH, renderRepoConfigReference } from "./repo-config-keys.js";
 
 /** A repository's own settings for runs, from `.github/hamster.yml`. */
 export interface RepoConfig {
@@ -23,6 +30,15 @@ export interface RepoConfig {
   allowWorkflowChanges: boolean;
   /** YAML `executor`: where the run's stages execute; absent: the app's HAMSTER_EXECUTOR. */
   executor?: ExecutorName;
+  /** YAML `actions`: how a run with `executor: actions` is dispatched. */
+  actions: ActionsSettings;
+}
+
+/** The repository's workflow for `executor: actions`, with the defaults filled in (ref: the default branch). */
+export interface ActionsSettings {
+  workflow: string;
+  ref?: string;
+  queueTimeoutMinutes: number;
 }
 
 export type RepoConfigParse =
@@ -30,82 +46,13 @@ export type RepoConfigParse =
   // Warnings travel with errors too: a misspelt key often explains the error beside it.
   | { ok: false; errors: string[]; warnings: string[] };
 
-interface KeySpec {
-  readonly key: string;
-  /** What a valid value is, worded to follow "must be" (errors) and to fill the reference's Type column. */
-  readonly expected: string;
-  readonly default: string;
-  readonly meaning: string;
-}
-
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
-const MAX_TOKENS = 100_000_000;
-
-// One table drives validation messages, unknown-key detection and the reference, so they cannot drift apart.
-const TOP_LEVEL_KEYS = [
-  { key: "branch", expected: "a branch name", default: "the repository's default branch", meaning: "Branch the work starts from." },
-  { key: "target", expected: "a branch name", default: "the same as `branch`", meaning: "Branch the pull request is opened against." },
-  { key: "agent", expected: "a non-empty agent name", default: "the app's default agent", meaning: "Which coding agent does the work, e.g. `claude`." },
-  { key: "model", expected: "a model id such as `claude-sonnet-4-5`", default: "the app's default model", meaning: "Model the agent uses." },
-  {
-    key: "setup",
-    expected: `a command, or a list of at most ${MAX_SETUP_COMMANDS} commands`,
-    default: "none",
-    meaning: "Commands run in the checkout before the agent starts, e.g. `npm ci`; they reach only the hosts in the server's `HAMSTER_SETUP_ALLOW_HOSTS` (the package registries by default).",
-  },
-  {
-    key: "test",
-    expected: `a non-empty command of at most ${MAX_COMMAND_LENGTH.toLocaleString("en-US")} characters`,
-    default: "discovered: `npm test` (`pnpm test` or `yarn test` next to their lockfile), `make test`, `python -m pytest`, `cargo test` or `go test ./...`",
-    meaning: "The command that verifies the work.",
-  },
-  { key: "budgets", expected: "a mapping of budget names to numbers", default: "the app's defaults", meaning: "Limits that stop a run: the `budgets.*` keys below." },
-  {
-    key: "ready_for_review",
-    expected: "`true` or `false`",
-    default: "`true`",
-    meaning: "`false` leaves the pull request as a draft when the run ends.",
-  },
-  {
-    key: "allow_workflow_changes",
-    expected: "`true` or `false`",
-    default: "`false`",
-    meaning:
-      "`true` lets the agent's changes under `.github/workflows/` be pushed (they run with the repository's CI secrets); GitHub accepts them only from an app that has the *Workflows* permission.",
-  },
-  {
-    key: "executor",
-    expected: EXECUTOR_NAMES.map((name) => `\`${name}\``).join(" or "),
-    default: "the app's `HAMSTER_EXECUTOR` (`local`)",
-    meaning: "Where the run's agent and commands execute: `local` in the app's process, `process` in a separate runner process that talks to the app over the runner protocol. A runner holds no provider key, so with `process` only the agents that call the model through the gateway (`claude`, `claude-code`) run; asking for another is answered with the reason.",
-  },
-] as const satisfies readonly KeySpec[];
-
-const BUDGET_KEYS = [
-  { key: "turns", expected: "a whole number from 1 to 1000", default: "the app's default", meaning: "Model calls over the run." },
-  {
-    key: "input_tokens",
-    expected: `a whole number from 1 to ${MAX_TOKENS.toLocaleString("en-US")}`,
-    default: "no limit",
-    meaning: "Input tokens over the run.",
-  },
-  {
-    key: "output_tokens",
-    expected: `a whole number from 1 to ${MAX_TOKENS.toLocaleString("en-US")}`,
-    default: "no limit",
-    meaning: "Output tokens over the run.",
-  },
-  { key: "cost_usd", expected: "a number greater than 0 and at most 1000", default: "no limit", meaning: "Model cost over the run, in US dollars." },
-  {
-    key: "minutes",
-    expected: "a number greater than 0 and at most 1440",
-    default: "the app's default (`HAMSTER_RUN_MINUTES`, 60)",
-    meaning: "Wall-clock time of the whole run (checkout, setup, the agent and the test runs), in minutes.",
-  },
-] as const satisfies readonly KeySpec[];
+const WORKFLOW_FILE = /^(?:\.github\/workflows\/)?([A-Za-z0-9][A-Za-z0-9._-]{0,99}\.ya?ml)$/;
+export const DEFAULT_QUEUE_TIMEOUT_MINUTES = 30;
 
 type TopLevelKey = (typeof TOP_LEVEL_KEYS)[number]["key"];
 type BudgetKey = (typeof BUDGET_KEYS)[number]["key"];
+type ActionsKey = (typeof ACTIONS_KEYS)[number]["key"];
 
 // Probot's config plugin consumes `_extends` (inheriting another repository's file); accept it silently if left over.
 const PROBOT_KEYS: ReadonlySet<string> = new Set(["_extends"]);
@@ -113,6 +60,7 @@ const PROBOT_KEYS: ReadonlySet<string> = new Set(["_extends"]);
 const must = (spec: { expected: string }) => ({ error: `must be ${spec.expected}` });
 const top = (key: TopLevelKey) => must(TOP_LEVEL_KEYS.find((spec) => spec.key === key) as KeySpec);
 const budget = (key: BudgetKey) => must(BUDGET_KEYS.find((spec) => spec.key === key) as KeySpec);
+const actions = (key: ActionsKey) => must(ACTIONS_KEYS.find((spec) => spec.key === key) as KeySpec);
 
 const branchName = (key: "branch" | "target") =>
   z.string(top(key)).superRefine((value, ctx) => {
@@ -136,6 +84,26 @@ const BudgetsSchema = z.object(
   top("budgets"),
 );
 
+const ActionsSchema = z.object(
+  {
+    workflow: z.string(actions("workflow")).regex(WORKFLOW_FILE, actions("workflow")).optional(),
+    ref: z
+      .string(actions("ref"))
+      .superRefine((value, ctx) => {
+        const parsed = parseBranchName(value);
+        if (!parsed.ok) ctx.addIssue({ code: "custom", message: `is not a valid branch name: ${parsed.reason}` });
+      })
+      .optional(),
+    queue_timeout_minutes: z
+      .number(actions("queue_timeout_minutes"))
+      .int(actions("queue_timeout_minutes"))
+      .min(1, actions("queue_timeout_minutes"))
+      .max(1440, actions("queue_timeout_minutes"))
+      .optional(),
+  },
+  top("actions"),
+);
+
 const RepoConfigSchema = z.object({
   branch: branchName("branch").optional(),
   target: branchName("target").optional(),
@@ -153,6 +121,7 @@ const RepoConfigSchema = z.object({
   ready_for_review: z.boolean(top("ready_for_review")).optional(),
   allow_workflow_changes: z.boolean(top("allow_workflow_changes")).optional(),
   executor: z.enum(EXECUTOR_NAMES, top("executor")).optional(),
+  actions: ActionsSchema.optional(),
 });
 
 /**
@@ -173,6 +142,7 @@ export function parseRepoConfig(raw: unknown): RepoConfigParse {
   // YAML reads `key:` with no value as null: the author left the setting empty, so it takes its default.
   const input = withoutNulls(raw);
   if (isMapping(input.budgets)) input.budgets = withoutNulls(input.budgets);
+  if (isMapping(input.actions)) input.actions = withoutNulls(input.actions);
   const warnings = findUnknownKeys(input);
 
   const result = RepoConfigSchema.safeParse(input);
@@ -192,6 +162,10 @@ export function parseRepoConfig(raw: unknown): RepoConfigParse {
   if (data.ready_for_review !== undefined) config.readyForReview = data.ready_for_review;
   if (data.allow_workflow_changes !== undefined) config.allowWorkflowChanges = data.allow_workflow_changes;
   if (data.executor !== undefined) config.executor = data.executor;
+  const workflowFile = data.actions?.workflow === undefined ? undefined : WORKFLOW_FILE.exec(data.actions.workflow)?.[1];
+  if (workflowFile !== undefined) config.actions.workflow = `.github/workflows/${workflowFile}`;
+  if (data.actions?.ref !== undefined) config.actions.ref = data.actions.ref;
+  if (data.actions?.queue_timeout_minutes !== undefined) config.actions.queueTimeoutMinutes = data.actions.queue_timeout_minutes;
   const budgets = data.budgets ?? {};
   if (budgets.turns !== undefined) config.budgets.turns = budgets.turns;
   if (budgets.input_tokens !== undefined) config.budgets.inputTokens = budgets.input_tokens;
@@ -202,38 +176,13 @@ export function parseRepoConfig(raw: unknown): RepoConfigParse {
 }
 
 function createDefaultConfig(): RepoConfig {
-  return { setup: [], budgets: {}, readyForReview: true, allowWorkflowChanges: false };
-}
-
-/** Markdown reference of every key, for the README and for replies to a broken config. */
-export function renderRepoConfigReference(): string {
-  const row = (key: string, spec: KeySpec) => `| \`${key}\` | ${spec.expected} | ${spec.default} | ${spec.meaning} |`;
-  return [
-    `Every key in \`${REPO_CONFIG_PATH}\` is optional. Parameters of a \`/deliver\` command and your saved preferences take precedence over it.`,
-    "",
-    "| Key | Value | Default | Meaning |",
-    "| --- | --- | --- | --- |",
-    ...TOP_LEVEL_KEYS.flatMap((spec) => [
-      row(spec.key, spec),
-      ...(spec.key === "budgets" ? BUDGET_KEYS.map((budgetSpec) => row(`budgets.${budgetSpec.key}`, budgetSpec)) : []),
-    ]),
-    "",
-    "**Example:**",
-    "",
-    "```yaml",
-    "branch: main",
-    "target: develop",
-    "model: claude-sonnet-4-5",
-    "setup:",
-    "  - npm ci",
-    "test: npm test",
-    "budgets:",
-    "  turns: 80",
-    "  cost_usd: 5",
-    "  minutes: 60",
-    "ready_for_review: false",
-    "```",
-  ].join("\n");
+  return {
+    setup: [],
+    budgets: {},
+    readyForReview: true,
+    allowWorkflowChanges: false,
+    actions: { workflow: DEFAULT_WORKFLOW_PATH, queueTimeoutMinutes: DEFAULT_QUEUE_TIMEOUT_MINUTES },
+  };
 }
 
 function findUnknownKeys(input: Record<string, unknown>): string[] {
@@ -246,13 +195,17 @@ function findUnknownKeys(input: Record<string, unknown>): string[] {
     const suggestion = (budgetKeys as readonly string[]).includes(key) ? `budgets.${key}` : findClosest(key, topKeys);
     warnings.push(renderUnknownKey(`\`${key}\``, "known keys", topKeys, suggestion));
   }
-  if (isMapping(input.budgets)) {
-    for (const key of Object.keys(input.budgets)) {
-      if ((budgetKeys as readonly string[]).includes(key)) continue;
-      const closest = findClosest(key, budgetKeys);
-      warnings.push(
-        renderUnknownKey(`\`budgets.${key}\``, "known keys in `budgets`", budgetKeys, closest === undefined ? undefined : `budgets.${closest}`),
-      );
+  for (const [section, specs] of [
+    ["budgets", BUDGET_KEYS],
+    ["actions", ACTIONS_KEYS],
+  ] as const) {
+    const value = input[section];
+    if (!isMapping(value)) continue;
+    const known: readonly string[] = specs.map((spec) => spec.key);
+    for (const key of Object.keys(value)) {
+      if (known.includes(key)) continue;
+      const closest = findClosest(key, known);
+      warnings.push(renderUnknownKey(`\`${section}.${key}\``, `known keys in \`${section}\``, known, closest === undefined ? undefined : `${section}.${closest}`));
     }
   }
   return warnings;
@@ -261,33 +214,6 @@ function findUnknownKeys(input: Record<string, unknown>): string[] {
 function renderUnknownKey(name: string, listLabel: string, known: readonly string[], suggestion: string | undefined): string {
   const hint = suggestion === undefined ? "" : `; did you mean \`${suggestion}\`?`;
   return `unknown key ${name} in ${REPO_CONFIG_PATH} (${listLabel}: ${known.join(", ")}${hint})`;
-}
-
-/** The known key closest to `key`: same up to case and `-`/`_`, or at most two edits away. */
-function findClosest(key: string, known: readonly string[]): string | undefined {
-  const loose = (text: string) => text.toLowerCase().replace(/[-_\s]/g, "");
-  const same = known.find((candidate) => loose(candidate) === loose(key));
-  if (same !== undefined) return same;
-  let best: { key: string; distance: number } | undefined;
-  for (const candidate of known) {
-    const distance = editDistance(key.toLowerCase(), candidate);
-    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { key: candidate, distance };
-  }
-  return best?.key;
-}
-
-/** Levenshtein distance (insertions, deletions, substitutions). */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 function renderIssue(input: Record<string, unknown>, path: readonly PropertyKey[], message: string): string {

@@ -18,8 +18,10 @@ export interface RunSettings {
   };
   readonly readyForReview: boolean;
   readonly allowWorkflowChanges?: boolean;
-  /** Where the stages execute, when the repository chose (else the app's default). */
+  /** Where the stages execute, when the repository or the command chose (else the app's default). */
   readonly executor?: ExecutorName;
+  /** The repository's workflow for `executor: actions` (absent on runs from before it existed: the defaults). */
+  readonly actions?: { readonly workflow: string; readonly ref?: string; readonly queueTimeoutMinutes: number };
 }
 
 export type { CriterionStatus, Evidence } from "./evidence.js";

@@ -94,7 +94,8 @@ async function startRun(control: ControlContext, params: DeliverParams, instruct
   if (!deps.knownAgents.includes(resolved.agent.value)) {
     return reply("unknown agent", renderInvalidRepoConfig(login, [`\`agent: ${resolved.agent.value}\` is not an agent Hamster knows (known: ${deps.knownAgents.join(", ")})`]));
   }
-  const { setup, test, budgets, readyForReview, allowWorkflowChanges, executor } = config.config;
+  const { setup, test, budgets, readyForReview, allowWorkflowChanges, actions } = config.config;
+  const executor = params.executor ?? config.config.executor;
   const outcome = await queueRun(control, {
     installationId: event.installationId,
     trigger: event.kind,
@@ -109,7 +110,7 @@ async function startRun(control: ControlContext, params: DeliverParams, instruct
       model: resolved.model.value,
       instructions,
       ...(event.comment ? { commentId: event.comment.id } : {}),
-      settings: { setup, ...(test !== undefined ? { test } : {}), budgets, readyForReview, allowWorkflowChanges, ...(executor ? { executor } : {}) },
+      settings: { setup, ...(test !== undefined ? { test } : {}), budgets, readyForReview, allowWorkflowChanges, ...(executor ? { executor } : {}), actions },
       ...(event.issue.milestone ? { milestone: event.issue.milestone } : {}),
       parameterSources: { branch: resolved.branch.source, target: resolved.target.source, agent: resolved.agent.source, model: resolved.model.source },
     },
@@ -142,6 +143,7 @@ async function startFollowUp(control: ControlContext, instructions: string, para
       ...original.request,
       agent: params.agent ?? original.request.agent,
       model: params.model ?? original.request.model,
+      ...(params.executor && original.request.settings ? { settings: { ...original.request.settings, executor: params.executor } } : {}),
       instructions,
       conversationNumber: event.issue.number,
       ...(event.comment ? { commentId: event.comment.id } : {}),

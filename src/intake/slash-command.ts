@@ -1,3 +1,4 @@
+import { EXECUTOR_NAMES, type ExecutorName } from "../domain/executor-name.js";
 import { parseBranchName } from "../git/ref-name.js";
 import { findHiddenRanges, isInRanges, normalizeLineEndings, parseMarkdown } from "../markdown/parse-markdown.js";
 import type { PreferenceValues } from "../store/preference-store.js";
@@ -7,7 +8,7 @@ import { parseQuotedString, readToken, type Token } from "./tokenize.js";
 export const COMMAND_NAMES = ["deliver", "cancel", "retry", "runs", "hamster"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
-export const DELIVER_PARAMETER_KEYS = ["branch", "target", "agent", "model"] as const;
+export const DELIVER_PARAMETER_KEYS = ["branch", "target", "agent", "model", "executor"] as const;
 export type DeliverParameterKey = (typeof DELIVER_PARAMETER_KEYS)[number];
 
 /** The keys `/hamster prefs key=value` accepts: a target branch depends on the repository, so it is not a personal default. */
@@ -18,6 +19,7 @@ export interface DeliverParams {
   target?: string;
   agent?: string;
   model?: string;
+  executor?: ExecutorName;
 }
 
 export type SlashCommand =
@@ -273,6 +275,8 @@ function findValueProblem(key: DeliverParameterKey, value: string, knownAgents: 
       return MODEL_NAME.test(value)
         ? null
         : `model ${renderValue(value)} is not a valid model name: use at most 100 letters, digits, ".", "_", ":" or "-", starting with a letter or digit`;
+    case "executor":
+      return (EXECUTOR_NAMES as readonly string[]).includes(value) ? null : `unknown executor ${renderValue(value)}; the executors are ${EXECUTOR_NAMES.join(", ")}`;
   }
 }
 
@@ -310,6 +314,7 @@ const PARAMETER_MEANINGS: Record<DeliverParameterKey, string> = {
   target: "Branch the pull request is opened against",
   agent: "Which coding agent does the work, e.g. `claude`.",
   model: "Model name passed to the agent, e.g. `claude-sonnet-4-5`.",
+  executor: "Where the run executes: `local`, `process`, or `actions` (a GitHub Actions job of this repository).",
 };
 
 const WHERE_TO_WRITE = "Write the command at the start of a line, outside code blocks and quotes; only the first command in a comment counts.";
@@ -351,6 +356,7 @@ function renderDeliverHelp(): string {
     `| \`target\` | ${PARAMETER_MEANINGS.target} (default: the same as \`branch\`). |`,
     `| \`agent\` | ${PARAMETER_MEANINGS.agent} |`,
     `| \`model\` | ${PARAMETER_MEANINGS.model} |`,
+    `| \`executor\` | ${PARAMETER_MEANINGS.executor} (default: \`executor\` in \`.github/hamster.yml\`, else the app's). |`,
     "",
     "Parameters you leave out come from your saved preferences, then from `.github/hamster.yml`,",
     "then from the app's defaults.",

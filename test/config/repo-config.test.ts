@@ -22,7 +22,13 @@ function errorsOf(result: RepoConfigParse): string[] {
   return result.errors;
 }
 
-const DEFAULTS = { setup: [], budgets: {}, readyForReview: true, allowWorkflowChanges: false };
+const DEFAULTS = {
+  setup: [],
+  budgets: {},
+  readyForReview: true,
+  allowWorkflowChanges: false,
+  actions: { workflow: ".github/workflows/hamster.yml", queueTimeoutMinutes: 30 },
+};
 
 describe("parseRepoConfig", () => {
   it("names the file as Probot's context.config expects it", () => {
@@ -48,6 +54,11 @@ describe("parseRepoConfig", () => {
         "  cost_usd: 4.5",
         "  minutes: 90",
         "ready_for_review: false",
+        "executor: actions",
+        "actions:",
+        "  workflow: deliver.yaml",
+        "  ref: ci/runners",
+        "  queue_timeout_minutes: 10",
       ].join("\n"),
     );
     expect(result).toEqual({
@@ -63,6 +74,8 @@ describe("parseRepoConfig", () => {
         budgets: { turns: 80, inputTokens: 2_000_000, outputTokens: 100_000, costUsd: 4.5, minutes: 90 },
         readyForReview: false,
         allowWorkflowChanges: false,
+        executor: "actions",
+        actions: { workflow: ".github/workflows/deliver.yaml", ref: "ci/runners", queueTimeoutMinutes: 10 },
       },
     });
   });
@@ -96,11 +109,26 @@ describe("parseRepoConfig", () => {
     expect(result.config.model).toBeUndefined();
     expect(result.config.readyForReview).toBe(true);
     expect(result.warnings).toEqual([
-      "unknown key `modle` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor; did you mean `model`?)",
-      "unknown key `readyForReview` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor; did you mean `ready_for_review`?)",
-      "unknown key `turns` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor; did you mean `budgets.turns`?)",
-      "unknown key `foo` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor)",
+      "unknown key `modle` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor, actions; did you mean `model`?)",
+      "unknown key `readyForReview` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor, actions; did you mean `ready_for_review`?)",
+      "unknown key `turns` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor, actions; did you mean `budgets.turns`?)",
+      "unknown key `foo` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor, actions)",
     ]);
+  });
+
+  it("checks the actions keys, and warns about unknown ones", () => {
+    const result = parseYamlConfig("actions:\n  workflow: ../../etc/passwd\n  ref: 'bad..ref'\n  queue_timeout_minutes: 0\n");
+    expect(errorsOf(result)).toEqual([
+      '`actions.workflow` in .github/hamster.yml must be a workflow file under `.github/workflows/`, such as `hamster.yml` (got "../../etc/passwd")',
+      expect.stringMatching(/^`actions\.ref` in \.github\/hamster\.yml is not a valid branch name/),
+      "`actions.queue_timeout_minutes` in .github/hamster.yml must be a whole number from 1 to 1440 (got 0)",
+    ]);
+    const typo = parseYamlConfig("actions:\n  workflw: hamster.yml\n");
+    expect(typo.warnings).toEqual([
+      "unknown key `actions.workflw` in .github/hamster.yml (known keys in `actions`: workflow, ref, queue_timeout_minutes; did you mean `actions.workflow`?)",
+    ]);
+    const full = parseYamlConfig("actions:\n  workflow: .github/workflows/hamster.yml\n");
+    expect(full.ok && full.config.actions).toEqual({ workflow: ".github/workflows/hamster.yml", queueTimeoutMinutes: 30 });
   });
 
   it("warns about unknown keys inside budgets", () => {
@@ -212,6 +240,10 @@ describe("renderRepoConfigReference", () => {
       "ready_for_review",
       "allow_workflow_changes",
       "executor",
+      "actions",
+      "actions.workflow",
+      "actions.ref",
+      "actions.queue_timeout_minutes",
     ];
     for (const key of keys) expect(reference).toMatch(new RegExp(`^\\| \`${key.replace(".", "\\.")}\` \\|`, "m"));
     // Every row has the four columns of the header.

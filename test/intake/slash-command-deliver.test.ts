@@ -76,10 +76,18 @@ describe("parseSlashCommand /deliver: parameters and instructions", () => {
     );
   });
 
-  it("parses all four parameters", () => {
+  it("parses all five parameters", () => {
     expect(
-      parseDeliverCommand("/deliver branch=main target=release/1.2 agent=claude model=claude-sonnet-4-5"),
-    ).toEqual(ok({ branch: "main", target: "release/1.2", agent: "claude", model: "claude-sonnet-4-5" }));
+      parseDeliverCommand("/deliver branch=main target=release/1.2 agent=claude model=claude-sonnet-4-5 executor=actions"),
+    ).toEqual(ok({ branch: "main", target: "release/1.2", agent: "claude", model: "claude-sonnet-4-5", executor: "actions" }));
+  });
+
+  it("names the executors when executor= is not one", () => {
+    expect(parseDeliverCommand("/deliver executor=kubernetes")).toEqual({
+      kind: "invalid",
+      command: "deliver",
+      errors: ['unknown executor "kubernetes"; the executors are local, process, actions'],
+    });
   });
 
   it("unquotes quoted values", () => {
@@ -137,7 +145,7 @@ describe("parseSlashCommand /deliver: parameters and instructions", () => {
 describe("parseSlashCommand /deliver: errors", () => {
   it("reports an unknown key with the known ones", () => {
     expect(parseDeliverCommand("/deliver brnach=main")).toEqual(
-      invalid('unknown parameter "brnach"; the parameters are branch, target, agent, model'),
+      invalid('unknown parameter "brnach"; the parameters are branch, target, agent, model, executor'),
     );
   });
 
@@ -219,7 +227,7 @@ describe("parseSlashCommand /deliver: errors", () => {
       parseDeliverCommand(`/deliver foo=1 branch=../x branch=main agent=gpt model=! ${"z".repeat(20_001)}`),
     ).toEqual(
       invalid(
-        'unknown parameter "foo"; the parameters are branch, target, agent, model',
+        'unknown parameter "foo"; the parameters are branch, target, agent, model, executor',
         'branch "../x" is not a valid branch name: branch names cannot contain ".."',
         'parameter "branch" is given more than once',
         'unknown agent "gpt"; the agents are claude',

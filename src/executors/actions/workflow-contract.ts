@@ -1,24 +1,2 @@
-/**
- * What the app and the repository's Hamster workflow agree on: where the workflow lies, the
- * inputs a dispatch carries (identifiers and a limit, never a secret), the name each
- * workflow run gets, and the app's endpoints the workflow's runner step calls.
- */
-export const DEFAULT_WORKFLOW_PATH = ".github/workflows/hamster.yml";
-
-/** The `workflow_dispatch` inputs, all strings. */
-export const WORKFLOW_INPUTS = {
-  run: "hamster_run",
-  attempt: "hamster_attempt",
-  timeoutMinutes: "timeout_minutes",
-} as const;
-
-/** Where a runner on Actions trades its OIDC token for the attempt's run credential. */
-export const ACTIONS_EXCHANGE_PATH = "/api/hamster/actions/v1/exchange";
-
-/**
- * The workflow run's `run-name` (its `display_title`), which is how the app finds the run
- * when GitHub does not say which run a dispatch started (GHES without `return_run_details`).
- */
-export function renderRunName(runId: number, attempt: number): string {
-  return `Hamster run ${runId} attempt ${attempt}`;
-}
+// Where the executors and their helpers look for the workflow contract.
+export * from "../../domain/actions-workflow.js";
