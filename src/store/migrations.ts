@@ -138,4 +138,17 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX run_credentials_by_run ON run_credentials (run_id);
   `,
+  // 8: the GitHub Actions workflow run each attempt of an `executor: actions` run was dispatched
+  // to, so that its webhooks find the run, a later attempt cancels an orphaned one, and the run links to it.
+  `
+  CREATE TABLE actions_dispatches (
+    run_id          INTEGER NOT NULL REFERENCES runs (id),
+    attempt         INTEGER NOT NULL,
+    workflow_run_id INTEGER,
+    html_url        TEXT,
+    dispatched_at   TEXT    NOT NULL,
+    PRIMARY KEY (run_id, attempt)
+  );
+  CREATE INDEX actions_dispatches_by_workflow_run ON actions_dispatches (workflow_run_id);
+  `,
 ];
