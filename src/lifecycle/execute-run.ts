@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { Logger } from "probot";
 import type { AppSettings } from "../config/env.js";
 import type { Run } from "../domain/run.js";
+import { RunFailure } from "../domain/run-failure.js";
 import { isFinalState } from "../domain/run-state.js";
 import { ExecutorLost, type Executor, type Job } from "../executors/executor.js";
 import { createLocalExecutor } from "../executors/local/local-executor.js";
@@ -38,7 +39,7 @@ export interface RunDependencies extends AgentSources {
   /** The model gateway's side of a run: its credentials and live attempts; absent (`hamster run`): the agent calls the model itself. */
   readonly modelAccess?: { readonly credentials: RunCredentialStore; readonly attempts: ActiveAttempts; readonly publicUrl: string };
   /** Where the stages execute; undefined (or absent): in this process (the local executor). */
-  createExecutor?(run: Run, started: StartedRun, endpoint: ModelEndpoint | undefined): Executor | undefined;
+  createExecutor?(run: Run, started: StartedRun, endpoint: ModelEndpoint | undefined): Executor | undefined | Promise<Executor | undefined>;
   /** Schedules the run again once this execution has ended: a lost executor's run resumes as a new attempt. */
   resumeLater?(runId: number): void;
   /** True while the app shuts down: the run stops at the next stage boundary and stays active. */
@@ -96,7 +97,7 @@ export async function executeRun(deps: RunDependencies, runId: number, workerSig
     const job = buildJob(deps, run, started, progress, await host.getTaskComments());
     access = deps.modelAccess && openModelAccess({ ...deps.modelAccess, log }, { runId, attempt: job.attempt, installationId: run.installationId, budgets: job.budgets, emit }, deadline.remainingMs() + CREDENTIAL_SLACK_MS);
     const endpoint = access?.endpoint;
-    const executor = deps.createExecutor?.(run, started, endpoint) ?? createLocalExecutor({ agent: started.agent, ...(endpoint ? { modelEndpoint: endpoint } : started.apiKey ? { apiKey: started.apiKey } : {}), settings, log });
+    const executor = (await deps.createExecutor?.(run, started, endpoint)) ?? createInProcess(deps, started, endpoint);
     const result = await executor.run(job, { emit, getIssue: (n) => host.getIssue(n), signal });
     await deliverWork(deps, host, runs.getRun(runId), progress, started, result);
   } catch (error) {
@@ -119,6 +120,12 @@ export async function executeRun(deps: RunDependencies, runId: number, workerSig
     clearInterval(heartbeat);
     await finishRun(deps, run, progress);
   }
+}
+
+function createInProcess(deps: RunDependencies, started: StartedRun, endpoint: ModelEndpoint | undefined): Executor {
+  if (started.agent === null) throw new RunFailure("This run's agent is not installed where the app runs, and the run has no other executor.");
+  const key = endpoint ? { modelEndpoint: endpoint } : started.apiKey ? { apiKey: started.apiKey } : {};
+  return createLocalExecutor({ agent: started.agent, ...key, settings: deps.settings, log: deps.log });
 }
 
 function buildJob(deps: RunDependencies, run: Run, started: StartedRun, progress: RunProgress, taskComments: Job["taskComments"]): Job {

@@ -24,7 +24,8 @@ export interface RunAgentRequest {
 }
 
 export type ResolvedAgent =
-  | { readonly ok: true; readonly agent: AgentProvider; readonly apiKey?: string }
+  /** agent: null when the run executes on GitHub Actions, whose runner finds the agent itself. */
+  | { readonly ok: true; readonly agent: AgentProvider | null; readonly apiKey?: string }
   | { readonly ok: false; readonly reason: string };
 
 /**
@@ -32,8 +33,10 @@ export type ResolvedAgent =
  * a run is admitted and again when it starts, before anything is created on GitHub.
  */
 export function resolveRunAgent(sources: AgentSources, { installationId, agentName, appAnthropicKey, executor = "local" }: RunAgentRequest): ResolvedAgent {
-  const agent = sources.getAgent(agentName);
-  if ("unavailable" in agent) return { ok: false, reason: agent.unavailable };
+  const found = sources.getAgent(agentName);
+  // On Actions the runner has the agents the repository's setup steps installed, not the app's.
+  const agent = "unavailable" in found ? (executor === "actions" ? null : found) : found;
+  if (agent !== null && "unavailable" in agent) return { ok: false, reason: agent.unavailable };
   const provider = PROVIDER_OF_AGENT[agentName];
   // A runner never holds a provider key: an agent that brings its own could not call its model there.
   if (executor !== "local" && provider === undefined) {

@@ -12,7 +12,8 @@ import type { RunProgress } from "./run-progress.js";
 import { resolveRunAgent, type AgentSources } from "./resolve-run-agent.js";
 
 export interface StartedRun {
-  readonly agent: AgentProvider;
+  /** Null when the run executes on GitHub Actions, where the runner finds its agent. */
+  readonly agent: AgentProvider | null;
   readonly apiKey?: string;
   readonly prepared: PreparedCheckout;
   readonly workBranch: string;
@@ -33,15 +34,11 @@ export async function startRun(
 ): Promise<StartedRun> {
   const { runs, settings } = deps;
   const request = run.request;
-  const resolved = resolveRunAgent(deps, {
-    installationId: run.installationId,
-    agentName: request.agent,
-    appAnthropicKey: settings.anthropicApiKey,
-    executor: request.settings?.executor ?? settings.executor,
-  });
+  const executor = request.settings?.executor ?? settings.executor;
+  const resolved = resolveRunAgent(deps, { installationId: run.installationId, agentName: request.agent, appAnthropicKey: settings.anthropicApiKey, executor });
   if (!resolved.ok) throw new RunFailure(resolved.reason);
-  // Commands never run unsandboxed unless an admin turned the sandbox off.
-  if (settings.sandbox.mode === "bubblewrap") {
+  // Commands never run unsandboxed unless an admin turned the sandbox off; on Actions the job's machine is the sandbox.
+  if (settings.sandbox.mode === "bubblewrap" && executor !== "actions") {
     const check = await checkSandbox();
     if (!check.ok) throw new RunFailure(check.reason);
   }
