@@ -34,6 +34,7 @@ import { lockDataDir, type DataDirLock } from "./store/data-dir-lock.js";
 import { createDeliveryStore } from "./store/delivery-store.js";
 import { createRunEventStore } from "./store/run-event-store.js";
 import { createRunCredentialStore } from "./store/run-credentials.js";
+import { createActionsDispatchStore } from "./store/actions-dispatch-store.js";
 import { wireExecutors } from "./compose/wire-executors.js";
 import { createRunStore, type RunStore } from "./store/run-store.js";
 import { executeRun, type RunDependencies } from "./lifecycle/execute-run.js";
@@ -62,6 +63,8 @@ export interface HamsterAppOptions {
   readonly startRunDeadline?: RunDependencies["startDeadline"];
   /** What a `process` executor's runner environment is built from; default process.env. */
   readonly runnerEnv?: NodeJS.ProcessEnv;
+  /** How often a queued GitHub Actions job's workflow run is looked at, in case its webhook is lost; default 60 s. */
+  readonly actionsPollMs?: number;
   /** Guards every text written out (GitHub, database, logs); default the process-wide one. */
   readonly redactor?: Redactor;
 }
@@ -188,15 +191,18 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       installRedaction(octokit, redactor);
       return octokit;
     };
-    const executors = wireExecutors({
+    const { noteWorkflowRunCompleted, ...executors } = wireExecutors({
       routes,
       settings,
       credentials,
       events: runEvents,
+      dispatches: createActionsDispatchStore(db),
       getAnthropicKey: (installationId) => getProviderKey(installationId, "anthropic") ?? settings.anthropicApiKey,
+      getOctokit,
       redactor,
       log: app.log,
       ...(options.runnerEnv ? { runnerEnv: options.runnerEnv } : {}),
+      ...(options.actionsPollMs !== undefined ? { actionsPollMs: options.actionsPollMs } : {}),
     });
     const agentSources: AgentSources = {
       getAgent: (name) => registry.available[name] ?? { unavailable: registry.explainMissing(name) },
@@ -290,6 +296,12 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       if ("kind" in parsed) return;
       if (!deliveries.recordDelivery(context.id, context.name)) return;
       admitAfterBurst(context, "could not handle the check run event", () => handleCheckRunEvent(admitDeps, clientOf(context), parsed));
+    });
+
+    // A Hamster job on Actions that died or was cancelled in the Actions UI ends its run now, not at the heartbeat timeout.
+    app.on("workflow_run.completed", (context) => {
+      const { id, conclusion, html_url: htmlUrl } = context.payload.workflow_run;
+      noteWorkflowRunCompleted({ id, conclusion, htmlUrl });
     });
 
     const publishRun = async (runId: number) =>

@@ -60,6 +60,10 @@ const EnvSchema = z.object({
   HAMSTER_GIT_AUTHOR_EMAIL: z.string().email().default("hamster-deliver[bot]@users.noreply.github.com"),
   HAMSTER_EXECUTOR: z.enum(EXECUTOR_NAMES).default("local"),
   HAMSTER_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  HAMSTER_ACTIONS_OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  // Probot's own: a GitHub Enterprise Server's Actions issue their OIDC tokens themselves.
+  GHE_HOST: z.string().min(1).optional(),
+  GHE_PROTOCOL: z.enum(["http", "https"]).default("https"),
   PORT: positiveInt(3000, 65_535),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.string().url().optional(),
@@ -83,6 +87,8 @@ export interface AppSettings {
   readonly executor: ExecutorName;
   /** The app's address as its executors and runners reach it: the runner protocol and the model gateway. */
   readonly publicUrl: string;
+  /** Who issues the OIDC tokens of the repository's Actions jobs (`executor: actions`). */
+  readonly actionsOidcIssuer: string;
   readonly anthropicApiKey: string | undefined;
   readonly anthropicBaseUrl: string | undefined;
   /**
@@ -140,6 +146,9 @@ export function parseSettings(env: NodeJS.ProcessEnv): AppSettings {
     executor: e.HAMSTER_EXECUTOR,
     // Probot listens on localhost by default; a runner on this machine finds it there.
     publicUrl: (e.HAMSTER_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    actionsOidcIssuer: (
+      e.HAMSTER_ACTIONS_OIDC_ISSUER ?? (e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}/_services/token` : "https://token.actions.githubusercontent.com")
+    ).replace(/\/+$/, ""),
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     ...(vault?.ok ? { vaultKeys: vault.keys } : {}),

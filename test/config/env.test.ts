@@ -6,6 +6,13 @@ import { DEFAULT_SANDBOX_LIMITS } from "../../src/sandbox/sandbox.js";
 const MiB = 1024 ** 2;
 
 describe("parseSettings", () => {
+  it("finds the issuer of Actions OIDC tokens: github.com's, a GHES's own, or the one an admin names", () => {
+    expect(parseSettings({}).actionsOidcIssuer).toBe("https://token.actions.githubusercontent.com");
+    expect(parseSettings({ GHE_HOST: "ghe.example.com" }).actionsOidcIssuer).toBe("https://ghe.example.com/_services/token");
+    expect(parseSettings({ GHE_HOST: "ghe.local", GHE_PROTOCOL: "http" }).actionsOidcIssuer).toBe("http://ghe.local/_services/token");
+    expect(parseSettings({ GHE_HOST: "ghe.local", HAMSTER_ACTIONS_OIDC_ISSUER: "https://issuer.example.com/" }).actionsOidcIssuer).toBe("https://issuer.example.com");
+  });
+
   it("gives the sandbox the default limits when none are set", () => {
     const { limits } = parseSettings({}).sandbox;
     expect(limits).toMatchObject({
