@@ -56,12 +56,20 @@ export default async function setup(): Promise<void> {
 }
 
 /**
- * Compiles the app to dist/ once, before any test: the tests that start `npm start`,
- * `hamster run` or a runner process use it, and two of them compiling at once could let a
- * process read a file while it is being written.
+ * Compiles the app to dist/ once, before any test, and bundles the runner
+ * (dist/runner/hamster-runner.mjs) as `npm run build` does: the tests that start
+ * `npm start`, `hamster run`, a runner process or the bundled runner use them, and two of
+ * them building at once could let a process read a file while it is being written.
  */
 function buildApp(): string | undefined {
   const root = fileURLToPath(new URL("..", import.meta.url));
-  const build = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, encoding: "utf8", timeout: 300_000 });
-  return build.status === 0 ? undefined : `The app did not compile (tsc -p tsconfig.build.json):\n${build.stdout}${build.stderr}`;
+  const steps = [
+    { what: "The app did not compile (tsc -p tsconfig.build.json)", args: [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"] },
+    { what: "The runner could not be bundled (node scripts/bundle-runner.mjs)", args: [path.join(root, "scripts/bundle-runner.mjs")] },
+  ];
+  for (const { what, args } of steps) {
+    const build = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", timeout: 300_000 });
+    if (build.status !== 0) return `${what}:\n${build.stdout}${build.stderr}`;
+  }
+  return undefined;
 }

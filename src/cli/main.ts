@@ -5,13 +5,14 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import { parseSettings, SettingsError } from "../config/env.js";
-import { CliError, runLocal } from "./run-local.js";
+import { CliError } from "./cli-error.js";
+import { runLocal } from "./run-local.js";
 import { runRunnerCommand } from "./runner-command.js";
 import { runSecrets } from "./secrets.js";
 
 const USAGE = `Usage:
   hamster run --repo PATH --task FILE.md [--branch BRANCH] [--model MODEL] [--agent AGENT]
-  hamster runner --url URL [--model-url URL]
+  hamster runner --url URL [--model-url URL] [--workdir DIR]
   hamster secrets set --installation ID --provider PROVIDER < key.txt
   hamster secrets list | delete --installation ID --provider PROVIDER | rotate
 

@@ -17,12 +17,8 @@ import { createRunStore } from "../store/run-store.js";
 import { STAGES } from "../domain/run-state.js";
 import type { Run } from "../domain/run.js";
 import { executeRun } from "../lifecycle/execute-run.js";
+import { CliError } from "./cli-error.js";
 import { createConsoleHost } from "./console-host.js";
-
-/** A problem with the command line or its inputs, said to the user as is. */
-export class CliError extends Error {
-  override readonly name = "CliError";
-}
 
 export interface LocalRunOptions {
   readonly repo: string;

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import pino from "pino";
@@ -7,24 +8,28 @@ import { parseSettings } from "../config/env.js";
 import { RUN_CREDENTIAL_VARIABLE } from "../executors/process/spawn-runner.js";
 import { createProtocolClient } from "../runner/protocol-client.js";
 import { runRemoteJob } from "../runner/remote-runner.js";
-import { CliError } from "./run-local.js";
+import { CliError } from "./cli-error.js";
 
 export const RUNNER_USAGE = `Usage:
-  hamster runner --url URL [--model-url URL]
+  hamster runner --url URL [--model-url URL] [--workdir DIR]
 
 Runs one job of a Hamster app over its runner protocol: the run credential comes from
 ${RUN_CREDENTIAL_VARIABLE}, or else from the first line of standard input (never an argument).
 The job's model calls go to the app's model gateway (URL/api/hamster/model) with the
 credential as the API key; --model-url names another Anthropic-compatible endpoint
-(a gateway elsewhere, or a test server). The sandbox settings come from this
-process's environment (HAMSTER_SANDBOX, ...), as for the app. The exit code is 0 when
+(a gateway elsewhere, or a test server). The job runs in a fresh clone in a temporary
+directory, or with --workdir in an existing git checkout (a GitHub Actions workspace
+where the repository's setup steps already ran): the job's branch is checked out there,
+its untracked and ignored files (node_modules, ...) stay, and the directory is left in
+place at the end. The sandbox settings come from this process's environment
+(HAMSTER_SANDBOX, ...), as for the app. The exit code is 0 when
 the job's outcome reached the app, whatever it was.`;
 
 /** `hamster runner`: returns the exit code. */
 export async function runRunnerCommand(args: readonly string[], io: { in: Readable; err: Writable; env: NodeJS.ProcessEnv }): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
-    options: { url: { type: "string" }, "model-url": { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { url: { type: "string" }, "model-url": { type: "string" }, workdir: { type: "string" }, help: { type: "boolean", short: "h" } },
     strict: true,
     allowPositionals: false,
   });
@@ -34,6 +39,8 @@ export async function runRunnerCommand(args: readonly string[], io: { in: Readab
   }
   const url = parseHttpUrl(values.url, "--url");
   const modelUrl = values["model-url"] === undefined ? `${url.replace(/\/+$/, "")}/api/hamster/model` : parseHttpUrl(values["model-url"], "--model-url");
+  if (values.workdir === "") throw new CliError(`--workdir needs a directory.\n\n${RUNNER_USAGE}`);
+  const workdir = values.workdir === undefined ? undefined : resolve(values.workdir);
   const credential = io.env[RUN_CREDENTIAL_VARIABLE] ?? (await readFirstLine(io.in));
   // Read once; nothing this process starts needs to inherit it.
   delete io.env[RUN_CREDENTIAL_VARIABLE];
@@ -52,7 +59,15 @@ export async function runRunnerCommand(args: readonly string[], io: { in: Readab
     });
     const getAgent = (name: string) => agents.available[name] ?? { unavailable: agents.explainMissing(name) };
     const client = createProtocolClient({ url, credential });
-    const end = await runRemoteJob({ client, getAgent, credential, modelEndpoint: { baseUrl: modelUrl, apiKey: credential }, settings, log });
+    const end = await runRemoteJob({
+      client,
+      getAgent,
+      credential,
+      modelEndpoint: { baseUrl: modelUrl, apiKey: credential },
+      settings,
+      log,
+      ...(workdir === undefined ? {} : { workdir }),
+    });
     if (end === "lost") log.warn({}, "the app no longer takes this job's outcome");
     return end === "reported" ? 0 : 1;
   } catch (error) {

@@ -9,6 +9,8 @@ import { RunEventSchema, StageSchema } from "./protocol-schemas.js";
  *
  *   GET  job               the job (JobAssignment)
  *   GET  source.bundle     a git bundle of the work branch at its start commit
+ *   GET  runner.mjs        the runner as one file (for a job on GitHub Actions), its sha256 in x-hamster-sha256;
+ *                          404 when the app serves none
  *   POST events            { events: [{ seq, at, event }] } → { applied, stop }
  *   POST heartbeat         → { stop }
  *   GET  control?wait=ms   long-poll, held at most 2 s, answered at once when the job must stop → { stop }

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +6,7 @@ import type { AppSettings } from "../config/env.js";
 import type { Job, JobIo } from "../executors/executor.js";
 import { RunFailure } from "../domain/run-failure.js";
 import { renderCommitMessage } from "../lifecycle/run-plan.js";
-import { cloneSourceBundle, createWorkBundle } from "../workspace/bundle.js";
+import { checkoutSourceBundle, cloneSourceBundle, createWorkBundle } from "../workspace/bundle.js";
 import { commitAll } from "../workspace/commit-all.js";
 import { createEventSender, JobStopped } from "./event-sender.js";
 import type { ProtocolClient } from "./protocol-client.js";
@@ -28,6 +27,11 @@ export interface RemoteRunnerOptions {
   readonly log: { info(details: object, message: string): void; warn(details: object, message: string): void };
   /** Default 10 s. */
   readonly heartbeatMs?: number;
+  /**
+   * An existing git checkout to run the job in (`--workdir`, a GitHub Actions workspace
+   * whose setup steps already ran) instead of a fresh clone; it is left in place at the end.
+   */
+  readonly workdir?: string;
 }
 
 /** How the runner ended: its outcome reached the app, or the app would no longer take it. */
@@ -35,9 +39,10 @@ export type RemoteRunEnd = "reported" | "lost";
 
 /**
  * A job run away from the app, over the runner protocol: fetch the job, clone the source
- * bundle, run the stages with events, issues and stops going through the protocol, then
- * commit what the agent left, send it back as a bundle from the start commit, and report
- * the outcome. A failed job still sends its partial work.
+ * bundle (or check it out in the given workdir), run the stages with events, issues and
+ * stops going through the protocol, then commit what the agent left, send it back as a
+ * bundle from the start commit, and report the outcome. A failed job still sends its
+ * partial work.
  */
 export async function runRemoteJob(options: RemoteRunnerOptions): Promise<RemoteRunEnd> {
   const { client, log } = options;
@@ -55,15 +60,16 @@ export async function runRemoteJob(options: RemoteRunnerOptions): Promise<Remote
       stop(reason);
     },
   });
-  let keepRoot = false;
+  const workdir = options.workdir ?? join(root, "work");
+  let workKept = false;
   try {
-    const workdir = join(root, "work");
-    let outcome = await runStages(options, assignment, root, workdir, { emit: events.emit, getIssue: (n) => client.getIssue(n), signal: stopping.signal });
+    const stages = await runStages(options, assignment, root, workdir, { emit: events.emit, getIssue: (n) => client.getIssue(n), signal: stopping.signal });
+    let outcome = stages.outcome;
     if (lost) return "lost";
     await events.flush().catch((error: unknown) => log.warn({ err: error }, "could not send the last events"));
-    const packed = await packWork(options, assignment, workdir, join(root, "work.bundle"), outcome);
+    const packed = stages.checkedOut ? await packWork(options, assignment, workdir, join(root, "work.bundle"), outcome) : { bundle: null, outcome, workKept: false };
     outcome = packed.outcome;
-    keepRoot = packed.workKept;
+    workKept = packed.workKept;
     if (packed.bundle !== null) {
       // Refused (too large): the app says so in the run's reason; the outcome still goes.
       await client.uploadWorkBundle(packed.bundle).catch((error: unknown) => log.warn({ err: error }, "the work bundle was not taken"));
@@ -72,26 +78,40 @@ export async function runRemoteJob(options: RemoteRunnerOptions): Promise<Remote
     return "reported";
   } finally {
     watch.close();
-    if (keepRoot) log.warn({ workdir: join(root, "work") }, "the agent's work could not be committed; it is kept here");
-    else await rm(root, { recursive: true, force: true }).catch(() => undefined);
+    if (workKept) log.warn({ workdir }, "the agent's work could not be committed; it is kept here");
+    // Only the runner's own temporary directory goes, never a workdir it was given.
+    if (!workKept || options.workdir !== undefined) await rm(root, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
-/** Clones the job's source and runs the stages there; any failure becomes the outcome. */
-async function runStages(options: RemoteRunnerOptions, assignment: JobAssignment, root: string, workdir: string, io: JobIo): Promise<RunnerOutcome> {
+/**
+ * Gets the job's source into `workdir` and runs the stages there; any failure becomes the
+ * outcome. `checkedOut` says whether the work branch was checked out, so that there is
+ * work to pack: a workdir that was given exists whether or not the source reached it.
+ */
+async function runStages(
+  options: RemoteRunnerOptions,
+  assignment: JobAssignment,
+  root: string,
+  workdir: string,
+  io: JobIo,
+): Promise<{ outcome: RunnerOutcome; checkedOut: boolean }> {
+  let checkedOut = false;
   try {
     const agent = options.getAgent(assignment.job.request.agent);
     if ("unavailable" in agent) throw new RunFailure(`The runner cannot run this job's agent. ${agent.unavailable}`);
     const bundle = join(root, "source.bundle");
     await options.client.downloadSourceBundle(bundle);
-    await cloneSourceBundle(bundle, workdir, { branch: assignment.workBranch, sha: assignment.startSha });
+    const at = { branch: assignment.workBranch, sha: assignment.startSha };
+    await (options.workdir === undefined ? cloneSourceBundle(bundle, workdir, at) : checkoutSourceBundle(bundle, workdir, at));
+    checkedOut = true;
     await rm(bundle, { force: true });
-    // The runner's clone holds every object itself: nothing outside it to read.
+    // The runner's checkout holds every object itself: nothing outside it to read.
     const job: Job = { ...assignment.job, checkoutDir: workdir, readOnlyPaths: [] };
     const result = await runJob(job, io, { agent, modelEndpoint: options.modelEndpoint, settings: options.settings, workdir, log: options.log });
-    return { outcome: "completed", result };
+    return { outcome: { outcome: "completed", result }, checkedOut };
   } catch (error) {
-    return { outcome: "failed", error: describeRunnerFailure(error, io.signal) };
+    return { outcome: { outcome: "failed", error: describeRunnerFailure(error, io.signal) }, checkedOut };
   }
 }
 
@@ -118,8 +138,6 @@ async function packWork(
     return { bundle: made ? file : null, outcome, workKept: false };
   } catch (error) {
     const failure = outcome.outcome === "failed" ? outcome.error : describeRunnerFailure(error, new AbortController().signal);
-    // No clone: the source never arrived, and there is no work to keep.
-    if (!existsSync(workdir)) return { bundle: null, outcome: { outcome: "failed", error: failure }, workKept: false };
     const kept = `\n\nThe agent's work could not be committed; it is kept on the runner's machine in \`${workdir}\` for an admin to inspect.`;
     const message = `${failure.message.slice(0, MAX_FAILURE_MESSAGE_CHARS - kept.length)}${kept}`;
     return { bundle: null, outcome: { outcome: "failed", error: { ...failure, message } }, workKept: true };

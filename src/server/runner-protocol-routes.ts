@@ -7,6 +7,7 @@ import { z } from "zod";
 import { EventGap, type LiveJob } from "../executors/process/live-job.js";
 import { RunnerOutcomeSchema } from "../runner/protocol-schemas.js";
 import { EventBatchSchema, MAX_CONTROL_WAIT_MS, type JobAssignment } from "../runner/protocol.js";
+import { RunnerBundleMissing, type RunnerBundle } from "../runner/runner-bundle.js";
 import { answerThenClose } from "../http/answer-then-close.js";
 import { readJsonBody, sendError, sendJson } from "./json-exchange.js";
 import { receiveUpload } from "./receive-upload.js";
@@ -23,6 +24,8 @@ export interface RouteContext {
   readonly url: URL;
   readonly path: string;
   readonly limits: RouteLimits;
+  /** The runner as one file, when this app serves it. */
+  readonly runnerBundle: (() => Promise<RunnerBundle>) | undefined;
 }
 
 type RouteHandler = (context: RouteContext) => Promise<void>;
@@ -45,6 +48,29 @@ async function getSourceBundle({ response, live }: RouteContext): Promise<void> 
   const { size } = await stat(live.sourceBundle);
   response.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(size), "cache-control": "no-store" });
   await pipeline(createReadStream(live.sourceBundle), response);
+}
+
+/**
+ * `GET runner.mjs`: the runner as one file, for a job on GitHub Actions, with its sha256 in
+ * `x-hamster-sha256` (the job checks it against the one the exchange stated).
+ */
+async function getRunnerBundle({ response, runnerBundle }: RouteContext): Promise<void> {
+  if (runnerBundle === undefined) return sendError(response, 404, "This app serves no runner bundle: it runs no jobs on GitHub Actions.");
+  let bundle: RunnerBundle;
+  try {
+    bundle = await runnerBundle();
+  } catch (error) {
+    // The app's own path stays out of the answer, which a public job log may show.
+    if (error instanceof RunnerBundleMissing) return sendError(response, 404, "The app has no runner bundle to serve: an admin must run `npm run build` on the app and restart it.");
+    throw error;
+  }
+  response.writeHead(200, {
+    "content-type": "application/javascript",
+    "content-length": String(bundle.bytes),
+    "x-hamster-sha256": bundle.sha256,
+    "cache-control": "no-store",
+  });
+  await pipeline(createReadStream(bundle.path), response);
 }
 
 async function postEvents({ request, response, live, limits }: RouteContext): Promise<void> {
@@ -119,6 +145,7 @@ function formatBytes(bytes: number): string {
 export const RUNNER_ROUTES: readonly Route[] = [
   { pattern: /^job$/, methods: { GET: getJob } },
   { pattern: /^source\.bundle$/, methods: { GET: getSourceBundle } },
+  { pattern: /^runner\.mjs$/, methods: { GET: getRunnerBundle } },
   { pattern: /^events$/, methods: { POST: postEvents } },
   { pattern: /^heartbeat$/, methods: { POST: postHeartbeat } },
   { pattern: /^control$/, methods: { GET: getControl } },

@@ -3,6 +3,7 @@ import type { JobBoard } from "../executors/process/job-board.js";
 import type { LiveJob } from "../executors/process/live-job.js";
 import type { RunCredentials } from "../executors/process/run-credentials.js";
 import { RUNNER_PROTOCOL_PATH } from "../runner/protocol.js";
+import type { RunnerBundle } from "../runner/runner-bundle.js";
 import { sendError } from "./json-exchange.js";
 import type { HttpHandler } from "./route-table.js";
 import { RUNNER_ROUTES, type RouteLimits } from "./runner-protocol-routes.js";
@@ -15,6 +16,11 @@ export interface RunnerProtocolOptions {
   /** Largest JSON body (an event batch, a result). Default 8 MiB. */
   readonly maxJsonBytes?: number;
   readonly log?: { error(details: object, message: string): void };
+  /**
+   * The runner as one file, served at `runner.mjs` (loadRunnerBundle); without it, or when it
+   * throws RunnerBundleMissing, `runner.mjs` answers 404.
+   */
+  readonly runnerBundle?: () => Promise<RunnerBundle>;
 }
 
 const MiB = 1024 * 1024;
@@ -49,7 +55,7 @@ export function createRunnerProtocolHandler(options: RunnerProtocolOptions): Htt
       return true;
     }
     try {
-      await handle({ request, response, live, url, path, limits });
+      await handle({ request, response, live, url, path, limits, runnerBundle: options.runnerBundle });
     } catch (error) {
       options.log?.error({ runId: live.job.runId, attempt: live.job.attempt, err: error }, `runner protocol: ${request.method} ${path} failed`);
       if (!response.headersSent) sendError(response, 500, "The app failed to handle this request; try again.");

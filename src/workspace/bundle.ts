@@ -1,6 +1,6 @@
-import { mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
-import { runCheckoutGit, runCheckoutStep, verifyCheckout } from "./checkout-git.js";
+import { lstat, mkdir, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { findUnsafeConfigKeys, runCheckoutGit, runCheckoutStep, verifyCheckout } from "./checkout-git.js";
 import { resolveCommit } from "./commit-all.js";
 import { GitCommandError, runGit } from "./run-git.js";
 import { WorkspaceError } from "./workspace-error.js";
@@ -41,6 +41,49 @@ export async function cloneSourceBundle(file: string, dir: string, at: { branch:
   }
   await runCheckoutStep(dir, ["checkout", "--no-track", "-b", at.branch, at.sha, "--"], `check out branch ${at.branch}`);
   await runCheckoutStep(dir, ["remote", "remove", "origin"], "forget the bundle's path", { silent: true });
+}
+
+/** Where the source bundle's head lands in an existing checkout, until the branch is made from it. */
+const SOURCE_REF = "refs/hamster/source";
+
+/**
+ * The job's source in an existing checkout `dir` (a GitHub Actions workspace, where the
+ * repository's setup steps already ran) instead of a clone: the bundle's objects are
+ * fetched into it and `branch` is checked out at `sha`, by force, so that the tracked files
+ * are the start commit's while untracked and ignored files (node_modules) stay. Refuses a
+ * `dir` that is not the top of a git work tree, or whose git config could hand the agent
+ * credentials or run programs; adds no config of its own.
+ */
+export async function checkoutSourceBundle(file: string, dir: string, at: { branch: string; sha: string }): Promise<void> {
+  if (!COMMIT_ID.test(at.sha)) throw new WorkspaceError("git_failed", `"${at.sha}" is not a commit id.`);
+  await verifyWorkdir(dir);
+  // The app's bundle holds its checkout's HEAD (createSourceBundle).
+  await runCheckoutStep(dir, ["fetch", "--quiet", "--no-tags", "--end-of-options", file, `+HEAD:${SOURCE_REF}`], "fetch the job's source bundle", { silent: true });
+  await runCheckoutStep(dir, ["checkout", "--quiet", "--force", "--no-track", "-B", at.branch, at.sha, "--"], `check out branch ${at.branch}`, { silent: true });
+  await runCheckoutStep(dir, ["update-ref", "-d", SOURCE_REF], "drop the source bundle's ref", { silent: true });
+}
+
+/** Refuses a directory that is not the top of a git work tree, or whose local config Hamster does not allow. */
+async function verifyWorkdir(dir: string): Promise<void> {
+  const refuse = (why: string) => new WorkspaceError("clone_failed", `The runner cannot run the job in ${dir}: ${why}.`);
+  if (!(await stat(dir).catch(() => null))?.isDirectory()) throw refuse("there is no such directory");
+  if (!(await lstat(join(dir, ".git")).catch(() => null))?.isDirectory()) {
+    throw refuse("it is not the top of a git work tree with its own .git directory (--workdir takes a checkout such as actions/checkout makes)");
+  }
+  let listing: string;
+  try {
+    listing = await runCheckoutGit({ dir, args: ["config", "--local", "--list", "--null"] });
+  } catch (error) {
+    throw refuse(`git does not take it for a repository (${error instanceof GitCommandError ? error.output : String(error)})`);
+  }
+  const unsafe = findUnsafeConfigKeys(listing);
+  if (unsafe.length > 0) {
+    throw new WorkspaceError(
+      "git_failed",
+      `The runner will not run the job in ${dir}: its git config holds ${unsafe.join(", ")}, which could hand the agent credentials or run programs. Check the repository out without them (actions/checkout with persist-credentials: false).`,
+      { command: "config" },
+    );
+  }
 }
 
 /**

@@ -22,6 +22,8 @@ const SAFE_CONFIG_KEYS = new Set([
   "core.eol",
   "core.safecrlf",
   "extensions.objectformat",
+  // actions/checkout turns automatic gc off in the workspaces a runner on Actions takes.
+  "gc.auto",
   "remote.origin.url",
   "remote.origin.fetch",
   "remote.origin.tagopt",

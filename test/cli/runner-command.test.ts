@@ -67,6 +67,7 @@ describe("hamster runner", () => {
     expect(await runRunner([], { HAMSTER_RUN_CREDENTIAL: "x" })).toMatchObject({ code: 2, err: expect.stringMatching(/needs --url/) });
     expect(await runRunner(["--url", "file:///etc"], { HAMSTER_RUN_CREDENTIAL: "x" })).toMatchObject({ code: 2, err: expect.stringMatching(/must be an http\(s\) URL/) });
     expect(await runRunner(["--url", url, "--credential", "x"], {})).toMatchObject({ code: 2, err: expect.stringMatching(/Unknown option '--credential'/) });
+    expect(await runRunner(["--url", url, "--workdir", ""], { HAMSTER_RUN_CREDENTIAL: "x" })).toMatchObject({ code: 2, err: expect.stringMatching(/--workdir needs a directory/) });
     expect(authorizations).toEqual([]);
   });
 });

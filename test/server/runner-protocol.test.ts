@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, request as httpRequest, type Server } from "node:http";
@@ -10,7 +11,8 @@ import type { RunEvent } from "../../src/domain/run-event.js";
 import { createJobBoard, type JobBoard } from "../../src/executors/process/job-board.js";
 import type { LiveJob } from "../../src/executors/process/live-job.js";
 import { RUNNER_PROTOCOL_PATH } from "../../src/runner/protocol.js";
-import { createRunnerProtocolHandler } from "../../src/server/runner-protocol.js";
+import { loadRunnerBundle } from "../../src/runner/runner-bundle.js";
+import { createRunnerProtocolHandler, type RunnerProtocolOptions } from "../../src/server/runner-protocol.js";
 import { createFakeRunCredentials } from "../helpers/fake-run-credentials.js";
 import { buildJob, createRecordingIo } from "../helpers/jobs.js";
 
@@ -33,6 +35,8 @@ let live: LiveJob;
 let io: ReturnType<typeof createRecordingIo>;
 let token: string;
 let refuseStages: Error | undefined;
+/** What the handler serves at runner.mjs; each test sets it before its first call. */
+let runnerBundle: RunnerProtocolOptions["runnerBundle"];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "hamster-protocol-"));
@@ -40,14 +44,15 @@ beforeEach(async () => {
   board = createJobBoard();
   credentials = createFakeRunCredentials();
   refuseStages = undefined;
+  runnerBundle = undefined;
   io = createRecordingIo({
     refuse: (event) => (event.kind === "stage" ? refuseStages : undefined),
     issues: { 3: { title: "The brief", body: "Why we do this." } },
   });
   live = board.register({ job: buildJob({ checkoutDir: "/srv/app/run-5", readOnlyPaths: ["/srv/mirror"] }), io, startSha: START_SHA, workBranch: WORK_BRANCH, sourceBundle: join(dir, "source.bundle"), scratchDir: dir });
   token = credentials.issue(5, 1);
-  const handler = createRunnerProtocolHandler({ board, credentials, maxWorkBundleBytes: 1000 });
   server = createServer((req, res) => {
+    const handler = createRunnerProtocolHandler({ board, credentials, maxWorkBundleBytes: 1000, ...(runnerBundle ? { runnerBundle } : {}) });
     void Promise.resolve(handler(req, res)).then((handled) => {
       if (!handled) res.writeHead(404).end("not the protocol");
     });
@@ -134,6 +139,46 @@ describe("runner protocol: the job", () => {
     const failed = await call("issues/3");
     expect(failed.status).toBe(502);
     expect(await failed.json()).toEqual({ error: "GitHub answered 502" });
+  });
+});
+
+describe("runner protocol: the runner bundle", () => {
+  const SCRIPT = 'console.log("hamster runner");\n'.repeat(5_000);
+
+  it("streams the runner with its length and sha256", async () => {
+    const file = join(dir, "hamster-runner.mjs");
+    await writeFile(file, SCRIPT);
+    runnerBundle = () => loadRunnerBundle(file);
+    const res = await call("runner.mjs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/javascript");
+    expect(res.headers.get("content-length")).toBe(String(Buffer.byteLength(SCRIPT)));
+    expect(res.headers.get("x-hamster-sha256")).toBe(createHash("sha256").update(SCRIPT).digest("hex"));
+    expect(await res.text()).toBe(SCRIPT);
+  });
+
+  it("serves it only with the run credential", async () => {
+    const file = join(dir, "hamster-runner.mjs");
+    await writeFile(file, SCRIPT);
+    runnerBundle = () => loadRunnerBundle(file);
+    const res = await call("runner.mjs", { auth: null });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("x-hamster-sha256")).toBeNull();
+  });
+
+  it("answers 404 with a reason when the app serves no bundle, or its file is missing", async () => {
+    const none = await call("runner.mjs");
+    expect(none.status).toBe(404);
+    expect(await none.json()).toEqual({ error: expect.stringMatching(/serves no runner bundle/) });
+
+    const missing = join(dir, "dist", "runner", "hamster-runner.mjs");
+    runnerBundle = () => loadRunnerBundle(missing);
+    const unbuilt = await call("runner.mjs");
+    expect(unbuilt.status).toBe(404);
+    const { error } = (await unbuilt.json()) as { error: string };
+    expect(error).toMatch(/npm run build/);
+    // The app's own paths stay out of a job's (maybe public) log.
+    expect(error).not.toContain(dir);
   });
 });
 

@@ -1,17 +1,28 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { applyWorkBundle, cloneSourceBundle, createSourceBundle, createWorkBundle, readCheckoutHead } from "../../src/workspace/bundle.js";
-import { commitAll } from "../../src/workspace/workspace.js";
+import { applyWorkBundle, checkoutSourceBundle, cloneSourceBundle, createSourceBundle, createWorkBundle, readCheckoutHead } from "../../src/workspace/bundle.js";
+import { commitAll, WorkspaceError } from "../../src/workspace/workspace.js";
 import { runTestGit } from "../helpers/git.js";
-import { APP_AUTHOR, createMirrorArea, gitIn, WORK_BRANCH, type MirrorArea } from "./checkout-fixture.js";
+import { classicToken } from "../security/fake-secrets.js";
+import {
+  APP_AUTHOR,
+  createActionsWorkspace,
+  createMirrorArea,
+  gitIn,
+  IGNORING_REMOTE_FILES,
+  INSTALLED_FILE,
+  WORK_BRANCH,
+  type MirrorArea,
+} from "./checkout-fixture.js";
 
 let area: MirrorArea;
 let appDir: string;
 let startSha: string;
 
 beforeEach(async () => {
-  area = await createMirrorArea();
+  area = await createMirrorArea({ files: IGNORING_REMOTE_FILES });
   const run = await area.prepareRun();
   appDir = run.dir;
   startSha = run.prepared.headSha;
@@ -112,5 +123,71 @@ describe("git bundles between the app and a runner", () => {
     const notBundle = await applyWorkBundle(appDir, junk, { branch: WORK_BRANCH, startSha });
     expect(!notBundle.ok && notBundle.reason).toMatch(/not a git bundle/);
     expect(await readCheckoutHead(appDir)).toEqual({ sha: startSha, branch: WORK_BRANCH });
+  });
+});
+
+describe("the source bundle in an existing checkout (--workdir)", () => {
+  async function makeSource(): Promise<string> {
+    const source = join(area.root, "source.bundle");
+    await createSourceBundle(appDir, source);
+    return source;
+  }
+
+  it("checks out the work branch at the start commit, keeps the ignored files, adds no config, and bundles the work from it", async () => {
+    const workspace = join(area.root, "actions", "workspace");
+    await createActionsWorkspace(area.remote.url, workspace);
+    const config = await gitIn(workspace, ["config", "--local", "--list"]);
+
+    await checkoutSourceBundle(await makeSource(), workspace, { branch: WORK_BRANCH, sha: startSha });
+    expect(await readCheckoutHead(workspace)).toEqual({ sha: startSha, branch: WORK_BRANCH });
+    expect(await readFile(join(workspace, INSTALLED_FILE), "utf8")).toContain("module.exports");
+    expect(await gitIn(workspace, ["config", "--local", "--list"])).toBe(config);
+    // The bundle's head came through a private ref, gone once the branch holds it.
+    expect((await gitIn(workspace, ["for-each-ref", "refs/hamster/"])).trim()).toBe("");
+
+    await writeFile(join(workspace, "retry.js"), "export const retries = 3;\n");
+    const commit = await commitAll(workspace, "Add retries", APP_AUTHOR);
+    expect(commit?.files).toEqual(["retry.js"]);
+    const bundle = join(area.root, "work.bundle");
+    expect(await createWorkBundle(workspace, bundle, { branch: WORK_BRANCH, fromSha: startSha })).toBe(true);
+    expect(await applyWorkBundle(appDir, bundle, { branch: WORK_BRANCH, startSha })).toEqual({ ok: true, sha: commit!.sha });
+    expect(await readFile(join(appDir, "retry.js"), "utf8")).toBe("export const retries = 3;\n");
+    expect(existsSync(join(appDir, "node_modules"))).toBe(false);
+  });
+
+  it("puts the tracked files back to the start commit, whatever the setup steps changed in them", async () => {
+    const workspace = join(area.root, "actions", "workspace");
+    await createActionsWorkspace(area.remote.url, workspace);
+    await writeFile(join(workspace, "README.md"), "changed by a setup step\n");
+    await checkoutSourceBundle(await makeSource(), workspace, { branch: WORK_BRANCH, sha: startSha });
+    expect(await readFile(join(workspace, "README.md"), "utf8")).toContain("Sample project");
+    expect((await gitIn(workspace, ["status", "--porcelain"])).trim()).toBe("");
+  });
+
+  it("refuses a directory that is not the top of a git work tree", async () => {
+    const source = await makeSource();
+    const plain = join(area.root, "plain");
+    await mkdir(plain);
+    const at = { branch: WORK_BRANCH, sha: startSha };
+    await expect(checkoutSourceBundle(source, plain, at)).rejects.toThrow(/cannot run the job in .*plain: it is not the top of a git work tree/);
+    await expect(checkoutSourceBundle(source, join(area.root, "missing"), at)).rejects.toThrow(/there is no such directory/);
+    // Below the top of a checkout: git would find the enclosing repository, Hamster does not.
+    const workspace = join(area.root, "actions", "workspace");
+    await createActionsWorkspace(area.remote.url, workspace);
+    await mkdir(join(workspace, "sub"));
+    await expect(checkoutSourceBundle(source, join(workspace, "sub"), at)).rejects.toBeInstanceOf(WorkspaceError);
+    expect((await gitIn(workspace, ["rev-parse", "--abbrev-ref", "HEAD"])).trim()).toBe("main");
+  });
+
+  it("refuses a checkout whose git config would hand the agent credentials, and leaves it as it was", async () => {
+    const workspace = join(area.root, "actions", "workspace");
+    await createActionsWorkspace(area.remote.url, workspace);
+    // What actions/checkout leaves with persist-credentials: true.
+    const basic = Buffer.from(`x-access-token:${classicToken("ghs", "workdir")}`).toString("base64");
+    await gitIn(workspace, ["config", "--local", "http.https://github.com/.extraheader", `AUTHORIZATION: basic ${basic}`]);
+    const refused = checkoutSourceBundle(await makeSource(), workspace, { branch: WORK_BRANCH, sha: startSha });
+    await expect(refused).rejects.toThrow(/holds http\.https:\/\/github\.com\/\.extraheader, .*persist-credentials: false/);
+    await expect(refused).rejects.not.toThrow(basic);
+    expect((await gitIn(workspace, ["rev-parse", "--abbrev-ref", "HEAD"])).trim()).toBe("main");
   });
 });

@@ -1,6 +1,6 @@
-import { readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { createBareRemote, runTestGit } from "../helpers/git.js";
+import { createBareRemote, DEFAULT_REMOTE_FILES, runTestGit } from "../helpers/git.js";
 import type { BareRemote, BareRemoteOptions } from "../helpers/git.js";
 import { prepareCheckout, renderMirrorDir } from "../../src/workspace/workspace.js";
 import type { GitAuthor, PrepareCheckoutOptions, PreparedCheckout } from "../../src/workspace/workspace.js";
@@ -96,6 +96,24 @@ export async function createMirrorArea(options: BareRemoteOptions & { workBranch
       return { dir, prepared };
     },
   };
+}
+
+/** A remote whose .gitignore leaves out node_modules, as most projects' do. */
+export const IGNORING_REMOTE_FILES: Readonly<Record<string, string>> = { ...DEFAULT_REMOTE_FILES, ".gitignore": "node_modules/\n" };
+
+/** What the repository's setup steps installed in an Actions workspace (ignored by IGNORING_REMOTE_FILES). */
+export const INSTALLED_FILE = join("node_modules", "left-pad", "index.js");
+
+/**
+ * A workspace as actions/checkout (persist-credentials: false) leaves one in `dir`, after
+ * the repository's setup steps ran: a shallow clone of main with automatic gc turned off,
+ * and node_modules installed.
+ */
+export async function createActionsWorkspace(remoteUrl: string, dir: string): Promise<void> {
+  await runTestGit(["clone", "--quiet", "--depth", "1", "--branch", "main", remoteUrl, dir]);
+  await runTestGit(["-C", dir, "config", "--local", "gc.auto", "0"]);
+  await mkdir(dirname(join(dir, INSTALLED_FILE)), { recursive: true });
+  await writeFile(join(dir, INSTALLED_FILE), "module.exports = (text) => text;\n");
 }
 
 /** git in a checkout, for assertions; isolated from the machine like all test git. */

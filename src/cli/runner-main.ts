@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+import { SettingsError } from "../config/env.js";
+import { CliError } from "./cli-error.js";
+import { RUNNER_USAGE, runRunnerCommand } from "./runner-command.js";
+
+/**
+ * The runner's own entry point: `hamster-runner.mjs runner --url URL …` does what
+ * `hamster runner …` does. It is bundled into the one file an Actions job downloads from
+ * the app (dist/runner/hamster-runner.mjs), so it imports only the runner's side of the
+ * app: no Probot, no SQLite, nothing native.
+ */
+async function runRunnerMain(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command !== "runner") {
+    process.stderr.write(`${RUNNER_USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await runRunnerCommand(rest, { in: process.stdin, err: process.stderr, env: process.env });
+  } catch (error) {
+    if (error instanceof CliError || error instanceof SettingsError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof TypeError && "code" in error && String((error as { code: unknown }).code).startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`${error.message}\n\n${RUNNER_USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await runRunnerMain(process.argv.slice(2));
