@@ -2,22 +2,17 @@ import type { ServerResponse } from "node:http";
 import { z } from "zod";
 import { ACTIONS_EXCHANGE_PATH } from "../domain/actions-workflow.js";
 import type { ActionsAttempts, ExpectedWorkflow } from "../executors/actions/actions-attempt.js";
+import type { ActionsTokenClaims } from "../executors/actions/actions-token-claims.js";
 import { RUNNER_PROTOCOL_PATH } from "../runner/protocol.js";
 import { readJsonBody, sendError, sendJson } from "./json-exchange.js";
 import type { HttpHandler } from "./route-table.js";
 
-/** The claims the exchange reads from a verified token. */
-export interface ExchangeClaims {
-  readonly jti: string;
-  readonly exp: number;
-}
-
-export interface ActionsExchangeOptions<Claims extends ExchangeClaims> {
+export interface ActionsExchangeOptions {
   readonly attempts: ActionsAttempts;
   /** Verifies the token's signature, issuer, audience and expiry; throws an error with `status` 401 when it fails, any other error when the issuer cannot be reached. */
-  verifyToken(token: string): Promise<Claims>;
+  verifyToken(token: string): Promise<ActionsTokenClaims>;
   /** Whether the claims name the attempt's repository, workflow, ref and workflow run. */
-  checkClaims(claims: Claims, expected: ExpectedWorkflow & { readonly workflowRunId: number }): { ok: true } | { ok: false; reason: string };
+  checkClaims(claims: ActionsTokenClaims, expected: ExpectedWorkflow & { readonly workflowRunId: number }): { ok: true } | { ok: false; reason: string };
   /** True the first time a token id is seen. */
   claimToken(jti: string, expiresAtSec: number): boolean;
   /** The runner bundle's digest; throws when the app has none. */
@@ -43,7 +38,7 @@ const RETRY_AFTER_S = 2;
  * unused, and say it comes from the dispatched workflow run of the configured workflow on the
  * configured ref of the run's repository; each attempt is handed out once.
  */
-export function createActionsExchangeHandler<Claims extends ExchangeClaims>(options: ActionsExchangeOptions<Claims>): HttpHandler {
+export function createActionsExchangeHandler(options: ActionsExchangeOptions): HttpHandler {
   return async (request, response) => {
     const path = (request.url ?? "").split("?")[0];
     if (path !== ACTIONS_EXCHANGE_PATH) return false;
@@ -64,8 +59,8 @@ export function createActionsExchangeHandler<Claims extends ExchangeClaims>(opti
   };
 }
 
-async function exchange<Claims extends ExchangeClaims>(
-  options: ActionsExchangeOptions<Claims>,
+async function exchange(
+  options: ActionsExchangeOptions,
   body: z.infer<typeof ExchangeRequestSchema>,
   response: ServerResponse,
 ): Promise<void> {
@@ -73,7 +68,7 @@ async function exchange<Claims extends ExchangeClaims>(
   if (attempt === undefined) {
     return sendError(response, 404, `Run ${body.run} attempt ${body.attempt} is not waiting for a runner here: it has ended, or it was not dispatched to GitHub Actions.`);
   }
-  let claims: Claims;
+  let claims: ActionsTokenClaims;
   try {
     claims = await options.verifyToken(body.token);
   } catch (error) {

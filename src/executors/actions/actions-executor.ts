@@ -7,6 +7,7 @@ import type { JobBoard } from "../process/job-board.js";
 import type { LiveJob } from "../process/live-job.js";
 import { runRunnerAttempt, type RunnerLaunch } from "../process/runner-attempt.js";
 import { ActionsAttempt, type ActionsAttempts } from "./actions-attempt.js";
+import { resolveWorkflowRef } from "./check-token-claims.js";
 import { startWorkflowRun, type StartOptions, type WorkflowTarget } from "./start-workflow-run.js";
 import { superviseWorkflow } from "./supervise-workflow.js";
 
@@ -50,7 +51,7 @@ async function dispatchJob(deps: ActionsExecutorDeps, live: LiveJob, io: JobIo):
   const attempt = new ActionsAttempt(live, deps.credential, {
     repository: `${repo.owner}/${repo.repo}`,
     workflowPath: deps.target.workflowPath,
-    ref: `refs/heads/${deps.target.ref}`,
+    ref: resolveWorkflowRef(deps.target.ref),
   });
   deps.attempts.add(attempt);
   try {

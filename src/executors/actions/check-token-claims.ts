@@ -45,23 +45,6 @@ export function resolveWorkflowRef(ref: string): string {
   return ref.startsWith("refs/") ? ref : `refs/heads/${ref}`;
 }
 
-export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
-
-export interface OidcIssuerEnv {
-  readonly GHE_HOST?: string;
-  readonly GHE_PROTOCOL?: string;
-  readonly HAMSTER_ACTIONS_OIDC_ISSUER?: string;
-}
-
-/** Who issues the Actions tokens: the override, else the GHES instance's token service, else github.com's. */
-export function resolveOidcIssuer(env: OidcIssuerEnv): string {
-  const override = env.HAMSTER_ACTIONS_OIDC_ISSUER?.trim();
-  if (override) return override;
-  const host = env.GHE_HOST?.trim().replace(/\/+$/, "");
-  if (host) return `${env.GHE_PROTOCOL?.trim() || "https"}://${host}/_services/token`;
-  return GITHUB_OIDC_ISSUER;
-}
-
 function refuse(reason: string): TokenClaimsCheck {
   return { ok: false, reason };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkTokenClaims, GITHUB_OIDC_ISSUER, resolveOidcIssuer, resolveWorkflowRef } from "../../../src/executors/actions/check-token-claims.js";
+import { checkTokenClaims, resolveWorkflowRef } from "../../../src/executors/actions/check-token-claims.js";
 
 const expected = { repository: "octo-org/octo-repo", workflowRunId: 9001, workflowPath: ".github/workflows/hamster.yml", ref: "refs/heads/main" };
 const WORKFLOW = "octo-org/octo-repo/.github/workflows/hamster.yml@refs/heads/main";
@@ -84,22 +84,5 @@ describe("resolveWorkflowRef", () => {
     expect(resolveWorkflowRef("release/1.x")).toBe("refs/heads/release/1.x");
     expect(resolveWorkflowRef("refs/heads/main")).toBe("refs/heads/main");
     expect(resolveWorkflowRef("refs/tags/v1")).toBe("refs/tags/v1");
-  });
-});
-
-describe("resolveOidcIssuer", () => {
-  it("is github.com's token service by default", () => {
-    expect(resolveOidcIssuer({})).toBe("https://token.actions.githubusercontent.com");
-    expect(GITHUB_OIDC_ISSUER).toBe("https://token.actions.githubusercontent.com");
-    expect(resolveOidcIssuer({ GHE_HOST: "" })).toBe(GITHUB_OIDC_ISSUER);
-  });
-
-  it("is the GHES instance's token service when GHE_HOST is set", () => {
-    expect(resolveOidcIssuer({ GHE_HOST: "ghe.example.test" })).toBe("https://ghe.example.test/_services/token");
-    expect(resolveOidcIssuer({ GHE_HOST: "ghe.example.test:8443", GHE_PROTOCOL: "http" })).toBe("http://ghe.example.test:8443/_services/token");
-  });
-
-  it("is HAMSTER_ACTIONS_OIDC_ISSUER whenever it is set", () => {
-    expect(resolveOidcIssuer({ HAMSTER_ACTIONS_OIDC_ISSUER: "https://issuer.example.test", GHE_HOST: "ghe.example.test" })).toBe("https://issuer.example.test");
   });
 });
