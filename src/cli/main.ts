@@ -9,12 +9,14 @@ import { CliError } from "./cli-error.js";
 import { runLocal } from "./run-local.js";
 import { runRunnerCommand } from "./runner-command.js";
 import { runSecrets } from "./secrets.js";
+import { runSetupCommand } from "./setup-command.js";
 
 const USAGE = `Usage:
   hamster run --repo PATH --task FILE.md [--branch BRANCH] [--model MODEL] [--agent AGENT]
   hamster runner --url URL [--model-url URL] [--workdir DIR]
   hamster secrets set --installation ID --provider PROVIDER < key.txt
   hamster secrets list | delete --installation ID --provider PROVIDER | rotate
+  hamster setup actions > .github/workflows/hamster.yml
 
 Commands:
   run     Runs the delivery pipeline on a local git repository: the task comes from a
@@ -26,6 +28,9 @@ Commands:
   secrets Stores agent-provider API keys per installation, encrypted with
           HAMSTER_VAULT_KEY (openssl rand -base64 32); the key is read from standard
           input, never from an argument. "hamster secrets --help" tells more.
+  setup   Prints the GitHub Actions workflow that runs Hamster's runs on a repository's
+          own Actions runners, for the app at HAMSTER_PUBLIC_URL. "hamster setup
+          --help" tells more.
 
 Environment: the same variables as the app (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL,
 HAMSTER_MODEL, HAMSTER_DATA_DIR, ...). See the README.`;
@@ -43,6 +48,7 @@ export async function main(
   if (command === "secrets") return runSecrets(rest, { in: io.in ?? process.stdin, out: io.out, err: io.err, env: io.env });
   try {
     if (command === "runner") return await runRunnerCommand(rest, { in: io.in ?? process.stdin, err: io.err, env: io.env });
+    if (command === "setup") return runSetupCommand(rest, io);
     if (command !== "run") throw new CliError(`Unknown command "${command}".\n\n${USAGE}`);
     const { values } = parseArgs({
       args: [...rest],

@@ -19,3 +19,25 @@ export async function deleteBranch(octokit: GitHubClient, repo: RepoRef, branch:
     throw error;
   }
 }
+
+/** The commit a branch points at, from the git refs API. */
+export async function getBranchHead(octokit: GitHubClient, repo: RepoRef, branch: string): Promise<string> {
+  const { data } = await octokit.rest.git.getRef({ ...repo, ref: `heads/${branch}` });
+  return data.object.sha;
+}
+
+/**
+ * Points `branch` at `sha`: creates it, or moves it there (forced) when it exists already.
+ * Only for a branch the app owns, whose old commits nobody needs.
+ */
+export async function ensureBranchAt(octokit: GitHubClient, repo: RepoRef, branch: string, sha: string): Promise<"created" | "moved"> {
+  try {
+    await octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+    return "created";
+  } catch (error) {
+    // 422 "Reference already exists"; anything else about the ref fails the update below too.
+    if (!hasStatus(error, 422)) throw error;
+  }
+  await octokit.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha, force: true });
+  return "moved";
+}

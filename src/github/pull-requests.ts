@@ -28,6 +28,16 @@ export async function createDraftPullRequest(
   return toRef(data);
 }
 
+/** An open pull request, ready for review (not a draft). */
+export async function createPullRequest(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  input: { head: string; base: string; title: string; body: string },
+): Promise<PullRequestRef> {
+  const { data } = await octokit.rest.pulls.create({ ...repo, ...input });
+  return toRef(data);
+}
+
 export async function updatePullRequestBody(octokit: GitHubClient, repo: RepoRef, pullNumber: number, body: string) {
   await octokit.rest.pulls.update({ ...repo, pull_number: pullNumber, body });
 }

@@ -14,6 +14,7 @@ import {
 } from "./render-replies.js";
 import { queueRun, type AdmitDependencies, type AdmitOutcome, type ControlContext, type Reply } from "./queue-run.js";
 import { resolveRunParameters } from "./resolve-parameters.js";
+import { openSetupPullRequest } from "./setup-actions.js";
 import type { DeliverParams } from "./slash-command.js";
 import type { TriggerEvent } from "./trigger-event.js";
 
@@ -56,6 +57,8 @@ export async function admitTrigger(
       return publishRunsList(control);
     case "prefs":
       return handlePreferences(control, command);
+    case "setup":
+      return openSetupPullRequest(control);
     case "deliver":
       return event.issue.isPullRequest
         ? startFollowUp(control, command.instructions, command.params)

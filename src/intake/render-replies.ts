@@ -9,7 +9,7 @@ export function renderPermissionDenied(login: string, role: string): string {
 }
 
 export function renderInvalidCommand(login: string, command: string, errors: readonly string[]): string {
-  const name = command === "hamster" ? "/hamster prefs" : `/${command}`;
+  const name = `/${command}`;
   return [
     `@${login} I couldn't do that: the \`${name}\` command has ${errors.length === 1 ? "a problem" : "problems"}.`,
     "",

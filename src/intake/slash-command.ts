@@ -29,13 +29,18 @@ export type SlashCommand =
   | { kind: "runs" }
   | { kind: "prefs"; action: "show" }
   | { kind: "prefs"; action: "reset" }
-  | { kind: "prefs"; action: "set"; values: PreferenceValues };
+  | { kind: "prefs"; action: "set"; values: PreferenceValues }
+  | { kind: "setup"; target: SetupTarget };
 
 export type SlashCommandParse =
   | { kind: "none" }
   | { kind: "ok"; command: SlashCommand }
   /** `command` is the command word without its slash, for `renderCommandHelp`. */
   | { kind: "invalid"; command: CommandName; errors: string[] };
+
+/** What `/hamster setup` sets up: the workflow that runs Hamster's runs on the repository's Actions runners. */
+export const SETUP_TARGETS = ["actions"] as const;
+export type SetupTarget = (typeof SETUP_TARGETS)[number];
 
 export interface SlashCommandOptions {
   /** Agents a user may pick with `agent=`; defaults to the built-in one. */
@@ -162,9 +167,9 @@ function parseBareCommand(found: CommandLine, name: "cancel" | "retry" | "runs")
   return { ok: true, command: { kind: name } };
 }
 
-const HAMSTER_SUBCOMMANDS = ["prefs"] as const;
+const HAMSTER_SUBCOMMANDS = ["prefs", "setup"] as const;
 
-/** `/hamster prefs`, `/hamster prefs reset`, `/hamster prefs key=value ...`. */
+/** `/hamster prefs`, `/hamster prefs reset`, `/hamster prefs key=value ...`, `/hamster setup actions`. */
 function parseHamsterArguments(found: CommandLine, knownAgents: readonly string[]): ArgumentsParse {
   const argumentsText = found.line.slice(found.argumentsStart);
   const { tokens, error: quoteError } = readAllTokens(found, argumentsText);
@@ -175,6 +180,12 @@ function parseHamsterArguments(found: CommandLine, knownAgents: readonly string[
   if (subcommand === undefined) {
     // An unterminated quote already explains why no subcommand was read.
     return withQuoteError(quoteError === null ? [`\`/hamster\` needs a subcommand; the subcommands are ${subcommands}`] : []);
+  }
+  if (subcommand.value === "setup") {
+    const setup = parseSetupArguments(rest);
+    if (quoteError === null) return setup;
+    // With nothing read after `setup`, the quote is the only problem to tell.
+    return withQuoteError(setup.ok || rest.length === 0 ? [] : setup.errors);
   }
   if (subcommand.value !== "prefs") {
     return withQuoteError([`unknown subcommand ${renderValue(subcommand.value)} of \`/hamster\`; the subcommands are ${subcommands}`]);
@@ -196,6 +207,22 @@ function parseHamsterArguments(found: CommandLine, knownAgents: readonly string[
   if (errors.length > 0 || quoteError !== null) return withQuoteError(errors);
   if (rest.length === 0) return { ok: true, command: { kind: "prefs", action: "show" } };
   return { ok: true, command: { kind: "prefs", action: "set", values } };
+}
+
+/** `/hamster setup actions`: one target, nothing after it. */
+function parseSetupArguments(tokens: readonly Token[]): ArgumentsParse {
+  const targets = SETUP_TARGETS.map((name) => `\`${name}\``).join(", ");
+  const [target, ...rest] = tokens;
+  if (target === undefined) return { ok: false, errors: [`\`/hamster setup\` needs what to set up; the choices are ${targets}`] };
+  if (!isSetupTarget(target.value)) {
+    return { ok: false, errors: [`unknown target ${renderValue(target.value)} of \`/hamster setup\`; the choices are ${targets}`] };
+  }
+  if (rest.length > 0) return { ok: false, errors: [`\`/hamster setup ${target.value}\` takes no arguments`] };
+  return { ok: true, command: { kind: "setup", target: target.value } };
+}
+
+function isSetupTarget(value: string): value is SetupTarget {
+  return (SETUP_TARGETS as readonly string[]).includes(value);
 }
 
 /** Every token of `text`, up to an unterminated quote, which is returned as the error that ends the reading. */
@@ -336,7 +363,8 @@ export function renderCommandHelp(command?: string): string {
       return renderBareCommandHelp("runs", "Lists the task's runs in one comment, which is updated each time you ask.");
     case "hamster":
     case "prefs":
-      return renderPreferencesHelp();
+    case "setup":
+      return renderHamsterHelp();
     default:
       return renderCommandOverview();
   }
@@ -374,9 +402,13 @@ function renderBareCommandHelp(name: "cancel" | "retry" | "runs", meaning: strin
   return [`**Usage:** \`/${name}\``, "", `${meaning} The command takes no arguments.`, "", WHERE_TO_WRITE].join("\n");
 }
 
-function renderPreferencesHelp(): string {
+const SETUP_ACTIONS_MEANING =
+  "Opens a pull request that adds `.github/workflows/hamster.yml`, the workflow that runs Hamster's runs on this repository's GitHub Actions runners.";
+
+/** `/hamster`'s subcommands: the preferences, and the setup of Actions runners. */
+function renderHamsterHelp(): string {
   return [
-    "**Usage:** `/hamster prefs`, `/hamster prefs key=value ...`, `/hamster prefs reset`",
+    "**Usage:** `/hamster prefs`, `/hamster prefs key=value ...`, `/hamster prefs reset`, `/hamster setup actions`",
     "",
     "Your preferences fill in the parameters you leave out of `/deliver` (and apply when you add the",
     "`hamster:deliver` label), before `.github/hamster.yml` and the app's defaults. They are yours",
@@ -387,6 +419,7 @@ function renderPreferencesHelp(): string {
     "| `/hamster prefs` | Shows your saved preferences. |",
     "| `/hamster prefs key=value ...` | Saves the preferences given; the others stay as they are. |",
     "| `/hamster prefs reset` | Deletes all your saved preferences. |",
+    `| \`/hamster setup actions\` | ${SETUP_ACTIONS_MEANING} |`,
     "",
     "| Preference | Meaning |",
     "| --- | --- |",
@@ -400,6 +433,7 @@ function renderPreferencesHelp(): string {
     "/hamster prefs",
     "/hamster prefs agent=claude model=claude-sonnet-4-5",
     "/hamster prefs reset",
+    "/hamster setup actions",
     "```",
   ].join("\n");
 }
@@ -415,6 +449,7 @@ function renderCommandOverview(): string {
     "| `/hamster prefs` | Shows your saved preferences. |",
     `| \`/hamster prefs key=value ...\` | Saves your preferences: ${PREFERENCE_KEYS.map((key) => `\`${key}\``).join(", ")}. |`,
     "| `/hamster prefs reset` | Deletes your saved preferences. |",
+    `| \`/hamster setup actions\` | ${SETUP_ACTIONS_MEANING} |`,
     "",
     WHERE_TO_WRITE,
   ].join("\n");

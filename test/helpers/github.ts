@@ -31,6 +31,18 @@ export interface FakePull {
   draft: boolean;
   state: "open" | "closed";
 }
+/** A branch the app created through the git refs API, where it points now. */
+export interface FakeRef {
+  branch: string;
+  sha: string;
+}
+/** A file the app committed through the contents API, decoded. */
+export interface FakeFileWrite {
+  path: string;
+  branch: string | undefined;
+  message: string;
+  content: string;
+}
 export interface FakeCall {
   method: string;
   path: string;
@@ -46,7 +58,7 @@ export interface FakeGitHubOptions {
   /** Branches `GET /branches/:name` reports as existing. */
   branches?: string[];
   baseUrl?: string;
-  /** Make the model of GitHub refuse something, e.g. `{ "POST /pulls": 422 }`. */
+  /** Make the model of GitHub refuse something, e.g. `{ "POST /pulls": 422 }` (also "POST /git/refs", "PUT /contents"). */
   failures?: Record<string, number>;
   /** Files on the default branch served by the contents API (e.g. `.github/hamster.yml`). */
   files?: Record<string, string>;
@@ -65,6 +77,8 @@ export interface FakeGitHubState {
   checkRuns: FakeCheckRun[];
   pulls: FakePull[];
   deletedRefs: string[];
+  refs: FakeRef[];
+  fileWrites: FakeFileWrite[];
 }
 
 /** `previous`: the state of an earlier fake to carry on with (GitHub outlives an app restart). */
@@ -74,7 +88,7 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
   const prefix = baseUrl.pathname.replace(/\/$/, "");
   const graphqlPath = prefix === "" ? "/graphql" : prefix.replace(/\/v3$/, "/graphql");
   const repoPath = `${prefix}/repos/${options.owner}/${options.repo}`;
-  const state: FakeGitHubState = previous ?? { calls: [], comments: [], reactions: [], checkRuns: [], pulls: [], deletedRefs: [] };
+  const state: FakeGitHubState = previous ?? { calls: [], comments: [], reactions: [], checkRuns: [], pulls: [], deletedRefs: [], refs: [], fileWrites: [] };
   let nextId = 1000 + state.comments.length + state.checkRuns.length + state.pulls.length + state.reactions.length + 100;
   const html = `${prefix === "" ? "https://github.com" : baseUrl.origin}/${options.owner}/${options.repo}`;
   const scope = nock(baseUrl.origin).persist();
@@ -181,8 +195,8 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
     record("POST", path, body);
     const status = failure("POST /pulls");
     if (status) return [status, { message: "Validation Failed" }];
-    const b = body as { head: string; base: string; title: string; body: string; draft: boolean };
-    const pull: FakePull = { number: nextId++, nodeId: `PR_node${nextId}`, head: b.head, base: b.base, title: b.title, body: b.body, draft: b.draft, state: "open" };
+    const b = body as { head: string; base: string; title: string; body: string; draft?: boolean };
+    const pull: FakePull = { number: nextId++, nodeId: `PR_node${nextId}`, head: b.head, base: b.base, title: b.title, body: b.body, draft: b.draft ?? false, state: "open" };
     state.pulls.push(pull);
     return [201, toPullJson(pull)];
   });
@@ -245,8 +259,58 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
 
   scope.delete(new RegExp(`^${repoPath}/git/refs/.+$`)).reply((path) => {
     record("DELETE", path, null);
-    state.deletedRefs.push(decodeURIComponent(path.slice(`${repoPath}/git/refs/`.length)));
+    const ref = decodeURIComponent(path.slice(`${repoPath}/git/refs/`.length));
+    state.deletedRefs.push(ref);
+    const created = state.refs.findIndex((r) => `heads/${r.branch}` === ref);
+    if (created !== -1) state.refs.splice(created, 1);
     return [204, ""];
+  });
+
+  // The git refs API: the branches of `options.branches` at the commit `GET /branches` gives, and those the app created.
+  const findBranchSha = (branch: string) => state.refs.find((r) => r.branch === branch)?.sha ?? ((options.branches ?? []).includes(branch) ? "0".repeat(40) : undefined);
+
+  // Octokit sends a ref's slashes encoded (`heads%2Fmain`).
+  const refBranch = (path: string, prefix: string) => decodeURIComponent(path.slice(`${repoPath}/${prefix}`.length)).replace(/^heads\//, "");
+
+  scope.get(new RegExp(`^${repoPath}/git/ref/.+$`)).reply((path) => {
+    record("GET", path, null);
+    const branch = refBranch(path, "git/ref/");
+    const sha = findBranchSha(branch);
+    return sha ? [200, { ref: `refs/heads/${branch}`, object: { sha, type: "commit" } }] : [404, { message: "Not Found" }];
+  });
+
+  scope.post(`${repoPath}/git/refs`).reply((path, body) => {
+    record("POST", path, body);
+    const status = failure("POST /git/refs");
+    if (status) return [status, { message: "Refused" }];
+    const b = body as { ref: string; sha: string };
+    const branch = b.ref.replace(/^refs\/heads\//, "");
+    if (findBranchSha(branch)) return [422, { message: "Reference already exists" }];
+    state.refs.push({ branch, sha: b.sha });
+    return [201, { ref: b.ref, object: { sha: b.sha, type: "commit" } }];
+  });
+
+  scope.patch(new RegExp(`^${repoPath}/git/refs/.+$`)).reply((path, body) => {
+    record("PATCH", path, body);
+    const branch = refBranch(path, "git/refs/");
+    if (!findBranchSha(branch)) return [422, { message: "Reference does not exist" }];
+    const b = body as { sha: string };
+    const created = state.refs.find((r) => r.branch === branch);
+    if (created) created.sha = b.sha;
+    else state.refs.push({ branch, sha: b.sha });
+    return [200, { ref: `refs/heads/${branch}`, object: { sha: b.sha, type: "commit" } }];
+  });
+
+  // GitHub answers an app without the Workflows permission 403 or 404 here: `failures: { "PUT /contents": 403 }`.
+  scope.put(new RegExp(`^${repoPath}/contents/.+$`)).reply((path, body) => {
+    record("PUT", path, body);
+    const status = failure("PUT /contents");
+    if (status) return [status, { message: status === 403 ? "Resource not accessible by integration" : "Not Found" }];
+    const b = body as { message: string; content: string; branch?: string };
+    if (b.branch !== undefined && !findBranchSha(b.branch)) return [404, { message: `Branch ${b.branch} not found` }];
+    const file = decodeURIComponent(path.slice(`${repoPath}/contents/`.length));
+    state.fileWrites.push({ path: file, branch: b.branch, message: b.message, content: Buffer.from(b.content, "base64").toString("utf8") });
+    return [201, { content: { path: file, sha: "e".repeat(40) }, commit: { sha: "d".repeat(40) } }];
   });
 
   return {

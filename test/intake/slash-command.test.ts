@@ -14,6 +14,7 @@ describe("parseSlashCommand: finding the command", () => {
     expect(parseSlashCommand("/hamster prefs")).toEqual(ok({ kind: "prefs", action: "show" }));
     expect(parseSlashCommand("/hamster prefs reset")).toEqual(ok({ kind: "prefs", action: "reset" }));
     expect(parseSlashCommand("/hamster prefs agent=claude")).toEqual(ok({ kind: "prefs", action: "set", values: { agent: "claude" } }));
+    expect(parseSlashCommand("/hamster setup actions")).toEqual(ok({ kind: "setup", target: "actions" }));
   });
 
   it("returns none without a command, or with one the app does not know", () => {
@@ -118,10 +119,10 @@ describe("parseSlashCommand: /hamster prefs", () => {
     expect(parseSlashCommand("/hamster prefs\nagent=gpt")).toEqual(ok({ kind: "prefs", action: "show" }));
   });
 
-  it("asks for a subcommand, listing prefs", () => {
-    expect(parseSlashCommand("/hamster")).toEqual(invalid("hamster", "`/hamster` needs a subcommand; the subcommands are `prefs`"));
+  it("asks for a subcommand, listing them", () => {
+    expect(parseSlashCommand("/hamster")).toEqual(invalid("hamster", "`/hamster` needs a subcommand; the subcommands are `prefs`, `setup`"));
     expect(parseSlashCommand("/hamster preferences agent=claude")).toEqual(
-      invalid("hamster", 'unknown subcommand "preferences" of `/hamster`; the subcommands are `prefs`'),
+      invalid("hamster", 'unknown subcommand "preferences" of `/hamster`; the subcommands are `prefs`, `setup`'),
     );
   });
 
@@ -166,6 +167,32 @@ describe("parseSlashCommand: /hamster prefs", () => {
   });
 });
 
+describe("parseSlashCommand: /hamster setup", () => {
+  it("sets up actions, quoted or not, and ignores the lines after the command", () => {
+    expect(parseSlashCommand("  /hamster  setup  actions  ")).toEqual(ok({ kind: "setup", target: "actions" }));
+    expect(parseSlashCommand(`/hamster "setup" 'actions'`)).toEqual(ok({ kind: "setup", target: "actions" }));
+    expect(parseSlashCommand("Please:\n/hamster setup actions\nthanks")).toEqual(ok({ kind: "setup", target: "actions" }));
+  });
+
+  it("asks what to set up, and refuses anything but actions", () => {
+    expect(parseSlashCommand("/hamster setup")).toEqual(invalid("hamster", "`/hamster setup` needs what to set up; the choices are `actions`"));
+    expect(parseSlashCommand("/hamster setup runners")).toEqual(invalid("hamster", 'unknown target "runners" of `/hamster setup`; the choices are `actions`'));
+    expect(parseSlashCommand("/hamster setup Actions")).toEqual(invalid("hamster", 'unknown target "Actions" of `/hamster setup`; the choices are `actions`'));
+  });
+
+  it("rejects arguments after the target", () => {
+    expect(parseSlashCommand("/hamster setup actions now")).toEqual(invalid("hamster", "`/hamster setup actions` takes no arguments"));
+  });
+
+  it("reports an unterminated quote, after the problems before it", () => {
+    expect(parseSlashCommand('/hamster setup "actions')).toEqual(invalid("hamster", "unterminated double quote at column 16 of the /hamster line"));
+    expect(parseSlashCommand("/hamster setup actions 'x")).toEqual(invalid("hamster", "unterminated single quote at column 24 of the /hamster line"));
+    expect(parseSlashCommand("/hamster setup runners 'x")).toEqual(
+      invalid("hamster", 'unknown target "runners" of `/hamster setup`; the choices are `actions`', "unterminated single quote at column 24 of the /hamster line"),
+    );
+  });
+});
+
 describe("renderCommandHelp", () => {
   it("gives /deliver's usage", () => {
     const help = renderCommandHelp("deliver");
@@ -194,10 +221,18 @@ describe("renderCommandHelp", () => {
     expect(help).not.toContain("| `target` |");
   });
 
+  it("gives the same help for /hamster setup, which tells what it opens", () => {
+    const help = renderCommandHelp("hamster");
+    expect(renderCommandHelp("hamster setup")).toBe(help);
+    expect(renderCommandHelp("setup")).toBe(help);
+    expect(help).toContain("| `/hamster setup actions` | Opens a pull request that adds `.github/workflows/hamster.yml`");
+    expect(help).toContain("\n/hamster setup actions\n");
+  });
+
   it("lists every command when none or an unknown one is asked for", () => {
     const overview = renderCommandHelp();
     expect(renderCommandHelp("frobnicate")).toBe(overview);
-    for (const usage of ["/deliver [key=value ...] [instructions]", "/cancel", "/retry", "/runs", "/hamster prefs", "/hamster prefs key=value ...", "/hamster prefs reset"]) {
+    for (const usage of ["/deliver [key=value ...] [instructions]", "/cancel", "/retry", "/runs", "/hamster prefs", "/hamster prefs key=value ...", "/hamster prefs reset", "/hamster setup actions"]) {
       expect(overview).toContain(`| \`${usage}\` |`);
     }
   });

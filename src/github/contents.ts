@@ -1,0 +1,27 @@
+import { hasStatus, type GitHubClient, type RepoRef } from "./client.js";
+
+/** Whether `path` exists on the default branch, from the contents API. */
+export async function fileExists(octokit: GitHubClient, repo: RepoRef, path: string): Promise<boolean> {
+  try {
+    await octokit.rest.repos.getContent({ ...repo, path });
+    return true;
+  } catch (error) {
+    if (hasStatus(error, 404)) return false;
+    throw error;
+  }
+}
+
+/** Commits a new file on `branch` with the contents API (one commit, no clone); the file must not exist there yet. */
+export async function createFile(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  input: { path: string; content: string; message: string; branch: string },
+): Promise<void> {
+  await octokit.rest.repos.createOrUpdateFileContents({
+    ...repo,
+    path: input.path,
+    message: input.message,
+    branch: input.branch,
+    content: Buffer.from(input.content, "utf8").toString("base64"),
+  });
+}
