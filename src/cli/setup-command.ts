@@ -2,7 +2,7 @@ import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { DEFAULT_WORKFLOW_PATH } from "../executors/actions/workflow-contract.js";
 import { renderWorkflowTemplate, WorkflowTemplateError } from "../executors/actions/workflow-template.js";
-import { CliError } from "./run-local.js";
+import { CliError } from "./cli-error.js";
 
 export const SETUP_USAGE = `Usage:
   hamster setup actions > ${DEFAULT_WORKFLOW_PATH}
