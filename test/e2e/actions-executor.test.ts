@@ -78,7 +78,7 @@ describe("executor: actions", () => {
     expect(final.conclusion).toBe("success");
     for (const stage of ["Planning", "Implementing", "Verifying", "Delivering"]) expect(final.output.summary).toMatch(new RegExp(`✅ ${stage} \\| done`));
     // The check run links to the workflow run.
-    expect(final.output.text).toContain(`Running on GitHub Actions: [workflow run ${job!.id}](${job!.htmlUrl})`);
+    expect(final.output.summary).toContain(`Running on GitHub Actions: [workflow run ${job!.id}](${job!.htmlUrl})`);
     expect(github.pulls[0]!.draft).toBe(false);
     // The model was called through the gateway: the runner held no provider key.
     expect(model.requests.length).toBeGreaterThan(0);
@@ -93,8 +93,7 @@ describe("executor: actions", () => {
     await app.hamster.idle();
     const run = onlyRun();
     expect(run.state, `${run.reason}\n${actions.jobs[0]?.log}`).toBe("succeeded");
-    const dispatches = github.calls.filter((call) => call.method === "POST" && call.path.endsWith("/dispatches"));
-    expect(dispatches.map((call) => "return_run_details" in (call.body as object))).toEqual([true, false]);
+    expect(actions.dispatches.map((body) => "return_run_details" in (body as object))).toEqual([true, false]);
   });
 
   it("cancels the workflow run when the run is cancelled from GitHub", async () => {
@@ -109,6 +108,9 @@ describe("executor: actions", () => {
     agentAtWork.open();
     const run = onlyRun();
     expect(run.state).toBe("cancelled");
+    expect(run.reason).toBe("Cancelled by @Codertocat.");
+    // The runner was told to stop, and the workflow run is cancelled too.
+    expect(actions.cancelRequests).toEqual([job.id]);
     await actions.idle();
     expect(job.status).toBe("completed");
   });

@@ -55,6 +55,10 @@ export interface FakeJob {
 
 export interface FakeActions {
   readonly jobs: FakeJob[];
+  /** The body of every dispatch request, refused ones too. */
+  readonly dispatches: unknown[];
+  /** The workflow runs the app asked to cancel, in order. */
+  readonly cancelRequests: number[];
   /** Kills a running job's steps (a runner machine that died): the job fails. */
   kill(job: FakeJob): void;
   /** "Cancel workflow" in the Actions UI. */
@@ -72,6 +76,8 @@ export function fakeActions(options: FakeActionsOptions): FakeActions {
   const repoPath = `${prefix}/repos/${options.owner}/${options.repo}`;
   const htmlBase = `${prefix === "" ? "https://github.com" : baseUrl.origin}/${options.owner}/${options.repo}`;
   const jobs: FakeJob[] = [];
+  const dispatches: unknown[] = [];
+  const cancelRequests: number[] = [];
   const waiting: (() => void)[] = [];
   let running = 0;
   let nextId = 7_000_000;
@@ -119,6 +125,7 @@ export function fakeActions(options: FakeActionsOptions): FakeActions {
   };
 
   scope.post(new RegExp(`^${repoPath}/actions/workflows/[^/]+/dispatches$`)).reply((path, body) => {
+    dispatches.push(body);
     const request = body as { ref: string; inputs?: Record<string, string>; return_run_details?: boolean };
     if (request.return_run_details !== undefined && options.returnRunDetails === false) {
       return [422, { message: 'Invalid request.\n\n"return_run_details" is not a permitted key.' }];
@@ -157,6 +164,7 @@ export function fakeActions(options: FakeActionsOptions): FakeActions {
 
   scope.post(new RegExp(`^${repoPath}/actions/runs/\\d+/cancel$`)).reply((path) => {
     const job = jobs.find((candidate) => candidate.id === Number(path.split("/").at(-2)));
+    cancelRequests.push(Number(path.split("/").at(-2)));
     if (!job) return [404, { message: "Not Found" }];
     if (job.status === "completed") return [409, { message: "Cannot cancel a workflow run that is completed." }];
     stopJob(job, "cancelled");
@@ -190,6 +198,8 @@ export function fakeActions(options: FakeActionsOptions): FakeActions {
 
   return {
     jobs,
+    dispatches,
+    cancelRequests,
     kill: (job) => stopJob(job, "failure"),
     cancel: (job) => stopJob(job, "cancelled"),
     async idle() {
@@ -302,13 +312,35 @@ async function runStep(job: FakeJob, script: string, env: Record<string, string>
   await writeFile(file, script);
   const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", file], { cwd: at.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   job.process = child;
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (job.log += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (job.log += chunk));
+  const logLines = createWorkflowLog(job);
+  child.stdout.setEncoding("utf8").on("data", logLines);
+  child.stderr.setEncoding("utf8").on("data", logLines);
   const timer = setTimeout(() => child.pid && process.kill(-child.pid, "SIGKILL"), at.timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.on("close", (exitCode) => resolve(exitCode)));
   clearTimeout(timer);
   job.process = null;
   return code === 0;
+}
+
+/**
+ * The job's log as GitHub keeps it: `::add-mask::VALUE` lines are commands, not output, and
+ * every later appearance of a masked value shows as `***`.
+ */
+function createWorkflowLog(job: FakeJob & { masks?: string[] }): (chunk: string) => void {
+  job.masks ??= [];
+  const masks = job.masks;
+  let partial = "";
+  return (chunk) => {
+    const lines = (partial + chunk).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      if (line.startsWith("::add-mask::")) {
+        masks.push(line.slice("::add-mask::".length));
+        continue;
+      }
+      job.log += `${masks.reduce((text, mask) => (mask ? text.split(mask).join("***") : text), line)}\n`;
+    }
+  };
 }
 
 /** The expressions the template uses: `${{ inputs.X }}` and `${{ fromJSON(inputs.X) }}`; any other fails the job. */

@@ -27,7 +27,6 @@ export interface ActionsExecutorDeps {
   readonly heartbeatTimeoutMs?: number;
   /** Default 20 s. */
   readonly stopGraceMs?: number;
-  readonly endGraceMs?: number;
   readonly pollMs?: number;
   readonly startOptions?: StartOptions;
   readonly redactor?: Pick<Redactor, "addSecret">;
@@ -70,20 +69,24 @@ async function dispatchJob(deps: ActionsExecutorDeps, live: LiveJob, io: JobIo):
     queueTimeoutMs: deps.queueTimeoutMs,
     heartbeatTimeoutMs: deps.heartbeatTimeoutMs ?? 60_000,
     stopGraceMs: deps.stopGraceMs ?? 20_000,
-    ...(deps.endGraceMs !== undefined ? { endGraceMs: deps.endGraceMs } : {}),
     ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
     pollWorkflow: async () => {
       const run = await getWorkflowRun(deps.octokit, repo, attempt.workflowRunId!);
       return run.status === "completed" ? { conclusion: run.conclusion, htmlUrl: run.htmlUrl } : null;
     },
   });
-  return { outcome, release: () => releaseAttempt(deps, attempt) };
+  return { outcome, release: () => releaseAttempt(deps, attempt, io.signal) };
 }
 
-/** The job is over for the app; a workflow run whose runner never reported is cancelled, so it holds no runner. */
-async function releaseAttempt(deps: ActionsExecutorDeps, attempt: ActionsAttempt): Promise<void> {
+/**
+ * The job is over for the app. Its workflow run is cancelled when its runner never reported
+ * (so it holds no runner), and when the run was cancelled (the Actions run then says so too).
+ */
+async function releaseAttempt(deps: ActionsExecutorDeps, attempt: ActionsAttempt, signal: AbortSignal): Promise<void> {
   deps.attempts.remove(attempt);
-  if (attempt.live.outcome !== null || attempt.end !== null || attempt.workflowRunId === null) return;
+  if (attempt.end !== null || attempt.workflowRunId === null) return;
+  const cancelled = signal.aborted && (signal.reason as { kind?: unknown } | undefined)?.kind === "cancel";
+  if (attempt.live.outcome !== null && !cancelled) return;
   await cancelWorkflowRun(deps.octokit, deps.target.repo, attempt.workflowRunId).catch((error: unknown) =>
     deps.log?.warn({ runId: attempt.runId, workflowRunId: attempt.workflowRunId, err: error }, "could not cancel the workflow run"),
   );

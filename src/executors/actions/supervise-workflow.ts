@@ -13,8 +13,6 @@ export interface WorkflowSupervision {
   readonly heartbeatTimeoutMs: number;
   /** After a stop, how long the runner has to send its partial work and result. */
   readonly stopGraceMs: number;
-  /** After GitHub says the workflow run ended, how long a result still in flight may take. Default 10 s. */
-  readonly endGraceMs?: number;
   /** Asks GitHub how the workflow run stands: its end, or null while it runs. For a lost webhook. */
   pollWorkflow(): Promise<WorkflowEnd | null>;
   /** How often the workflow run is polled while no runner has claimed the job. Default 60 s. */
@@ -56,9 +54,9 @@ export function superviseWorkflow(options: WorkflowSupervision): Promise<RunnerO
       resolve(outcome);
     };
     const onEnd = (end: WorkflowEnd) => {
-      // The runner posts its result before its job ends; give one still in flight a moment.
-      const grace = setTimeout(() => fail(describeEnd(end, attempt.claimedAt !== null)), options.endGraceMs ?? 10_000);
-      timers.push(grace);
+      // A runner's result is taken before its answer lets the runner exit and its job end: one that is not here now never comes.
+      if (live.outcome !== null) finish(live.outcome);
+      else fail(describeEnd(end, attempt.claimedAt !== null));
     };
     const onAbort = () => {
       live.requestStop(describeStop(signal.reason));
