@@ -33,6 +33,7 @@ import { openDatabase, type SqliteDatabase } from "./store/database.js";
 import { lockDataDir, type DataDirLock } from "./store/data-dir-lock.js";
 import { createDeliveryStore } from "./store/delivery-store.js";
 import { createRunEventStore } from "./store/run-event-store.js";
+import { createRunDiffStore } from "./store/run-diff-store.js";
 import { createRunCredentialStore } from "./store/run-credentials.js";
 import { createActionsDispatchStore } from "./store/actions-dispatch-store.js";
 import { wireExecutors } from "./compose/wire-executors.js";
@@ -162,6 +163,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     const runStore = createRunStore(db, undefined, { redact: redactor.redact });
     runs = runStore;
     const runEvents = createRunEventStore(db, { redact: redactor.redact, log: app.log });
+    const runDiffs = createRunDiffStore(db, { redact: redactor.redact });
     const credentials = createRunCredentialStore(db);
     const deliveries = createDeliveryStore(db);
     const preferences = createPreferenceStore(db);
@@ -216,6 +218,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
           {
             runs: runStore,
             events: runEvents,
+            diffs: runDiffs,
             ...executors,
             resumeLater: (runId) => activeWorker.requeue(runId),
             settings,

@@ -3,6 +3,7 @@ import type { Logger } from "probot";
 import { AgentError } from "../agent/provider.js";
 import type { AppSettings } from "../config/env.js";
 import type { FinalState } from "../domain/run-state.js";
+import type { RunDiffStore } from "../store/run-diff-store.js";
 import type { RunStore } from "../store/run-store.js";
 import { commitAll, pushBranch, resolveCommit } from "../workspace/workspace.js";
 import { checkPush, WorkflowChangeRefused } from "./push-policy.js";
@@ -10,6 +11,7 @@ import { describeFailure } from "./describe-failure.js";
 import type { RunHost } from "./run-host.js";
 import type { RunProgress } from "./run-progress.js";
 import { readStopReason, renderStopReason } from "./stop-reason.js";
+import { recordRunDiff } from "./record-run-diff.js";
 
 /** The end state an error leads to: a cancelled run is not a failed one, nor is a run out of time. */
 export function decideFailureState(error: unknown): FinalState {
@@ -19,7 +21,7 @@ export function decideFailureState(error: unknown): FinalState {
 }
 
 interface FailedRun {
-  deps: { runs: RunStore; log: Logger; settings: Pick<AppSettings, "gitAuthor"> };
+  deps: { runs: RunStore; diffs?: RunDiffStore | undefined; log: Logger; settings: Pick<AppSettings, "gitAuthor"> };
   host: RunHost;
   runId: number;
   progress: RunProgress;
@@ -87,6 +89,10 @@ async function saveWork(input: FailedRun, reason: string): Promise<string> {
     await pushBranch({ dir: progress.workdir, remoteUrl: run.request.repo.cloneUrl, token: await host.getGitToken(), workBranch: run.workBranch! });
     progress.workPushed = true;
     deps.runs.updateRun(runId, { headSha: progress.localWorkSha });
+    await recordRunDiff(deps, runId, progress.workdir, {
+      from: progress.baseSha ? { commit: progress.baseSha } : { branch: run.request.baseBranch },
+      head: progress.localWorkSha,
+    });
     return `${reason}\n\nThe work done so far is pushed to the branch.`;
   } catch (pushError) {
     progress.keepWorkspace = true;

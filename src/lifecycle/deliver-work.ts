@@ -3,6 +3,7 @@ import type { AppSettings } from "../config/env.js";
 import type { Run } from "../domain/run.js";
 import { RunFailure } from "../domain/run-failure.js";
 import type { JobResult } from "../executors/executor.js";
+import type { RunDiffStore } from "../store/run-diff-store.js";
 import type { RunStore } from "../store/run-store.js";
 import { commitAll, listChangedFiles, pushBranch, resolveCommit } from "../workspace/workspace.js";
 import { checkPush } from "./push-policy.js";
@@ -11,13 +12,14 @@ import { renderCommitMessage } from "./run-plan.js";
 import type { RunProgress } from "./run-progress.js";
 import type { StartedRun } from "./start-run.js";
 import { decideConclusion } from "./decide-conclusion.js";
+import { recordRunDiff } from "./record-run-diff.js";
 
 /**
  * The job is done: its report is recorded, the work in the checkout is committed, checked
  * against the push policy and pushed, and the pull request tells what changed.
  */
 export async function deliverWork(
-  deps: { runs: RunStore; settings: Pick<AppSettings, "gitAuthor">; log: Logger },
+  deps: { runs: RunStore; diffs?: RunDiffStore | undefined; settings: Pick<AppSettings, "gitAuthor">; log: Logger },
   host: RunHost,
   run: Run,
   progress: RunProgress,
@@ -50,6 +52,7 @@ export async function deliverWork(
   progress.workPushed = true;
   progress.files = await listChangedFiles(progress.workdir, started.prepared.baseSha, headSha);
   runs.updateRun(run.id, { headSha });
+  await recordRunDiff(deps, run.id, progress.workdir, { from: { commit: started.prepared.baseSha }, head: headSha });
 
   await host.deliver({ files: progress.files, ready: conclusion === "success" && (request.settings?.readyForReview ?? true) });
   runs.transitionRun(run.id, "succeeded", { detail: `${progress.files.length} files changed · ${conclusion}` });

@@ -6,6 +6,7 @@ import { RunFailure } from "../domain/run-failure.js";
 import { isFinalState } from "../domain/run-state.js";
 import { ExecutorLost, type Executor, type Job } from "../executors/executor.js";
 import { createLocalExecutor } from "../executors/local/local-executor.js";
+import type { RunDiffStore } from "../store/run-diff-store.js";
 import type { RunStore } from "../store/run-store.js";
 import { refillSpare, removeCheckout } from "../workspace/workspace.js";
 import { createRunEventSink, DrainStop } from "./apply-run-event.js";
@@ -34,6 +35,8 @@ export interface RunDependencies extends AgentSources {
   readonly log: Logger;
   /** The run event log; absent: events only change the run (as in `hamster run`). */
   readonly events?: RunEventStore;
+  /** Where the diff of each push is kept, for the console; absent: not kept. */
+  readonly diffs?: RunDiffStore;
   /** Where the run is shown and delivered: GitHub for the app, the terminal for `hamster run`. */
   createHost(run: Run): Promise<RunHost>;
   /** The model gateway's side of a run: its credentials and live attempts; absent (`hamster run`): the agent calls the model itself. */

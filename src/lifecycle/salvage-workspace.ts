@@ -3,11 +3,13 @@ import type { Logger } from "probot";
 import type { AppSettings } from "../config/env.js";
 import type { Run } from "../domain/run.js";
 import { RunFailure } from "../domain/run-failure.js";
+import type { RunDiffStore } from "../store/run-diff-store.js";
 import type { RunStore } from "../store/run-store.js";
 import { commitAll, pushBranch, removeCheckout, resolveCommit } from "../workspace/workspace.js";
 import { checkPush } from "./push-policy.js";
 import { describeFailure } from "./describe-failure.js";
 import type { RunHost } from "./run-host.js";
+import { recordRunDiff } from "./record-run-diff.js";
 
 /**
  * A resumed run's previous process may have left the agent's work in the workspace,
@@ -16,7 +18,7 @@ import type { RunHost } from "./run-host.js";
  * work is thrown away.
  */
 export async function salvageWorkspace(
-  deps: { runs: RunStore; settings: Pick<AppSettings, "gitAuthor">; log: Logger },
+  deps: { runs: RunStore; diffs?: RunDiffStore | undefined; settings: Pick<AppSettings, "gitAuthor">; log: Logger },
   host: RunHost,
   run: Run,
   workdir: string,
@@ -38,6 +40,8 @@ export async function salvageWorkspace(
         });
         await pushBranch({ dir: workdir, remoteUrl: run.request.repo.cloneUrl, token: await host.getGitToken(), workBranch: run.workBranch });
         deps.runs.updateRun(run.id, { headSha: head });
+        // The checkout still has the base branch as it was fetched: the merge base is found from it.
+        await recordRunDiff(deps, run.id, workdir, { from: { branch: run.request.baseBranch }, head });
       }
     }
     await removeCheckout(workdir);

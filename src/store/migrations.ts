@@ -151,4 +151,17 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX actions_dispatches_by_workflow_run ON actions_dispatches (workflow_run_id);
   `,
+  // 9: the diff of what a run pushed, against where its branch left the base branch, for the
+  // console's diff viewer. One row per run, replaced at each push; a patch longer than the app
+  // keeps is cut (truncated = 1) at a file's end.
+  `
+  CREATE TABLE run_diffs (
+    run_id      INTEGER PRIMARY KEY REFERENCES runs (id),
+    base_sha    TEXT    NOT NULL,
+    head_sha    TEXT    NOT NULL,
+    patch       TEXT    NOT NULL,
+    truncated   INTEGER NOT NULL,
+    recorded_at TEXT    NOT NULL
+  );
+  `,
 ];

@@ -11,7 +11,7 @@ export interface GitAuthor {
  * Config for every host-side git command. A checkout has been in the agent's hands, so
  * its `.git/hooks` and a `core.fsmonitor` it may have set must never run on the host.
  */
-const HOST_CONFIG = ["core.hooksPath=/dev/null", "core.fsmonitor=false"] as const;
+export const HOST_CONFIG = ["core.hooksPath=/dev/null", "core.fsmonitor=false"] as const;
 
 /**
  * simple-git kills a command silent for this long. Generous, because a large clone

@@ -8,6 +8,8 @@ export type { PrepareCheckoutOptions, PreparedCheckout } from "./prepare-checkou
 export { commitAll, listChangedFiles, resolveCommit } from "./commit-all.js";
 export type { CommitResult } from "./commit-all.js";
 export { pushBranch } from "./push-branch.js";
+export { readWorkDiff } from "./read-work-diff.js";
+export type { ReadWorkDiffOptions, WorkDiff } from "./read-work-diff.js";
 export { pruneMirrors } from "./prune-mirrors.js";
 export type { PruneMirrorsOptions, PrunedMirrors, RemovedMirror } from "./prune-mirrors.js";
 export { renderMirrorDir, renderSpareDir } from "./mirror-name.js";
