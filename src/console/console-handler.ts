@@ -211,3 +211,25 @@ export function createConsoleHandler(options: ConsoleHandlerOptions): HttpHandle
     return true;
   };
 }
+
+/** The console of an app without OAuth credentials: every page says what it needs (the assets still load). */
+export function createConsoleUnavailableHandler(): HttpHandler {
+  return function handleUnavailableConsole(request, response) {
+    const path = new URL(request.url ?? "/", "http://console.invalid").pathname;
+    if (path !== "/hamster" && !path.startsWith("/hamster/")) return false;
+    if (path.startsWith(ASSET_PREFIX)) {
+      serveAsset(request, response, path.slice(ASSET_PREFIX.length));
+      return true;
+    }
+    request.resume();
+    sendMessage(
+      response,
+      null,
+      503,
+      "The console is not set up",
+      "The web console signs people in with the app's OAuth credentials. Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET " +
+        "(the client id and a client secret of the GitHub App; Probot's manifest setup writes them to .env) and restart the app.",
+    );
+    return true;
+  };
+}

@@ -40,6 +40,17 @@ export function escapeHtml(value: unknown): string {
     .replace(BIDI_CONTROLS, (char) => `[U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}]`);
 }
 
+/** A link target from stored data, only when it is an http(s) address: never `javascript:` or `data:`. */
+export function safeHref(value: string | null | undefined): string | null {
+  if (!value) return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.toString() : null;
+  } catch {
+    return null;
+  }
+}
+
 const eta = new Eta({
   autoEscape: true,
   escapeFunction: escapeHtml,
