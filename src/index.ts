@@ -5,6 +5,7 @@ import { createAgentRegistry, type AgentRegistry } from "./agent/registry.js";
 import { CONFIG_FILE_NAME } from "./config/repo-config.js";
 import { createGitHubHost } from "./reporter/github-host.js";
 import { createRunReporter } from "./reporter/run-reporter.js";
+import { renderRunPageUrl } from "./reporter/run-page-link.js";
 import type { AppSettings } from "./config/env.js";
 import type { RunRequest } from "./domain/run.js";
 import type { GitHubClient } from "./github/client.js";
@@ -47,6 +48,7 @@ import { createRouteTable, type HttpHandler } from "./server/route-table.js";
 import { createWorker, type Worker } from "./lifecycle/worker.js";
 import { createConsoleHandler, createConsoleUnavailableHandler } from "./console/console-handler.js";
 import { createConsoleRoutes } from "./console/console-routes.js";
+import { createLiveRunFeed, type LiveRunFeed } from "./console/live-run-feed.js";
 import { createConsoleSessionStore } from "./store/console-session-store.js";
 import { resolveRunAgent, type AgentSources } from "./lifecycle/resolve-run-agent.js";
 
@@ -116,6 +118,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
   let worker: Worker | undefined;
   let recoveryTimer: NodeJS.Timeout | undefined;
   let dataDirLock: DataDirLock | undefined;
+  let liveFeed: LiveRunFeed | undefined;
   // One queue of writes per installation, so many runs at once stay under GitHub's secondary rate limits.
   const writeLimiters = createWriteLimiters({ minTimeMs: options.writeMinTimeMs ?? DEFAULT_WRITE_MIN_TIME_MS });
   const redactor = options.redactor ?? sharedRedactor;
@@ -168,6 +171,8 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     runs = runStore;
     const runEvents = createRunEventStore(db, { redact: redactor.redact, log: app.log });
     const runDiffs = createRunDiffStore(db, { redact: redactor.redact });
+    // With the console on, GitHub links each run to its page.
+    const runPageUrl = (runId: number) => renderRunPageUrl(settings, runId);
     const credentials = createRunCredentialStore(db);
     const deliveries = createDeliveryStore(db);
     const preferences = createPreferenceStore(db);
@@ -210,19 +215,6 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       ...(options.runnerEnv ? { runnerEnv: options.runnerEnv } : {}),
       ...(options.actionsPollMs !== undefined ? { actionsPollMs: options.actionsPollMs } : {}),
     });
-    // The web console under /hamster/, behind GitHub sign-in with the app's OAuth credentials.
-    routes.add(
-      settings.oauth
-        ? createConsoleHandler({
-            oauth: { ...settings.oauth, webUrl: settings.github.webUrl },
-            apiUrl: settings.github.apiUrl,
-            publicUrl: settings.publicUrl,
-            sessions: createConsoleSessionStore(db),
-            routes: createConsoleRoutes({ runs: runStore, events: runEvents, preferences, vault, settings, log: app.log, getOctokit }),
-            log: app.log,
-          })
-        : createConsoleUnavailableHandler(),
-    );
     const agentSources: AgentSources = {
       getAgent: (name) => registry.available[name] ?? { unavailable: registry.explainMissing(name) },
       getProviderKey,
@@ -247,6 +239,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
                 events: runEvents,
                 runId: run.id,
                 log: app.log,
+                runPageUrl,
                 ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
               }),
             ...agentSources,
@@ -281,6 +274,32 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       getRole: (octokit: GitHubClient, repo: { owner: string; repo: string }, login: string) =>
         roles.get(`${repo.owner}/${repo.repo}:${login}`, () => getRepoRole(octokit, repo, login)),
     };
+
+    // The web console under /hamster/, behind GitHub sign-in with the app's OAuth credentials.
+    liveFeed = createLiveRunFeed({ events: runEvents, runs: runStore, log: app.log });
+    routes.add(
+      settings.oauth
+        ? createConsoleHandler({
+            oauth: { ...settings.oauth, webUrl: settings.github.webUrl },
+            apiUrl: settings.github.apiUrl,
+            publicUrl: settings.publicUrl,
+            sessions: createConsoleSessionStore(db),
+            routes: createConsoleRoutes({
+              runs: runStore,
+              events: runEvents,
+              preferences,
+              vault,
+              settings,
+              log: app.log,
+              getOctokit,
+              diffs: runDiffs,
+              feed: liveFeed,
+              admit: admitDeps,
+            }),
+            log: app.log,
+          })
+        : createConsoleUnavailableHandler(),
+    );
 
     /** Records the delivery and hands the trigger to admission without waiting for it. */
     const receive = (context: Context, parsed: ParsedEvent) => {
@@ -325,7 +344,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     });
 
     const publishRun = async (runId: number) =>
-      createRunReporter({ octokit: await getOctokit(runStore.getRun(runId).installationId), runs: runStore, events: runEvents }).publish(runId);
+      createRunReporter({ octokit: await getOctokit(runStore.getRun(runId).installationId), runs: runStore, events: runEvents, runPageUrl }).publish(runId);
     const recover = (staleAfterMs: number) =>
       recoverRuns({ runs: runStore, log: app.log, publish: publishRun, enqueue: activeWorker.enqueue, isExecutingHere: activeWorker.has, staleAfterMs }).catch(
         (error: unknown) => app.log.error({ err: error }, "recovering runs failed"),
@@ -353,6 +372,8 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     appFn,
     idle,
     async drain(graceMs: number) {
+      // Open run pages let go of the server at once; their browsers reconnect to the next process.
+      liveFeed?.close();
       clearInterval(recoveryTimer);
       await worker?.drain(graceMs);
       await Promise.allSettled([...admissions]);

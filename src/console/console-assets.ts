@@ -5,6 +5,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { CONSOLE_CSS } from "./assets/console-css.js";
 import { CONSOLE_JS } from "./assets/console-js.js";
+import { RUN_PAGE_CSS } from "./assets/run-page-css.js";
+import { RUN_PAGE_JS } from "./assets/run-page-js.js";
 
 /**
  * The console's static files under /hamster/assets/: its own (kept as TS modules so that `npm run
@@ -33,6 +35,8 @@ function diff2htmlFile(relative: string): () => Buffer {
 const ASSETS: Readonly<Record<string, Asset>> = {
   "console.css": { type: CSS, load: () => CONSOLE_CSS },
   "console.js": { type: JS, load: () => CONSOLE_JS },
+  "run-page.css": { type: CSS, load: () => RUN_PAGE_CSS },
+  "run-page.js": { type: JS, load: () => RUN_PAGE_JS },
   "diff2html.min.css": { type: CSS, load: diff2htmlFile("bundles/css/diff2html.min.css") },
   "diff2html.min.js": { type: JS, load: diff2htmlFile("bundles/js/diff2html.min.js") },
   "diff2html-ui.min.js": { type: JS, load: diff2htmlFile("bundles/js/diff2html-ui.min.js") },

@@ -35,9 +35,12 @@ const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 export function escapeHtml(value: unknown): string {
   if (isTrustedHtml(value)) return value[TRUSTED];
   const text = value === undefined || value === null ? "" : String(value);
-  return text
-    .replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!)
-    .replace(BIDI_CONTROLS, (char) => `[U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}]`);
+  return revealBidiControls(text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!));
+}
+
+/** Bidirectional controls shown as their code points, in text or in markup a library escaped already. */
+export function revealBidiControls(text: string): string {
+  return text.replace(BIDI_CONTROLS, (char) => `[U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}]`);
 }
 
 /** A link target from stored data, only when it is an http(s) address: never `javascript:` or `data:`. */

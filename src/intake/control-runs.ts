@@ -2,6 +2,7 @@ import type { GitHubClient } from "../github/client.js";
 import { createIssueComment, updateIssueComment } from "../github/comments.js";
 import { canTriggerRuns, getRepoRole } from "../github/permissions.js";
 import { renderRunsComment, parseRunsMarker } from "../reporter/render-runs.js";
+import { renderRunPageUrl } from "../reporter/run-page-link.js";
 import { createRunReporter } from "../reporter/run-reporter.js";
 import { isFinalState } from "../domain/run-state.js";
 import type { Run } from "../domain/run.js";
@@ -26,7 +27,7 @@ export async function cancelRun(deps: AdmitDependencies, octokit: GitHubClient, 
   if (deps.abort(run.id, { kind: "cancel", by }) === "executing") return;
   // Waiting for a worker slot (it will not start now), or orphaned: end it here, at once.
   deps.runs.transitionRun(run.id, "cancelled", { reason: `Cancelled by @${by}.`, detail: `cancelled by @${by}` });
-  await createRunReporter({ octokit, runs: deps.runs }).publish(run.id);
+  await createRunReporter({ octokit, runs: deps.runs, runPageUrl: (id) => renderRunPageUrl(deps.settings, id) }).publish(run.id);
 }
 
 export async function cancelActiveRun(control: ControlContext): Promise<AdmitOutcome> {

@@ -4,6 +4,7 @@ import type { Run, RunRequest } from "../domain/run.js";
 import type { GitHubClient } from "../github/client.js";
 import { addEyesReaction } from "../github/comments.js";
 import type { RepoRole } from "../github/permissions.js";
+import { renderRunPageUrl } from "../reporter/run-page-link.js";
 import { createRunReporter } from "../reporter/run-reporter.js";
 import type { PreferenceStore } from "../store/preference-store.js";
 import { ActiveRunExistsError, type NewRun, type RunStore } from "../store/run-store.js";
@@ -67,7 +68,7 @@ export async function queueRun(control: ControlContext, input: NewRun): Promise<
     (error: unknown) => deps.log.warn({ runId: run.id, err: error }, "could not add the reaction"),
   );
   try {
-    await createRunReporter({ octokit, runs: deps.runs }).createStatusComment(run.id);
+    await createRunReporter({ octokit, runs: deps.runs, runPageUrl: (id) => renderRunPageUrl(deps.settings, id) }).createStatusComment(run.id);
   } finally {
     // The run is recorded: it runs even if the status comment could not be written now.
     deps.enqueue(run.id);

@@ -22,9 +22,11 @@ export function createGitHubHost(deps: {
   runId: number;
   log: Logger;
   progressIntervalMs?: number;
+  /** The run's page in the web console, when it is on. */
+  runPageUrl?: (runId: number) => string | undefined;
 }): RunHost {
   const { octokit, runs, runId, log } = deps;
-  const reporter = createRunReporter({ octokit, runs, ...(deps.events ? { events: deps.events } : {}) });
+  const reporter = createRunReporter({ octokit, runs, ...(deps.events ? { events: deps.events } : {}), ...(deps.runPageUrl ? { runPageUrl: deps.runPageUrl } : {}) });
   const initial = runs.getRun(runId);
   const repo = { owner: initial.repoOwner, repo: initial.repoName };
   let checkHeadSha: string | undefined;

@@ -51,7 +51,7 @@ export function renderStageTable(view: RunView): string {
   return ["| Stage | Status | Duration |", "| --- | --- | --- |", ...rows].join("\n");
 }
 
-export function renderUsageLine(view: RunView): string {
+export function renderUsageLine(view: Pick<RunView, "run">): string {
   const u = view.run.usage;
   // A command-line agent that does not say what it used: unknown, not "0 tokens, $0.0000".
   if (u === null) return `Tokens: ${NOT_REPORTED} · cost ${NOT_REPORTED}`;
@@ -82,7 +82,8 @@ function renderTitle(view: RunView): string {
   }
 }
 
-function isPastImplementing(view: RunView): boolean {
+/** True once the run has gone past implementing: its plan is then done. */
+export function isPastImplementing(view: Pick<RunView, "transitions">): boolean {
   return view.transitions.some((t) => t.state === "verifying" || t.state === "delivering" || t.state === "succeeded");
 }
 

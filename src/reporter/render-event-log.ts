@@ -95,7 +95,8 @@ export function renderEventLine(event: RunEvent): string | null {
   }
 }
 
-function renderEnding(event: Extract<RunEvent, { kind: "command" }>): string {
+/** How a command the run ran ended, in words: "exit 1", "timed out", "killed"… */
+export function renderEnding(event: Extract<RunEvent, { kind: "command" }>): string {
   switch (event.ending) {
     case "timeout":
       return "timed out";

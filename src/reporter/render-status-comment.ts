@@ -61,6 +61,7 @@ export function renderStatusComment(view: RunView): string {
   const links: string[] = [];
   if (view.links?.pullRequest) links.push(`Pull request: ${view.links.pullRequest}`);
   if (view.links?.checkRun) links.push(`Check run: [${CHECK_RUN_NAME}](${view.links.checkRun})`);
+  if (view.links?.runPage) links.push(`Live log and diff: [run #${run.id}](${view.links.runPage})`);
   if (links.length > 0) lines.push("", links.join(" · "));
   if ((run.state === "failed" || run.state === "cancelled" || run.state === "timed_out") && run.reason) lines.push("", `**Why:** ${run.reason}`);
   if (isFinalState(run.state)) lines.push("", renderUsageLine(view));

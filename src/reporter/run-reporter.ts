@@ -42,6 +42,8 @@ function renderSince(createdAt: string): string {
 export function createRunReporter(deps: {
   octokit: GitHubClient;
   runs: RunStore;
+  /** The run's page in the web console (renderRunPageUrl): the check run's details link and the status comment's. */
+  runPageUrl?: (runId: number) => string | undefined;
   /** The run event log, shown as the check run's activity; absent: no activity section. */
   events?: Pick<RunEventStore, "listRecentRunEvents" | "getRunEventTotals">;
   now?: () => Date;
@@ -66,16 +68,19 @@ export function createRunReporter(deps: {
   /** What a check run shows for the view; creating and updating send the same, so it is compared as a whole. */
   function renderCheckState(view: RunView) {
     const conclusion = renderCheckConclusion(view.run);
-    return { output: renderCheckRunOutput(view), actions: renderCheckActions(view.run), ...(conclusion ? { conclusion } : {}) };
+    const detailsUrl = view.links?.runPage;
+    return { output: renderCheckRunOutput(view), actions: renderCheckActions(view.run), ...(conclusion ? { conclusion } : {}), ...(detailsUrl ? { detailsUrl } : {}) };
   }
 
   function buildView(runId: number, files?: readonly string[]): RunView {
     const run = runs.getRun(runId);
-    const links: { pullRequest?: string; checkRun?: string } = {};
+    const links: { pullRequest?: string; checkRun?: string; runPage?: string } = {};
     const pr = pullRequestUrl(run);
     const check = checkRunUrl(run);
+    const page = deps.runPageUrl?.(runId);
     if (pr) links.pullRequest = pr;
     if (check) links.checkRun = check;
+    if (page) links.runPage = page;
     const activity = events ? { events: events.listRecentRunEvents(runId, ACTIVITY_EVENTS), modelCalls: events.getRunEventTotals(runId).modelCalls } : undefined;
     return { run, transitions: runs.listTransitions(runId), now: now(), links, ...(files ? { files } : {}), ...(activity ? { activity } : {}) };
   }

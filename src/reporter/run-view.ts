@@ -13,5 +13,7 @@ export interface RunView {
   readonly links?: {
     readonly pullRequest?: string;
     readonly checkRun?: string;
+    /** The run's page in the web console, when it is on. */
+    readonly runPage?: string;
   };
 }

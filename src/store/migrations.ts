@@ -181,6 +181,7 @@ export const MIGRATIONS: readonly string[] = [
     base_sha    TEXT    NOT NULL,
     head_sha    TEXT    NOT NULL,
     patch       TEXT    NOT NULL,
+    files       INTEGER NOT NULL,
     truncated   INTEGER NOT NULL,
     recorded_at TEXT    NOT NULL
   );

@@ -106,6 +106,10 @@ export function createRunEventStore(db: SqliteDatabase, options: RunEventStoreOp
     `SELECT id, run_id, attempt, seq, at, data FROM run_events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?`,
   );
   const lastSeqStatement = db.prepare<[number, number], { seq: number | null }>(`SELECT MAX(seq) AS seq FROM run_events WHERE run_id = ? AND attempt = ?`);
+  const afterStatement = db.prepare<[number, number], EventRow>(
+    `SELECT id, run_id, attempt, seq, at, data FROM run_events WHERE id > ? ORDER BY id LIMIT ?`,
+  );
+  const lastIdStatement = db.prepare<[], { id: number | null }>(`SELECT MAX(id) AS id FROM run_events`);
   const recentStatement = db.prepare<[number, number], EventRow>(
     `SELECT id, run_id, attempt, seq, at, data FROM run_events WHERE run_id = ? ORDER BY id DESC LIMIT ?`,
   );
@@ -175,6 +179,25 @@ export function createRunEventStore(db: SqliteDatabase, options: RunEventStoreOp
     return { events: readRows(rows), lastId: rows.at(-1)?.id ?? afterId };
   }
 
+  /**
+   * Every run's events stored after `afterId`, in the order they were stored, at most `limit`:
+   * what a live reader of the whole log (the console's feed) takes at each look.
+   */
+  function listEventsAfter(afterId: number, limit: number = DEFAULT_PAGE_SIZE): RunEventPage {
+    const rows = afterStatement.all(afterId, Math.min(Math.max(1, Math.floor(limit)), MAX_PAGE_SIZE));
+    const events: StoredRunEvent[] = [];
+    for (const row of rows) {
+      const event = readEvent(row);
+      if (event !== undefined) events.push({ id: row.id, runId: row.run_id, attempt: row.attempt, seq: row.seq, at: row.at, event });
+    }
+    return { events, lastId: rows.at(-1)?.id ?? afterId };
+  }
+
+  /** The id of the newest stored event (0: none yet): where a live reader starts. */
+  function findLastEventId(): number {
+    return lastIdStatement.get()?.id ?? 0;
+  }
+
   /** The run's newest `limit` events, for a rendering that shows only the end of the log. */
   function listRecentRunEvents(runId: number, limit: number): readonly StoredRunEvent[] {
     return readRows(recentStatement.all(runId, Math.min(Math.max(1, Math.floor(limit)), MAX_PAGE_SIZE)));
@@ -227,5 +250,5 @@ export function createRunEventStore(db: SqliteDatabase, options: RunEventStoreOp
     return (lastSeqStatement.get(runId, attempt)?.seq ?? 0) + 1;
   }
 
-  return { appendRunEvents, listRunEvents, listRecentRunEvents, getRunEventTotals, findNextSeq };
+  return { appendRunEvents, listRunEvents, listEventsAfter, findLastEventId, listRecentRunEvents, getRunEventTotals, findNextSeq };
 }

@@ -193,6 +193,10 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
   const listTransitionsStatement = db.prepare<[number], { state: string; at: string; detail: string | null }>(
     `SELECT state, at, detail FROM run_transitions WHERE run_id = ? ORDER BY id`,
   );
+  const transitionsAfterStatement = db.prepare<[number, number], { id: number; run_id: number; state: string; at: string }>(
+    `SELECT id, run_id, state, at FROM run_transitions WHERE id > ? ORDER BY id LIMIT ?`,
+  );
+  const lastTransitionStatement = db.prepare<[], { id: number | null }>(`SELECT MAX(id) AS id FROM run_transitions`);
   const updateStateStatement = db.prepare(`
     UPDATE runs SET state = @state, updated_at = @at,
       reason = COALESCE(@reason, reason),
@@ -351,6 +355,16 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
     }));
   }
 
+  /** Every run's transitions recorded after `afterId` (a row id), oldest first: what a live reader takes at each look. */
+  function listTransitionsAfter(afterId: number, limit: number): { id: number; runId: number; state: RunState; at: string }[] {
+    return transitionsAfterStatement.all(afterId, limit).map((row) => ({ id: row.id, runId: row.run_id, state: parseRunState(row.state), at: row.at }));
+  }
+
+  /** The id of the newest transition row (0: none yet): where a live reader starts. */
+  function findLastTransitionId(): number {
+    return lastTransitionStatement.get()?.id ?? 0;
+  }
+
   function listRunsInState(state: RunState): Run[] {
     return listByStateStatement.all(state).map(toRun);
   }
@@ -405,6 +419,8 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
     transitionRun,
     updateRun,
     listTransitions,
+    listTransitionsAfter,
+    findLastTransitionId,
     listRunsInState,
     listRunsForTask,
     listRunsForRepos,

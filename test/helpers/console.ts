@@ -8,9 +8,11 @@ import { createConsoleHandler } from "../../src/console/console-handler.js";
 import type { ConsoleDeps } from "../../src/console/console-deps.js";
 import type { ConsoleRoute } from "../../src/console/console-request.js";
 import { createConsoleRoutes } from "../../src/console/console-routes.js";
+import { createLiveRunFeed } from "../../src/console/live-run-feed.js";
 import { createConsoleSessionStore, type ConsoleSessionStore } from "../../src/store/console-session-store.js";
 import { openDatabase, type SqliteDatabase } from "../../src/store/database.js";
 import { createPreferenceStore } from "../../src/store/preference-store.js";
+import { createRunDiffStore } from "../../src/store/run-diff-store.js";
 import { createRunEventStore } from "../../src/store/run-event-store.js";
 import { createRunStore, type RunStore } from "../../src/store/run-store.js";
 import { createVault } from "../../src/store/vault.js";
@@ -68,14 +70,21 @@ export async function startConsoleHarness(options: {
   const sessions = createConsoleSessionStore(db, now);
   const settings = parseSettings({ HAMSTER_DATA_DIR: dataDir, GHE_HOST: github.host, GHE_PROTOCOL: "http" });
   const log = pino({ level: "silent" }) as unknown as Logger;
+  const events = createRunEventStore(db, { redact: (text) => text });
+  const preferences = createPreferenceStore(db, now);
+  const feed = createLiveRunFeed({ events, runs, log, intervalMs: 20 });
   const deps: ConsoleDeps = {
     runs,
-    events: createRunEventStore(db, { redact: (text) => text }),
-    preferences: createPreferenceStore(db, now),
+    events,
+    preferences,
     vault: createVault(db, undefined, now),
     settings,
     log,
     getOctokit: () => Promise.reject(new Error("The console harness has no installation client")),
+    diffs: createRunDiffStore(db),
+    feed,
+    // No worker: nothing is ever queued or stopped here.
+    admit: { runs, preferences, settings, log, knownAgents: [], enqueue: () => undefined, abort: () => "absent" },
   };
   let handler: ReturnType<typeof createConsoleHandler> | undefined;
   const server = await serveOnLoopback((request, response) => handler?.(request, response) ?? false);
@@ -126,6 +135,7 @@ export async function startConsoleHarness(options: {
     request,
     signIn,
     async close() {
+      feed.close();
       await server.close();
       await github.close();
       db.close();

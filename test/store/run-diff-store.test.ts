@@ -34,7 +34,8 @@ describe("run diff store", () => {
     expect(diffs.getRunDiff(runId)).toBeUndefined();
     diffs.saveRunDiff(runId, { baseSha: BASE, headSha: BASE, patch: "old", truncated: true });
     const saved = diffs.saveRunDiff(runId, { baseSha: BASE, headSha: HEAD, patch: PATCH, truncated: false });
-    expect(saved).toEqual({ runId, baseSha: BASE, headSha: HEAD, patch: PATCH, truncated: false, recordedAt: "2026-11-24T10:00:00.000Z" });
+    expect(saved).toEqual({ runId, baseSha: BASE, headSha: HEAD, patch: PATCH, files: 1, truncated: false, recordedAt: "2026-11-24T10:00:00.000Z" });
+    expect(diffs.findRunDiffSummary(runId)).toEqual({ runId, baseSha: BASE, headSha: HEAD, files: 1, truncated: false, recordedAt: "2026-11-24T10:00:00.000Z" });
     expect(diffs.getRunDiff(runId)).toEqual(saved);
   });
 
