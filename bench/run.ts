@@ -155,6 +155,14 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
     },
   },
   {
+    name: "Console run page (500 agent turns rendered on the server; 100 pages on the live event stream; baselines: a one-turn run, one page)",
+    run: async () => {
+      const { runPageFigures, runRunPageBenchmark } = await import("./console-run-page.js");
+      const result = await runRunPageBenchmark();
+      return { figures: runPageFigures(result), details: result };
+    },
+  },
+  {
     name: "Warm workspaces (30,000 files, 10,000 commits over HTTP on 127.0.0.1; baselines: git clone, git worktree add)",
     run: async () => {
       // Loaded here, not at the top: this file's imports stay as they are.

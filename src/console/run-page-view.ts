@@ -1,13 +1,12 @@
 import type { RunEvent } from "../domain/run-event.js";
 import { isFinalState, type RunState } from "../domain/run-state.js";
-import type { Run, RunTransition } from "../domain/run.js";
+import type { CriterionStatus, Run, RunTransition } from "../domain/run.js";
 import { formatCost, formatCount, formatDuration, NOT_REPORTED } from "../reporter/format.js";
 import { isPastImplementing, renderCheckActions, renderUsageLine } from "../reporter/render-check-run.js";
 import { renderEnding } from "../reporter/render-event-log.js";
-import { renderCriterionStatus } from "../reporter/render-findings.js";
 import { renderRunPagePath } from "../reporter/run-page-link.js";
 import { checkRunUrl, pullRequestUrl } from "../reporter/run-reporter.js";
-import { buildStageTimeline, renderStageIcon, renderStageName } from "../reporter/stage-timeline.js";
+import { buildStageTimeline, renderStageName, type StageStatus } from "../reporter/stage-timeline.js";
 import type { RunDiffSummary } from "../store/run-diff-store.js";
 import type { RunEventTotals, StoredRunEvent } from "../store/run-event-store.js";
 import { defineView, safeHref, trustHtml, type TrustedHtml } from "./console-view.js";
@@ -116,12 +115,18 @@ function buildLinks(state: RunPageState): Link[] {
   return links;
 }
 
+/**
+ * A stage's mark on the page: plain symbols every font has (the check run's emoji are not in
+ * every browser's fonts); its colour comes from the style sheet.
+ */
+const STAGE_MARKS: Record<StageStatus, string> = { pending: "○", running: "●", done: "✓", failed: "✗", skipped: "–" };
+
 const timelineView = defineView<{ stages: ReturnType<typeof buildTimeline> }>("run-timeline", RUN_TIMELINE_TEMPLATE);
 function buildTimeline(state: RunPageState) {
   return buildStageTimeline(state.transitions, state.now).map((stage) => ({
     stage: stage.stage,
     status: stage.status,
-    icon: renderStageIcon(stage.status),
+    icon: STAGE_MARKS[stage.status],
     name: renderStageName(stage.stage),
     duration: stage.durationMs === null ? null : formatDuration(stage.durationMs),
     detail: stage.detail,
@@ -151,6 +156,8 @@ function buildUsage(state: RunPageState) {
 
 const planView = defineView<{ steps: readonly string[]; done: boolean }>("run-plan", RUN_PLAN_TEMPLATE);
 
+const CRITERION_LABELS: Record<CriterionStatus, string> = { met: "✓ met", not_met: "✗ not met", unverified: "? unverified" };
+
 interface CriterionRow {
   readonly index: number;
   readonly criterion: string;
@@ -167,7 +174,7 @@ function buildEvidence(run: Run) {
     index: c.index,
     criterion: c.criterion,
     status: c.status,
-    statusLabel: renderCriterionStatus(c.status),
+    statusLabel: CRITERION_LABELS[c.status],
     command: c.evidence?.kind === "command" ? c.evidence.command : null,
     result: c.evidence?.kind === "command" ? c.evidence.result : null,
     file: c.evidence?.kind === "file" ? `${c.evidence.path}:${c.evidence.line}` : null,
@@ -180,7 +187,7 @@ const verificationView = defineView<{ verification: Run["verification"]; result:
 function buildVerification(run: Run) {
   const v = run.verification;
   if (!v) return { verification: null, result: "" };
-  const result = v.passed ? "✅ passed" : `❌ failed (${v.exitCode === null ? "killed" : `exit code ${v.exitCode}`})`;
+  const result = v.passed ? "✓ passed" : `✗ failed (${v.exitCode === null ? "killed" : `exit code ${v.exitCode}`})`;
   const fixes = v.runs > 1 ? ` after ${v.runs - 1} fix attempt${v.runs > 2 ? "s" : ""}` : "";
   return { verification: v, result: `${result}${fixes}` };
 }

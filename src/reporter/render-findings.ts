@@ -23,11 +23,6 @@ const STATUS_LABELS: Record<CriterionResult["status"], string> = {
   unverified: "⚠️ unverified",
 };
 
-/** A criterion's status as a reader sees it: "✅ met", "❌ not met", "⚠️ unverified". */
-export function renderCriterionStatus(status: CriterionResult["status"]): string {
-  return STATUS_LABELS[status];
-}
-
 function renderEvidence(c: CriterionResult): string {
   const e = c.evidence;
   let text = "—";
@@ -45,7 +40,7 @@ export function renderCriteria(run: Run): string | null {
   const report = run.report;
   if (!report) return null;
   if (report.criteria.length === 0) return "### Acceptance criteria\n\nThe task lists no acceptance criteria.";
-  const rows = report.criteria.map((c) => `| ${c.index} | ${escapeCell(c.criterion)} | ${renderCriterionStatus(c.status)} | ${escapeCell(renderEvidence(c))} |`);
+  const rows = report.criteria.map((c) => `| ${c.index} | ${escapeCell(c.criterion)} | ${STATUS_LABELS[c.status]} | ${escapeCell(renderEvidence(c))} |`);
   const parts = ["### Acceptance criteria", "", "| # | Criterion | Status | Evidence |", "| --- | --- | --- | --- |", ...rows];
   if (report.formatError) parts.push("", `The agent's report could not be read (${report.formatError}), so no criterion counts as verified.`);
   return parts.join("\n");

@@ -96,7 +96,7 @@ describe("GET /hamster/runs/:id", () => {
     expect(firstTurn).toContain("1,000 in / 20 out tokens");
     expect(html).toMatch(/<span class="purpose">setup<\/span> <code>npm ci<\/code> · exit 0/);
     expect(html).toContain("added 12 packages");
-    expect(html).toContain("✅ met");
+    expect(html).toContain("✓ met");
     expect(html).toContain("<code>hello.txt:1</code>");
     expect(html).toContain("2 model calls · 2 tool calls (1 failed)");
     expect(html).toContain("cost $0.0421");

@@ -5,6 +5,7 @@ export const RUN_PAGE_CSS = `
 .run-page h2 { font-size: 1.15rem; margin: 1.5rem 0 0.5rem; }
 .run-page .task .repo, .run-page .meta, .run-page .params, .run-diff .meta { color: var(--muted); }
 .run-page .task .title { font-weight: 600; }
+.run-page .task .issue { display: inline; }
 .run-page p { margin: 0.25rem 0; }
 
 .controls { display: flex; gap: 0.5rem; margin: 0.75rem 0; }
@@ -20,6 +21,10 @@ export const RUN_PAGE_CSS = `
 .timeline .stage-running { border-color: var(--run); }
 .timeline .stage-failed { border-color: var(--bad); }
 .timeline .stage-done { border-color: var(--ok); }
+.timeline .stage-running .icon { color: var(--run); }
+.timeline .stage-failed .icon { color: var(--bad); }
+.timeline .stage-done .icon { color: var(--ok); }
+.timeline .stage-pending .icon, .timeline .stage-skipped .icon { color: var(--muted); }
 .now { margin-top: 0.5rem; }
 
 pre.reason, pre.summary { white-space: pre-wrap; }
@@ -27,6 +32,9 @@ pre.reason, pre.summary { white-space: pre-wrap; }
 .plan li.done { color: var(--muted); }
 
 table.criteria { width: 100%; border-collapse: collapse; }
+.criterion-met td:nth-child(3), details.verification.ok > summary { color: var(--ok); }
+.criterion-not_met td:nth-child(3), details.verification.failed > summary { color: var(--bad); }
+.criterion-unverified td:nth-child(3) { color: var(--warn); }
 table.criteria th, table.criteria td { text-align: left; padding: 0.4rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 .warning { color: var(--warn); }
 
