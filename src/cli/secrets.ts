@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { parseSettings, SettingsError } from "../config/env.js";
 import { openDatabase } from "../store/database.js";
 import { assertProviderName, createNoKeyError, createVault, VaultError, type SecretSummary, type Vault } from "../store/vault.js";
+import { isParseArgsError } from "./cli-error.js";
 
 export const SECRETS_USAGE = `Usage:
   hamster secrets set --installation ID --provider PROVIDER < key.txt
@@ -177,7 +178,7 @@ export async function runSecrets(argv: readonly string[], io: SecretsIo): Promis
       io.err.write(`${error.message}\n`);
       return 1;
     }
-    if (error instanceof TypeError && "code" in error && String((error as { code: unknown }).code).startsWith("ERR_PARSE_ARGS")) {
+    if (isParseArgsError(error)) {
       io.err.write(`${error.message}\n\n${SECRETS_USAGE}\n`);
       return 2;
     }
