@@ -151,4 +151,24 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX actions_dispatches_by_workflow_run ON actions_dispatches (workflow_run_id);
   `,
+  // 9: an installation's own defaults for its runs (set by its admins in the console), between
+  // the repository's .github/hamster.yml and the app's defaults; and who set each provider key
+  // (a GitHub login from the console, "cli:<user>" from `hamster secrets set`; NULL before this).
+  `
+  CREATE TABLE installation_defaults (
+    installation_id      INTEGER PRIMARY KEY,
+    agent                TEXT,
+    model                TEXT,
+    executor             TEXT,
+    budget_turns         INTEGER,
+    budget_input_tokens  INTEGER,
+    budget_output_tokens INTEGER,
+    budget_cost_usd      REAL,
+    budget_minutes       REAL,
+    updated_at           TEXT    NOT NULL,
+    updated_by           TEXT    NOT NULL
+  );
+
+  ALTER TABLE secrets ADD COLUMN updated_by TEXT;
+  `,
 ];
