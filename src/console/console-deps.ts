@@ -1,0 +1,19 @@
+import type { Logger } from "probot";
+import type { AppSettings } from "../config/env.js";
+import type { GitHubClient } from "../github/client.js";
+import type { PreferenceStore } from "../store/preference-store.js";
+import type { RunEventStore } from "../store/run-event-store.js";
+import type { RunStore } from "../store/run-store.js";
+import type { Vault } from "../store/vault.js";
+
+/** What the console's pages read and do; built once in src/index.ts. */
+export interface ConsoleDeps {
+  readonly runs: RunStore;
+  readonly events: RunEventStore;
+  readonly preferences: PreferenceStore;
+  readonly vault: Vault;
+  readonly settings: AppSettings;
+  readonly log: Logger;
+  /** The app's installation client (not the user's), for what the app itself does on GitHub. */
+  getOctokit(installationId: number): Promise<GitHubClient>;
+}
