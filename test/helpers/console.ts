@@ -13,7 +13,9 @@ import { openDatabase, type SqliteDatabase } from "../../src/store/database.js";
 import { createPreferenceStore } from "../../src/store/preference-store.js";
 import { createRunEventStore } from "../../src/store/run-event-store.js";
 import { createRunStore, type RunStore } from "../../src/store/run-store.js";
-import { createVault } from "../../src/store/vault.js";
+import { createInstallationDefaultsStore } from "../../src/store/installation-defaults-store.js";
+import { createVault, type VaultKey } from "../../src/store/vault.js";
+import { createRedactor, type Redactor } from "../../src/security/redactor.js";
 import { serveOnLoopback } from "../../bench/lib/http.js";
 import { startFakeGitHubOAuth, type FakeGitHubOAuth, type FakeGitHubOAuthOptions } from "./fake-github-oauth.js";
 
@@ -29,6 +31,8 @@ export interface ConsoleHarness {
   readonly db: SqliteDatabase;
   readonly runs: RunStore;
   readonly sessions: ConsoleSessionStore;
+  /** What the pages read and write (the vault, the installation defaults, the preferences, …). */
+  readonly deps: ConsoleDeps;
   /** Moves the console's clock (sessions, token expiry, the access cache). */
   advance(ms: number): void;
   /** GET or POST without following redirects; `cookie` is a `hamster_session=…` pair. */
@@ -58,6 +62,12 @@ export async function startConsoleHarness(options: {
   publicUrl?: string;
   /** Routes added after the console's own (e.g. a POST that records its calls). */
   extraRoutes?: (deps: ConsoleDeps) => ConsoleRoute[];
+  /** HAMSTER_VAULT_KEY's keys; default none (the vault stores nothing). */
+  vaultKeys?: readonly VaultKey[];
+  /** The app's installation client; default one that fails every request. */
+  getOctokit?: ConsoleDeps["getOctokit"];
+  /** Learns the secrets the pages are given; default a redactor of its own. */
+  redactor?: Redactor;
 }): Promise<ConsoleHarness> {
   const github = await startFakeGitHubOAuth(options.world);
   const dataDir = mkdtempSync(join(tmpdir(), "hamster-console-"));
@@ -72,10 +82,13 @@ export async function startConsoleHarness(options: {
     runs,
     events: createRunEventStore(db, { redact: (text) => text }),
     preferences: createPreferenceStore(db, now),
-    vault: createVault(db, undefined, now),
+    vault: createVault(db, options.vaultKeys, now),
+    installationDefaults: createInstallationDefaultsStore(db, now),
+    knownAgents: ["claude", "claude-code"],
+    redactor: options.redactor ?? createRedactor(),
     settings,
     log,
-    getOctokit: () => Promise.reject(new Error("The console harness has no installation client")),
+    getOctokit: options.getOctokit ?? (() => Promise.reject(new Error("The console harness has no installation client"))),
   };
   let handler: ReturnType<typeof createConsoleHandler> | undefined;
   const server = await serveOnLoopback((request, response) => handler?.(request, response) ?? false);
@@ -122,6 +135,7 @@ export async function startConsoleHarness(options: {
     db,
     runs,
     sessions,
+    deps,
     advance: (ms) => void (offsetMs += ms),
     request,
     signIn,
