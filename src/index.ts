@@ -23,6 +23,7 @@ import Bottleneck from "bottleneck";
 import { getRepoRole, type RepoRole } from "./github/permissions.js";
 import { createTtlCache } from "./github/ttl-cache.js";
 import { createPreferenceStore } from "./store/preference-store.js";
+import { createInstallationDefaultsStore } from "./store/installation-defaults-store.js";
 import { createVault, VaultError } from "./store/vault.js";
 import { checkSandbox } from "./sandbox/check-sandbox.js";
 import { createWriteLimiters, DEFAULT_WRITE_MIN_TIME_MS } from "./github/write-limiter.js";
@@ -44,6 +45,9 @@ import { createQuietGate } from "./intake/quiet-gate.js";
 import { installWebhookBodyGuard } from "./server/webhook-body-guard.js";
 import { createRouteTable, type HttpHandler } from "./server/route-table.js";
 import { createWorker, type Worker } from "./lifecycle/worker.js";
+import { createConsoleHandler, createConsoleUnavailableHandler } from "./console/console-handler.js";
+import { createConsoleRoutes } from "./console/console-routes.js";
+import { createConsoleSessionStore } from "./store/console-session-store.js";
 import { resolveRunAgent, type AgentSources } from "./lifecycle/resolve-run-agent.js";
 
 export interface HamsterAppOptions {
@@ -121,6 +125,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
   // And during a burst they wait until it has been answered (for a quarter second at most).
   const admissionGate = createQuietGate({ quietMs: ADMISSION_QUIET_MS, maxWaitMs: ADMISSION_MAX_WAIT_MS });
   if (settings.anthropicApiKey) redactor.addSecret(settings.anthropicApiKey);
+  if (settings.oauth) redactor.addSecret(settings.oauth.clientSecret);
   for (const { key } of settings.vaultKeys ?? []) redactor.addSecret(key.toString("base64"));
   const track = (work: Promise<unknown>) => {
     const tracked = work.finally(() => admissions.delete(tracked));
@@ -165,6 +170,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     const credentials = createRunCredentialStore(db);
     const deliveries = createDeliveryStore(db);
     const preferences = createPreferenceStore(db);
+    const installationDefaults = createInstallationDefaultsStore(db);
     const roles = createTtlCache<RepoRole>(30_000);
     const vault = createVault(db, settings.vaultKeys);
     const getProviderKey = (installationId: number, provider: string): string | undefined => {
@@ -204,6 +210,30 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       ...(options.runnerEnv ? { runnerEnv: options.runnerEnv } : {}),
       ...(options.actionsPollMs !== undefined ? { actionsPollMs: options.actionsPollMs } : {}),
     });
+    // The web console under /hamster/, behind GitHub sign-in with the app's OAuth credentials.
+    routes.add(
+      settings.oauth
+        ? createConsoleHandler({
+            oauth: { ...settings.oauth, webUrl: settings.github.webUrl },
+            apiUrl: settings.github.apiUrl,
+            publicUrl: settings.publicUrl,
+            sessions: createConsoleSessionStore(db),
+            routes: createConsoleRoutes({
+              runs: runStore,
+              events: runEvents,
+              preferences,
+              vault,
+              installationDefaults,
+              knownAgents: registry.known,
+              redactor,
+              settings,
+              log: app.log,
+              getOctokit,
+            }),
+            log: app.log,
+          })
+        : createConsoleUnavailableHandler(),
+    );
     const agentSources: AgentSources = {
       getAgent: (name) => registry.available[name] ?? { unavailable: registry.explainMissing(name) },
       getProviderKey,
@@ -243,6 +273,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     const admitDeps = {
       runs: runStore,
       preferences,
+      installationDefaults,
       settings,
       log: app.log,
       knownAgents: registry.known,

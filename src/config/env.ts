@@ -65,6 +65,9 @@ const EnvSchema = z.object({
   GHE_HOST: z.string().min(1).optional(),
   GHE_PROTOCOL: z.enum(["http", "https"]).default("https"),
   PORT: positiveInt(3000, 65_535),
+  // The app's OAuth credentials (Probot's manifest setup writes them to .env): the web console's sign-in.
+  GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.string().url().optional(),
 });
@@ -89,6 +92,13 @@ export interface AppSettings {
   readonly publicUrl: string;
   /** Who issues the OIDC tokens of the repository's Actions jobs (`executor: actions`). */
   readonly actionsOidcIssuer: string;
+  /** The GitHub the app talks to: its web address (sign-in pages) and its REST API, GHES's when GHE_HOST is set. */
+  readonly github: { readonly webUrl: string; readonly apiUrl: string };
+  /**
+   * The app's OAuth credentials (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET) for signing in to the web
+   * console; without them the console only says it needs them.
+   */
+  readonly oauth?: { readonly clientId: string; readonly clientSecret: string };
   readonly anthropicApiKey: string | undefined;
   readonly anthropicBaseUrl: string | undefined;
   /**
@@ -127,6 +137,10 @@ export function parseSettings(env: NodeJS.ProcessEnv): AppSettings {
   if (vault && !vault.ok) problems.push(...vault.problems.map((problem) => `- HAMSTER_VAULT_KEY: ${problem}`));
   const upstream = parseUpstreamProxies(present);
   if (!upstream.ok) problems.push(...upstream.problems.map((problem) => `- ${problem}`));
+  // The console signs in with both or neither; one alone is a half-finished setup.
+  if ((present["GITHUB_CLIENT_ID"] === undefined) !== (present["GITHUB_CLIENT_SECRET"] === undefined)) {
+    problems.push("- GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET: set both (the app's OAuth credentials, for the web console) or neither");
+  }
   if (!result.success || problems.length > 0) {
     throw new SettingsError(`Invalid configuration in the environment:\n${problems.join("\n")}`);
   }
@@ -149,6 +163,10 @@ export function parseSettings(env: NodeJS.ProcessEnv): AppSettings {
     actionsOidcIssuer: (
       e.HAMSTER_ACTIONS_OIDC_ISSUER ?? (e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}/_services/token` : "https://token.actions.githubusercontent.com")
     ).replace(/\/+$/, ""),
+    github: e.GHE_HOST
+      ? { webUrl: `${e.GHE_PROTOCOL}://${e.GHE_HOST}`, apiUrl: `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/v3` }
+      : { webUrl: "https://github.com", apiUrl: "https://api.github.com" },
+    ...(e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET ? { oauth: { clientId: e.GITHUB_CLIENT_ID, clientSecret: e.GITHUB_CLIENT_SECRET } } : {}),
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     ...(vault?.ok ? { vaultKeys: vault.keys } : {}),

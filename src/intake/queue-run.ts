@@ -5,6 +5,7 @@ import type { GitHubClient } from "../github/client.js";
 import { addEyesReaction } from "../github/comments.js";
 import type { RepoRole } from "../github/permissions.js";
 import { createRunReporter } from "../reporter/run-reporter.js";
+import type { InstallationDefaultsStore } from "../store/installation-defaults-store.js";
 import type { PreferenceStore } from "../store/preference-store.js";
 import { ActiveRunExistsError, type NewRun, type RunStore } from "../store/run-store.js";
 import type { StopReason } from "../lifecycle/stop-reason.js";
@@ -15,6 +16,8 @@ import type { TriggerEvent } from "./trigger-event.js";
 export interface AdmitDependencies {
   readonly runs: RunStore;
   readonly preferences: PreferenceStore;
+  /** Each installation's defaults, between the repository's file and the app's defaults. */
+  readonly installationDefaults: Pick<InstallationDefaultsStore, "getDefaults">;
   readonly settings: AppSettings;
   readonly log: Logger;
   readonly knownAgents: readonly string[];

@@ -151,4 +151,45 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX actions_dispatches_by_workflow_run ON actions_dispatches (workflow_run_id);
   `,
+  // 9: the web console's sessions. The id is stored hashed; a row without a user is a sign-in in
+  // progress (its OAuth state). The user's GitHub tokens stay here, never in the browser.
+  `
+  CREATE TABLE console_sessions (
+    id_hash            TEXT PRIMARY KEY,
+    csrf               TEXT    NOT NULL,
+    user_id            INTEGER,
+    user_login         TEXT,
+    oauth_state        TEXT,
+    next               TEXT,
+    access_token       TEXT,
+    token_expires_at   TEXT,
+    refresh_token      TEXT,
+    refresh_expires_at TEXT,
+    created_at         TEXT    NOT NULL,
+    expires_at         TEXT    NOT NULL
+  );
+  CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);
+  -- The console lists the newest runs of the repositories a user can reach.
+  CREATE INDEX runs_by_repo ON runs (repo_id, id);
+  `,
+  // 10: an installation's own defaults for its runs (set by its admins in the console), between
+  // the repository's .github/hamster.yml and the app's defaults; and who set each provider key
+  // (a GitHub login from the console, "cli:<user>" from `hamster secrets set`; NULL before this).
+  `
+  CREATE TABLE installation_defaults (
+    installation_id      INTEGER PRIMARY KEY,
+    agent                TEXT,
+    model                TEXT,
+    executor             TEXT,
+    budget_turns         INTEGER,
+    budget_input_tokens  INTEGER,
+    budget_output_tokens INTEGER,
+    budget_cost_usd      REAL,
+    budget_minutes       REAL,
+    updated_at           TEXT    NOT NULL,
+    updated_by           TEXT    NOT NULL
+  );
+
+  ALTER TABLE secrets ADD COLUMN updated_by TEXT;
+  `,
 ];

@@ -40,6 +40,18 @@ export interface RunPatch {
   readonly cancelledBy?: string;
 }
 
+/** Which runs a list shows: always of some repositories, newest first, a page at a time. */
+export interface RunListQuery {
+  /** Runs of these repositories only; none: no runs. */
+  readonly repoIds: readonly number[];
+  readonly states?: readonly RunState[];
+  /** Words found in the issue's title, the repository's owner/name or the requester's login, or `#12` / `12` for the issue. */
+  readonly text?: string;
+  /** Runs older than this one (the next page). */
+  readonly beforeId?: number;
+  readonly limit: number;
+}
+
 /** The task already has an active run; the database refused a second one. */
 export class ActiveRunExistsError extends Error {
   override readonly name = "ActiveRunExistsError";
@@ -198,6 +210,19 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
   const listForTaskStatement = db.prepare<[number, number], RunRow>(
     `SELECT * FROM runs WHERE repo_id = ? AND issue_number = ? ORDER BY id`,
   );
+  // repo_id IN a JSON array: one statement for any number of repositories, on the runs_by_repo index.
+  const listForReposStatement = db.prepare<Record<string, string | number | null>, RunRow>(`
+    SELECT * FROM runs
+    WHERE repo_id IN (SELECT value FROM json_each(@repoIds))
+      AND (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))
+      AND (@beforeId IS NULL OR id < @beforeId)
+      AND (@issueNumber IS NULL OR issue_number = @issueNumber)
+      AND (@pattern IS NULL
+           OR json_extract(request, '$.issue.title') LIKE @pattern ESCAPE '\\'
+           OR (repo_owner || '/' || repo_name) LIKE @pattern ESCAPE '\\'
+           OR requested_by LIKE @pattern ESCAPE '\\')
+    ORDER BY id DESC
+    LIMIT @limit`);
   const patchStatement = db.prepare(`
     UPDATE runs SET
       work_branch = COALESCE(@workBranch, work_branch),
@@ -334,6 +359,23 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
     return listForTaskStatement.all(repoId, issueNumber).map(toRun);
   }
 
+  /** A page of runs of the given repositories, newest first (the console's runs list). */
+  function listRunsForRepos(query: RunListQuery): Run[] {
+    if (query.repoIds.length === 0) return [];
+    const text = query.text?.trim() ?? "";
+    const issue = /^#?(\d{1,10})$/.exec(text);
+    return listForReposStatement
+      .all({
+        repoIds: JSON.stringify(query.repoIds),
+        states: query.states && query.states.length > 0 ? JSON.stringify(query.states) : null,
+        beforeId: query.beforeId ?? null,
+        issueNumber: issue ? Number(issue[1]) : null,
+        pattern: text === "" || issue ? null : `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`,
+        limit: query.limit,
+      })
+      .map(toRun);
+  }
+
   /** Records that the run's worker is alive. */
   function touchHeartbeat(id: number): void {
     touchHeartbeatStatement.run(stamp(), id);
@@ -365,6 +407,7 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
     listTransitions,
     listRunsInState,
     listRunsForTask,
+    listRunsForRepos,
     touchHeartbeat,
     markResumed,
     listExecutingRuns,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -42,8 +42,9 @@ describe("hamster secrets", () => {
     const list = await hamster(["secrets", "list"]);
     expect(list.code).toBe(0);
     const lines = list.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^INSTALLATION\s+PROVIDER\s+KEY VERSION\s+UPDATED$/);
-    expect(lines[1]).toMatch(/^123\s+anthropic\s+1\s+\d{4}-\d\d-\d\dT/);
+    expect(lines[0]).toMatch(/^INSTALLATION\s+PROVIDER\s+KEY VERSION\s+UPDATED\s+BY$/);
+    // Who set it: the operating-system user, as the console records the GitHub login.
+    expect(lines[1]).toMatch(new RegExp(`^123\\s+anthropic\\s+1\\s+\\d{4}-\\d\\d-\\d\\dT\\S+\\s+cli:${userInfo().username}$`));
     expect(lines).toHaveLength(2);
 
     // The value reached the database intact (the trailing newline trimmed)…

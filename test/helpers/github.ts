@@ -68,6 +68,8 @@ export interface FakeGitHubOptions {
   reviewComments?: Record<number, { login: string; body: string; path: string; line: number }[]>;
   /** Other issues of the repository (`GET /issues/:n`). */
   issues?: Record<number, { title: string; body: string | null }>;
+  /** Requests this fake does not answer go on to the real server at `baseUrl` (a fake GHES on 127.0.0.1 serving the user API). */
+  allowUnmocked?: boolean;
 }
 
 export interface FakeGitHubState {
@@ -91,7 +93,7 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
   const state: FakeGitHubState = previous ?? { calls: [], comments: [], reactions: [], checkRuns: [], pulls: [], deletedRefs: [], refs: [], fileWrites: [] };
   let nextId = 1000 + state.comments.length + state.checkRuns.length + state.pulls.length + state.reactions.length + 100;
   const html = `${prefix === "" ? "https://github.com" : baseUrl.origin}/${options.owner}/${options.repo}`;
-  const scope = nock(baseUrl.origin).persist();
+  const scope = nock(baseUrl.origin, options.allowUnmocked ? { allowUnmocked: true } : {}).persist();
 
   const record = (method: string, path: string, body: unknown) => {
     state.calls.push({ method, path: decodeURIComponent(path.split("?")[0] ?? path), body });
