@@ -11,6 +11,8 @@ import { createLiveRunFeed, FEED_INTERVAL_MS } from "../src/console/live-run-fee
 import { createRunPageRoutes } from "../src/console/run-page.js";
 import type { RunEvent } from "../src/domain/run-event.js";
 import { openDatabase } from "../src/store/database.js";
+import { createRedactor } from "../src/security/redactor.js";
+import { createInstallationDefaultsStore } from "../src/store/installation-defaults-store.js";
 import { createPreferenceStore } from "../src/store/preference-store.js";
 import { createRunDiffStore } from "../src/store/run-diff-store.js";
 import { createRunEventStore, type RunEventStore } from "../src/store/run-event-store.js";
@@ -232,17 +234,21 @@ export async function runRunPageBenchmark(options: RunPageBenchOptions = {}): Pr
   const preferences = createPreferenceStore(db);
   const settings = parseSettings({ HAMSTER_DATA_DIR: dataDir });
   const feed = createLiveRunFeed({ events, runs, log: silent });
+  const installationDefaults = createInstallationDefaultsStore(db);
   const deps: ConsoleDeps = {
     runs,
     events,
     preferences,
     vault: createVault(db, undefined),
+    installationDefaults,
+    knownAgents: ["claude"],
+    redactor: createRedactor(),
     settings,
     log: silent,
     getOctokit: () => Promise.reject(new Error("no GitHub in this benchmark")),
     diffs: createRunDiffStore(db),
     feed,
-    admit: { runs, preferences, settings, log: silent, knownAgents: [], enqueue: () => undefined, abort: () => "absent" },
+    admit: { runs, preferences, installationDefaults, settings, log: silent, knownAgents: ["claude"], enqueue: () => undefined, abort: () => "absent" },
   };
   const find = routeOf(createRunPageRoutes(deps));
   const server = await serveOnLoopback(async (request, response) => {

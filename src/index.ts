@@ -24,6 +24,7 @@ import Bottleneck from "bottleneck";
 import { getRepoRole, type RepoRole } from "./github/permissions.js";
 import { createTtlCache } from "./github/ttl-cache.js";
 import { createPreferenceStore } from "./store/preference-store.js";
+import { createInstallationDefaultsStore } from "./store/installation-defaults-store.js";
 import { createVault, VaultError } from "./store/vault.js";
 import { checkSandbox } from "./sandbox/check-sandbox.js";
 import { createWriteLimiters, DEFAULT_WRITE_MIN_TIME_MS } from "./github/write-limiter.js";
@@ -176,6 +177,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     const credentials = createRunCredentialStore(db);
     const deliveries = createDeliveryStore(db);
     const preferences = createPreferenceStore(db);
+    const installationDefaults = createInstallationDefaultsStore(db);
     const roles = createTtlCache<RepoRole>(30_000);
     const vault = createVault(db, settings.vaultKeys);
     const getProviderKey = (installationId: number, provider: string): string | undefined => {
@@ -256,6 +258,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     const admitDeps = {
       runs: runStore,
       preferences,
+      installationDefaults,
       settings,
       log: app.log,
       knownAgents: registry.known,
@@ -289,6 +292,9 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
               events: runEvents,
               preferences,
               vault,
+              installationDefaults,
+              knownAgents: registry.known,
+              redactor,
               settings,
               log: app.log,
               getOctokit,

@@ -4,8 +4,8 @@ import type { Readable, Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import pino from "pino";
-import { parseSettings, SettingsError } from "../config/env.js";
-import { CliError } from "./cli-error.js";
+import { parseSettings } from "../config/env.js";
+import { CliError, reportUsageError } from "./cli-error.js";
 import { runLocal } from "./run-local.js";
 import { runRunnerCommand } from "./runner-command.js";
 import { runSecrets } from "./secrets.js";
@@ -95,15 +95,7 @@ export async function main(
       process.off("SIGINT", onSignal);
     }
   } catch (error) {
-    if (error instanceof CliError || error instanceof SettingsError) {
-      io.err.write(`${error.message}\n`);
-      return 2;
-    }
-    if (error instanceof TypeError && "code" in error && String((error as { code: unknown }).code).startsWith("ERR_PARSE_ARGS")) {
-      io.err.write(`${error.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    throw error;
+    return reportUsageError(error, io.err, USAGE);
   }
 }
 

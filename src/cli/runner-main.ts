@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { SettingsError } from "../config/env.js";
-import { CliError } from "./cli-error.js";
+import { reportUsageError } from "./cli-error.js";
 import { RUNNER_USAGE, runRunnerCommand } from "./runner-command.js";
 
 /**
@@ -18,15 +17,7 @@ async function runRunnerMain(argv: readonly string[]): Promise<number> {
   try {
     return await runRunnerCommand(rest, { in: process.stdin, err: process.stderr, env: process.env });
   } catch (error) {
-    if (error instanceof CliError || error instanceof SettingsError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    if (error instanceof TypeError && "code" in error && String((error as { code: unknown }).code).startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`${error.message}\n\n${RUNNER_USAGE}\n`);
-      return 2;
-    }
-    throw error;
+    return reportUsageError(error, process.stderr, RUNNER_USAGE);
   }
 }
 

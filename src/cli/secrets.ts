@@ -1,8 +1,10 @@
+import { userInfo } from "node:os";
 import type { Readable, Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { parseSettings, SettingsError } from "../config/env.js";
 import { openDatabase } from "../store/database.js";
 import { assertProviderName, createNoKeyError, createVault, VaultError, type SecretSummary, type Vault } from "../store/vault.js";
+import { isParseArgsError } from "./cli-error.js";
 
 export const SECRETS_USAGE = `Usage:
   hamster secrets set --installation ID --provider PROVIDER < key.txt
@@ -13,7 +15,7 @@ export const SECRETS_USAGE = `Usage:
 Commands:
   set     Stores an agent provider's API key (anthropic, openai, …) for a GitHub App
           installation. The key is read from standard input, never from an argument.
-  list    Shows which keys are stored (installation, provider, key version, updated), never their values.
+  list    Shows which keys are stored (installation, provider, key version, when and by whom), never their values.
   delete  Deletes a stored key.
   rotate  Re-encrypts every stored key under the newest version in HAMSTER_VAULT_KEY.
 
@@ -91,9 +93,19 @@ async function readSecretInput(input: Readable): Promise<string> {
   return text.replace(/[\r\n]+$/, "");
 }
 
+/** Who a key set from here is recorded as set by: the operating-system user, as the console records a GitHub login. */
+function findCliUser(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    // No entry for this uid (a container's arbitrary user): the command is still known.
+    return "cli";
+  }
+}
+
 function renderTable(rows: readonly SecretSummary[]): string {
-  const header = ["INSTALLATION", "PROVIDER", "KEY VERSION", "UPDATED"];
-  const cells = rows.map((r) => [String(r.installationId), r.provider, String(r.keyVersion), r.updatedAt]);
+  const header = ["INSTALLATION", "PROVIDER", "KEY VERSION", "UPDATED", "BY"];
+  const cells = rows.map((r) => [String(r.installationId), r.provider, String(r.keyVersion), r.updatedAt, r.updatedBy ?? "-"]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   return [header, ...cells].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n");
 }
@@ -124,7 +136,7 @@ async function runCommand(command: string, args: readonly string[], io: SecretsI
     switch (command) {
       case "set": {
         const { installationId, provider } = target!;
-        vault.setSecret(installationId, provider, value!);
+        vault.setSecret(installationId, provider, value!, findCliUser());
         io.out.write(`Stored the ${provider} key for installation ${installationId} (key version ${vault.currentKeyVersion}).\n`);
         return 0;
       }
@@ -177,7 +189,7 @@ export async function runSecrets(argv: readonly string[], io: SecretsIo): Promis
       io.err.write(`${error.message}\n`);
       return 1;
     }
-    if (error instanceof TypeError && "code" in error && String((error as { code: unknown }).code).startsWith("ERR_PARSE_ARGS")) {
+    if (isParseArgsError(error)) {
       io.err.write(`${error.message}\n\n${SECRETS_USAGE}\n`);
       return 2;
     }

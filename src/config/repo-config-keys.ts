@@ -57,20 +57,13 @@ export const TOP_LEVEL_KEYS = [
   { key: "actions", expected: "a mapping of `actions.*` keys", default: "the defaults below", meaning: "How runs with `executor: actions` are dispatched." },
 ] as const satisfies readonly KeySpec[];
 
+/** What both token budgets accept. */
+const TOKEN_COUNT = `a whole number from 1 to ${MAX_TOKENS.toLocaleString("en-US")}`;
+
 export const BUDGET_KEYS = [
   { key: "turns", expected: "a whole number from 1 to 1000", default: "the app's default", meaning: "Model calls over the run." },
-  {
-    key: "input_tokens",
-    expected: `a whole number from 1 to ${MAX_TOKENS.toLocaleString("en-US")}`,
-    default: "no limit",
-    meaning: "Input tokens over the run.",
-  },
-  {
-    key: "output_tokens",
-    expected: `a whole number from 1 to ${MAX_TOKENS.toLocaleString("en-US")}`,
-    default: "no limit",
-    meaning: "Output tokens over the run.",
-  },
+  { key: "input_tokens", expected: TOKEN_COUNT, default: "no limit", meaning: "Input tokens over the run." },
+  { key: "output_tokens", expected: TOKEN_COUNT, default: "no limit", meaning: "Output tokens over the run." },
   { key: "cost_usd", expected: "a number greater than 0 and at most 1000", default: "no limit", meaning: "Model cost over the run, in US dollars." },
   {
     key: "minutes",

@@ -166,13 +166,25 @@ export function parseRepoConfig(raw: unknown): RepoConfigParse {
   if (workflowFile !== undefined) config.actions.workflow = `.github/workflows/${workflowFile}`;
   if (data.actions?.ref !== undefined) config.actions.ref = data.actions.ref;
   if (data.actions?.queue_timeout_minutes !== undefined) config.actions.queueTimeoutMinutes = data.actions.queue_timeout_minutes;
-  const budgets = data.budgets ?? {};
-  if (budgets.turns !== undefined) config.budgets.turns = budgets.turns;
-  if (budgets.input_tokens !== undefined) config.budgets.inputTokens = budgets.input_tokens;
-  if (budgets.output_tokens !== undefined) config.budgets.outputTokens = budgets.output_tokens;
-  if (budgets.cost_usd !== undefined) config.budgets.costUsd = budgets.cost_usd;
-  if (budgets.minutes !== undefined) config.budgets.minutes = budgets.minutes;
+  config.budgets = readBudgets(data.budgets ?? {});
   return { ok: true, config, warnings };
+}
+
+/**
+ * The keys an installation's defaults share with `.github/hamster.yml`, checked by the same
+ * rules (src/config/installation-defaults.ts).
+ */
+export const InstallationDefaultsSchema = RepoConfigSchema.pick({ agent: true, model: true, executor: true, budgets: true });
+
+/** The `budgets` mapping as the schema checked it, in the run's names. */
+export function readBudgets(budgets: z.infer<typeof BudgetsSchema>): RepoConfig["budgets"] {
+  const read: RepoConfig["budgets"] = {};
+  if (budgets.turns !== undefined) read.turns = budgets.turns;
+  if (budgets.input_tokens !== undefined) read.inputTokens = budgets.input_tokens;
+  if (budgets.output_tokens !== undefined) read.outputTokens = budgets.output_tokens;
+  if (budgets.cost_usd !== undefined) read.costUsd = budgets.cost_usd;
+  if (budgets.minutes !== undefined) read.minutes = budgets.minutes;
+  return read;
 }
 
 function createDefaultConfig(): RepoConfig {
@@ -242,7 +254,8 @@ function renderPath(input: Record<string, unknown>, path: readonly PropertyKey[]
   return `\`${path.map(String).join(".")}\``;
 }
 
-function describeValue(value: unknown): string {
+/** A value as an error message quotes it: short strings in full, long ones cut, anything else by its kind. */
+export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (Array.isArray(value)) return `a list of ${value.length} item${value.length === 1 ? "" : "s"}`;

@@ -1,5 +1,6 @@
 import type { ConsoleDeps } from "./console-deps.js";
 import type { ConsoleRoute } from "./console-request.js";
+import { createInstallationSettingsRoutes } from "./installation-settings.js";
 import { createRunPageRoutes } from "./run-page.js";
 import { createRunsListRoutes } from "./runs-list.js";
 
@@ -10,6 +11,7 @@ import { createRunsListRoutes } from "./runs-list.js";
 export function createConsoleRoutes(deps: ConsoleDeps): ConsoleRoute[] {
   return [
     ...createRunsListRoutes(deps),
+    ...createInstallationSettingsRoutes(deps),
     ...createRunPageRoutes(deps),
   ];
 }

@@ -1,5 +1,5 @@
 /** Where a run's parameter came from, in order of precedence. */
-export type ParameterSource = "command" | "preferences" | "repository" | "default";
+export type ParameterSource = "command" | "preferences" | "repository" | "installation" | "default";
 
 export interface ResolvedParameter<T> {
   value: T;

@@ -5,7 +5,7 @@ import type { RunState } from "./run-state.js";
 
 export type TriggerKind = "label" | "comment" | "local" | "retry" | "follow_up";
 
-/** Settings from the repository's .github/hamster.yml that shape the run, captured at request time. */
+/** Settings from the repository's .github/hamster.yml (over the installation's defaults) that shape the run, captured at request time. */
 export interface RunSettings {
   readonly setup: readonly string[];
   readonly test?: string;
@@ -79,8 +79,15 @@ export interface RunRequest {
   readonly settings?: RunSettings;
   /** Where the status comment and replies go when not on the issue itself (a follow-up's pull request). */
   readonly conversationNumber?: number;
-  /** Where each parameter's value came from: command, preferences, repository or default. */
-  readonly parameterSources?: Readonly<Record<"branch" | "target" | "agent" | "model", string>>;
+  /**
+   * Where each parameter's value came from: command, preferences, repository, installation or
+   * default. `executor` and `budgets` name only what the command, the repository or the
+   * installation chose (absent: the app's default); runs from before they were recorded have neither.
+   */
+  readonly parameterSources?: Readonly<Record<"branch" | "target" | "agent" | "model", string>> & {
+    readonly executor?: string;
+    readonly budgets?: Readonly<Partial<Record<keyof RunSettings["budgets"], string>>>;
+  };
   /** The issue's milestone, a possible source of the brief. */
   readonly milestone?: { readonly title: string; readonly description: string | null };
 }

@@ -1,4 +1,5 @@
 import { parseRepoConfig } from "../config/repo-config.js";
+import { renderSettingsUrl } from "../domain/console-paths.js";
 import { branchExists } from "../github/branches.js";
 import type { GitHubClient } from "../github/client.js";
 import { createIssueComment } from "../github/comments.js";
@@ -7,13 +8,14 @@ import { cancelActiveRun, handlePreferences, publishRunsList, retryLatestRun } f
 import { decideTrigger } from "./decide-trigger.js";
 import {
   renderInvalidCommand,
+  renderInvalidInstallationDefaults,
   renderInvalidRepoConfig,
   renderMissingBranch,
   renderPermissionDenied,
   renderUnsupported,
 } from "./render-replies.js";
 import { queueRun, type AdmitDependencies, type AdmitOutcome, type ControlContext, type Reply } from "./queue-run.js";
-import { resolveRunParameters } from "./resolve-parameters.js";
+import { resolveRunParameters, resolveRunSettings } from "./resolve-parameters.js";
 import { openSetupPullRequest } from "./setup-actions.js";
 import type { DeliverParams } from "./slash-command.js";
 import type { TriggerEvent } from "./trigger-event.js";
@@ -81,12 +83,15 @@ async function startRun(control: ControlContext, params: DeliverParams, instruct
   const config = parseRepoConfig(rawConfig);
   if (!config.ok) return reply("invalid config", renderInvalidRepoConfig(login, config.errors));
 
+  const installation = deps.installationDefaults.getDefaults(event.installationId);
   const resolved = resolveRunParameters({
     command: params,
     preferences: deps.preferences.getPreferences(event.installationId, event.sender.id),
     repository: config.config,
+    installation,
     defaults: { branch: event.repo.defaultBranch, agent: "claude", model: deps.settings.defaultModel },
   });
+  const chosen = resolveRunSettings({ command: params, repository: config.config, installation });
   const fullName = `${event.repo.owner}/${event.repo.name}`;
   for (const which of ["branch", "target"] as const) {
     const branch = resolved[which].value;
@@ -95,10 +100,15 @@ async function startRun(control: ControlContext, params: DeliverParams, instruct
     }
   }
   if (!deps.knownAgents.includes(resolved.agent.value)) {
-    return reply("unknown agent", renderInvalidRepoConfig(login, [`\`agent: ${resolved.agent.value}\` is not an agent Hamster knows (known: ${deps.knownAgents.join(", ")})`]));
+    const problem = `\`agent: ${resolved.agent.value}\` is not an agent Hamster knows (known: ${deps.knownAgents.join(", ")})`;
+    return reply(
+      "unknown agent",
+      resolved.agent.source === "installation" ? renderInvalidInstallationDefaults(login, [problem], renderSettingsUrl(deps.settings.publicUrl, event.installationId)) : renderInvalidRepoConfig(login, [problem]),
+    );
   }
-  const { setup, test, budgets, readyForReview, allowWorkflowChanges, actions } = config.config;
-  const executor = params.executor ?? config.config.executor;
+  const { setup, test, readyForReview, allowWorkflowChanges, actions } = config.config;
+  const { budgets, budgetSources } = chosen;
+  const executor = chosen.executor?.value;
   const outcome = await queueRun(control, {
     installationId: event.installationId,
     trigger: event.kind,
@@ -115,7 +125,14 @@ async function startRun(control: ControlContext, params: DeliverParams, instruct
       ...(event.comment ? { commentId: event.comment.id } : {}),
       settings: { setup, ...(test !== undefined ? { test } : {}), budgets, readyForReview, allowWorkflowChanges, ...(executor ? { executor } : {}), actions },
       ...(event.issue.milestone ? { milestone: event.issue.milestone } : {}),
-      parameterSources: { branch: resolved.branch.source, target: resolved.target.source, agent: resolved.agent.source, model: resolved.model.source },
+      parameterSources: {
+        branch: resolved.branch.source,
+        target: resolved.target.source,
+        agent: resolved.agent.source,
+        model: resolved.model.source,
+        ...(chosen.executor ? { executor: chosen.executor.source } : {}),
+        budgets: budgetSources,
+      },
     },
   });
   if (outcome.outcome === "queued" && config.warnings.length > 0) deps.runs.updateRun(outcome.run.id, { notes: config.warnings });

@@ -6,6 +6,7 @@ import { addEyesReaction } from "../github/comments.js";
 import type { RepoRole } from "../github/permissions.js";
 import { renderRunPageUrl } from "../reporter/run-page-link.js";
 import { createRunReporter } from "../reporter/run-reporter.js";
+import type { InstallationDefaultsStore } from "../store/installation-defaults-store.js";
 import type { PreferenceStore } from "../store/preference-store.js";
 import { ActiveRunExistsError, type NewRun, type RunStore } from "../store/run-store.js";
 import type { StopReason } from "../lifecycle/stop-reason.js";
@@ -16,6 +17,8 @@ import type { TriggerEvent } from "./trigger-event.js";
 export interface AdmitDependencies {
   readonly runs: RunStore;
   readonly preferences: PreferenceStore;
+  /** Each installation's defaults, between the repository's file and the app's defaults. */
+  readonly installationDefaults: Pick<InstallationDefaultsStore, "getDefaults">;
   readonly settings: AppSettings;
   readonly log: Logger;
   readonly knownAgents: readonly string[];

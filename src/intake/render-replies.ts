@@ -19,6 +19,17 @@ export function renderInvalidCommand(login: string, command: string, errors: rea
   ].join("\n");
 }
 
+/** An installation default no longer holds (an agent this app no longer has): its admins fix it on the settings page. */
+export function renderInvalidInstallationDefaults(login: string, errors: readonly string[], settingsUrl: string): string {
+  return [
+    `@${login} I couldn't start a run: this installation's defaults have ${errors.length === 1 ? "a problem" : "problems"}.`,
+    "",
+    ...errors.map((e) => `- ${e}`),
+    "",
+    `An admin of the installation can change them at ${settingsUrl}; a \`/deliver\` parameter or \`${REPO_CONFIG_PATH}\` can also override them.`,
+  ].join("\n");
+}
+
 export function renderInvalidRepoConfig(login: string, errors: readonly string[]): string {
   return [
     `@${login} I couldn't start a run: the repository's \`${REPO_CONFIG_PATH}\` has ${errors.length === 1 ? "a problem" : "problems"}.`,

@@ -286,6 +286,15 @@ function createParameterCollector<Key extends DeliverParameterKey>(
   };
 }
 
+/** Checks saved-preference values by the rules `/hamster prefs key=value` applies (the console's form uses them too). */
+export function findPreferenceProblems(values: PreferenceValues, knownAgents: readonly string[]): string[] {
+  return PREFERENCE_KEYS.flatMap((key) => {
+    const value = values[key];
+    if (value === undefined) return [];
+    return [findValueProblem(key, value, knownAgents)].filter((problem) => problem !== null);
+  });
+}
+
 function findValueProblem(key: DeliverParameterKey, value: string, knownAgents: readonly string[]): string | null {
   switch (key) {
     case "branch":

@@ -20,7 +20,7 @@ export function readStopReason(signal: AbortSignal): StopReason | null {
 /** The reason a stopped run gives its user; `stage` is where it was when it stopped. */
 export function renderStopReason(stop: Exclude<StopReason, { kind: "shutdown" }>, stage: string): string {
   if (stop.kind === "cancel") return `Cancelled by @${stop.by}.`;
-  return `The run's time budget (${formatMinutes(stop.limitMs)} of wall-clock time, from \`budgets.minutes\` in .github/hamster.yml or the app's HAMSTER_RUN_MINUTES) ran out while it was ${stage}. It covers the whole run: checkout, setup, the agent and the test runs. Raise the budget or split the task into smaller issues.`;
+  return `The run's time budget (${formatMinutes(stop.limitMs)} of wall-clock time, from \`budgets.minutes\` in .github/hamster.yml or the installation's defaults, else the app's HAMSTER_RUN_MINUTES) ran out while it was ${stage}. It covers the whole run: checkout, setup, the agent and the test runs. Raise the budget or split the task into smaller issues.`;
 }
 
 function formatMinutes(ms: number): string {

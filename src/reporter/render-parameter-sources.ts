@@ -22,6 +22,8 @@ function renderSource(key: keyof ResolvedParameters, source: ParameterSource): s
       return "your preferences";
     case "repository":
       return REPO_CONFIG_PATH;
+    case "installation":
+      return "installation defaults";
     case "default":
       // The default base (and so target) is the repository's default branch, not something the app picked.
       return key === "branch" || key === "target" ? "repository default" : "app default";

@@ -80,8 +80,8 @@ async function exchange(
   if (attempt.workflowRunId === null) return retryLater(response, "The app is still learning which workflow run it dispatched; try again with a new token.");
   const check = options.checkClaims(claims, { ...attempt.expected, workflowRunId: attempt.workflowRunId });
   if (!check.ok) return sendError(response, 403, check.reason);
-  if (!options.claimToken(claims.jti, claims.exp)) return sendError(response, 409, "This token has been used already: request a new one.");
   const bundle = await options.runnerBundle();
+  if (!options.claimToken(claims.jti, claims.exp)) return sendError(response, 409, "This token has been used already: request a new one.");
   const credential = attempt.claim((options.now ?? Date.now)());
   if (credential === null) return sendError(response, 409, `A runner has claimed run ${body.run} attempt ${body.attempt} already.`);
   sendJson(response, 200, { credential, runner: { url: `${options.publicUrl}${RUNNER_PROTOCOL_PATH}runner.mjs`, sha256: bundle.sha256 } });

@@ -172,7 +172,27 @@ export const MIGRATIONS: readonly string[] = [
   -- The console lists the newest runs of the repositories a user can reach.
   CREATE INDEX runs_by_repo ON runs (repo_id, id);
   `,
-  // 10: the diff of what a run pushed, against where its branch left the base branch, for the
+  // 10: an installation's own defaults for its runs (set by its admins in the console), between
+  // the repository's .github/hamster.yml and the app's defaults; and who set each provider key
+  // (a GitHub login from the console, "cli:<user>" from `hamster secrets set`; NULL before this).
+  `
+  CREATE TABLE installation_defaults (
+    installation_id      INTEGER PRIMARY KEY,
+    agent                TEXT,
+    model                TEXT,
+    executor             TEXT,
+    budget_turns         INTEGER,
+    budget_input_tokens  INTEGER,
+    budget_output_tokens INTEGER,
+    budget_cost_usd      REAL,
+    budget_minutes       REAL,
+    updated_at           TEXT    NOT NULL,
+    updated_by           TEXT    NOT NULL
+  );
+
+  ALTER TABLE secrets ADD COLUMN updated_by TEXT;
+  `,
+  // 11: the diff of what a run pushed, against where its branch left the base branch, for the
   // console's diff viewer. One row per run, replaced at each push; a patch longer than the app
   // keeps is cut (truncated = 1) at a file's end.
   `

@@ -76,10 +76,21 @@ export function createPreferenceStore(db: SqliteDatabase, now: () => Date = () =
     return upsert(installationId, user, values);
   }
 
+  const replace = db.transaction((installationId: number, user: PreferenceUser, values: PreferenceValues): PreferenceValues | null => {
+    deleteStatement.run(installationId, user.id);
+    if (Object.values(values).every((value) => value === undefined)) return null;
+    return upsert(installationId, user, values);
+  });
+
+  /** Saves exactly `values` (a key not given is cleared), as a form that shows every key does; null when none are left. */
+  function replacePreferences(installationId: number, user: PreferenceUser, values: PreferenceValues): PreferenceValues | null {
+    return replace(installationId, user, values);
+  }
+
   /** Deletes the user's preferences; false when there were none. */
   function resetPreferences(installationId: number, userId: number): boolean {
     return deleteStatement.run(installationId, userId).changes > 0;
   }
 
-  return { getPreferences, setPreferences, resetPreferences };
+  return { getPreferences, setPreferences, replacePreferences, resetPreferences };
 }

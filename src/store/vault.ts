@@ -40,17 +40,21 @@ export interface SecretSummary {
   readonly provider: string;
   readonly keyVersion: number;
   readonly updatedAt: string;
+  /** Who set the value: a GitHub login (the console), `cli:<user>` (`hamster secrets set`), or null for values set before this was kept. */
+  readonly updatedBy: string | null;
 }
 
 export interface Vault {
   /** The version new records are encrypted under (the highest), or null when no key is configured. */
   readonly currentKeyVersion: number | null;
-  /** Encrypts and stores the value, replacing any earlier one for this installation and provider. */
-  setSecret(installationId: number, provider: string, value: string): void;
+  /** Encrypts and stores the value, replacing any earlier one for this installation and provider; `updatedBy` says who set it. */
+  setSecret(installationId: number, provider: string, value: string, updatedBy?: string): void;
   /** The stored value, or null when there is none. */
   getSecret(installationId: number, provider: string): string | null;
   /** Every record's metadata, by installation then provider. Works without a key. */
   listSecrets(): SecretSummary[];
+  /** One record's metadata (never its value), or null when there is none. Works without a key. */
+  findSecret(installationId: number, provider: string): SecretSummary | null;
   /** Deletes the record; false when there was none. Works without a key. */
   deleteSecret(installationId: number, provider: string): boolean;
   /** Re-encrypts every record not yet under the newest key, all or nothing; returns how many changed. */
@@ -65,6 +69,18 @@ interface SecretRow {
   ciphertext: Buffer;
   tag: Buffer;
   updated_at: string;
+}
+
+interface SummaryRow {
+  installation_id: number;
+  provider: string;
+  key_version: number;
+  updated_at: string;
+  updated_by: string | null;
+}
+
+function toSummary(row: SummaryRow): SecretSummary {
+  return { installationId: row.installation_id, provider: row.provider, keyVersion: row.key_version, updatedAt: row.updated_at, updatedBy: row.updated_by };
 }
 
 /** Validates a provider name (`anthropic`, `openai`, …); throws VaultError "invalid_provider". */
@@ -129,19 +145,23 @@ export function createVault(db: SqliteDatabase, keys: readonly VaultKey[] | unde
   const allStatement = db.prepare<[], SecretRow>(
     `SELECT installation_id, provider, key_version, nonce, ciphertext, tag, updated_at FROM secrets ORDER BY installation_id, provider`,
   );
-  const listStatement = db.prepare<[], { installation_id: number; provider: string; key_version: number; updated_at: string }>(
-    `SELECT installation_id, provider, key_version, updated_at FROM secrets ORDER BY installation_id, provider`,
+  const listStatement = db.prepare<[], SummaryRow>(
+    `SELECT installation_id, provider, key_version, updated_at, updated_by FROM secrets ORDER BY installation_id, provider`,
+  );
+  const findStatement = db.prepare<[number, string], SummaryRow>(
+    `SELECT installation_id, provider, key_version, updated_at, updated_by FROM secrets WHERE installation_id = ? AND provider = ?`,
   );
   const upsertStatement = db.prepare(`
-    INSERT INTO secrets (installation_id, provider, key_version, nonce, ciphertext, tag, updated_at)
-    VALUES (@installationId, @provider, @keyVersion, @nonce, @ciphertext, @tag, @updatedAt)
+    INSERT INTO secrets (installation_id, provider, key_version, nonce, ciphertext, tag, updated_at, updated_by)
+    VALUES (@installationId, @provider, @keyVersion, @nonce, @ciphertext, @tag, @updatedAt, @updatedBy)
     ON CONFLICT (installation_id, provider) DO UPDATE SET
       key_version = excluded.key_version,
       nonce = excluded.nonce,
       ciphertext = excluded.ciphertext,
       tag = excluded.tag,
-      updated_at = excluded.updated_at`);
-  // Rotation re-encrypts the same value: updated_at keeps saying when the value was set.
+      updated_at = excluded.updated_at,
+      updated_by = excluded.updated_by`);
+  // Rotation re-encrypts the same value: updated_at and updated_by keep saying when and by whom it was set.
   const reencryptStatement = db.prepare(`
     UPDATE secrets SET key_version = @keyVersion, nonce = @nonce, ciphertext = @ciphertext, tag = @tag
     WHERE installation_id = @installationId AND provider = @provider AND key_version = @oldVersion`);
@@ -197,13 +217,19 @@ export function createVault(db: SqliteDatabase, keys: readonly VaultKey[] | unde
     }
   }
 
-  function setSecret(installationId: number, provider: string, value: string): void {
+  function setSecret(installationId: number, provider: string, value: string, updatedBy?: string): void {
     assertInstallationId(installationId);
     assertProviderName(provider);
     if (value === "") throw new VaultError("empty_value", "A secret cannot be empty.", { installationId, provider });
     const plaintext = Buffer.from(value, "utf8");
     try {
-      upsertStatement.run({ installationId, provider, ...encrypt(installationId, provider, plaintext), updatedAt: now().toISOString() });
+      upsertStatement.run({
+        installationId,
+        provider,
+        ...encrypt(installationId, provider, plaintext),
+        updatedAt: now().toISOString(),
+        updatedBy: updatedBy ?? null,
+      });
     } finally {
       plaintext.fill(0);
     }
@@ -223,12 +249,14 @@ export function createVault(db: SqliteDatabase, keys: readonly VaultKey[] | unde
   }
 
   function listSecrets(): SecretSummary[] {
-    return listStatement.all().map((row) => ({
-      installationId: row.installation_id,
-      provider: row.provider,
-      keyVersion: row.key_version,
-      updatedAt: row.updated_at,
-    }));
+    return listStatement.all().map(toSummary);
+  }
+
+  function findSecret(installationId: number, provider: string): SecretSummary | null {
+    assertInstallationId(installationId);
+    assertProviderName(provider);
+    const row = findStatement.get(installationId, provider);
+    return row ? toSummary(row) : null;
   }
 
   function deleteSecret(installationId: number, provider: string): boolean {
@@ -259,6 +287,7 @@ export function createVault(db: SqliteDatabase, keys: readonly VaultKey[] | unde
     setSecret,
     getSecret,
     listSecrets,
+    findSecret,
     deleteSecret,
     rotate: () => rotateAll(),
   };

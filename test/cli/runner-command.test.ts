@@ -1,8 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Readable, Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { runMain } from "../helpers/cli.js";
 
 /** `hamster runner` in-process, against an app that refuses every credential (401), which it sees. */
 let server: Server;
@@ -27,21 +26,9 @@ afterEach(async () => {
   });
 });
 
-function capture(): { stream: Writable; text: () => string } {
-  let text = "";
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
 async function runRunner(args: string[], env: NodeJS.ProcessEnv, stdin = "") {
-  const err = capture();
-  const code = await main(["runner", ...args], { out: capture().stream, err: err.stream, env, in: Readable.from([stdin]) });
-  return { code, err: err.text() };
+  const { code, err } = await runMain(["runner", ...args], env, stdin);
+  return { code, err };
 }
 
 describe("hamster runner", () => {

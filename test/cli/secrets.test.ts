@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { PassThrough, Readable, Writable } from "node:stream";
+import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { runSecrets } from "../../src/cli/secrets.js";
 import { openDatabase } from "../../src/store/database.js";
+import { captureText, runMain } from "../helpers/cli.js";
 import { anthropicLike } from "../security/fake-secrets.js";
 
 const CANARY = anthropicLike("CANARY-7f3e9c1d-do-not-print");
@@ -23,25 +23,12 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function collector() {
-  let text = "";
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
 async function hamster(argv: string[], options: { stdin?: string; vaultKey?: string | undefined } = {}) {
-  const out = collector();
-  const err = collector();
   const env: NodeJS.ProcessEnv = { HAMSTER_DATA_DIR: join(dir, "data") };
   const vaultKey = "vaultKey" in options ? options.vaultKey : KEY1;
   if (vaultKey !== undefined) env["HAMSTER_VAULT_KEY"] = vaultKey;
-  const code = await main(argv, { in: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]), out: out.stream, err: err.stream, env });
-  const result = { code, stdout: out.text(), stderr: err.text() };
+  const { code, out, err } = await runMain(argv, env, options.stdin);
+  const result = { code, stdout: out, stderr: err };
   expect(result.stdout + result.stderr).not.toContain(CANARY);
   for (const key of [KEY1, KEY2]) expect(result.stdout + result.stderr).not.toContain(key);
   return result;
@@ -55,8 +42,9 @@ describe("hamster secrets", () => {
     const list = await hamster(["secrets", "list"]);
     expect(list.code).toBe(0);
     const lines = list.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^INSTALLATION\s+PROVIDER\s+KEY VERSION\s+UPDATED$/);
-    expect(lines[1]).toMatch(/^123\s+anthropic\s+1\s+\d{4}-\d\d-\d\dT/);
+    expect(lines[0]).toMatch(/^INSTALLATION\s+PROVIDER\s+KEY VERSION\s+UPDATED\s+BY$/);
+    // Who set it: the operating-system user, as the console records the GitHub login.
+    expect(lines[1]).toMatch(new RegExp(`^123\\s+anthropic\\s+1\\s+\\d{4}-\\d\\d-\\d\\dT\\S+\\s+cli:${userInfo().username}$`));
     expect(lines).toHaveLength(2);
 
     // The value reached the database intact (the trailing newline trimmed)…
@@ -171,8 +159,8 @@ describe("hamster secrets", () => {
 
   it("reads a value written in several chunks", async () => {
     const stdin = new PassThrough();
-    const out = collector();
-    const err = collector();
+    const out = captureText();
+    const err = captureText();
     const done = runSecrets(["set", "--installation", "9", "--provider", "anthropic"], {
       in: stdin,
       out: out.stream,

@@ -1,29 +1,10 @@
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { renderWorkflowTemplate } from "../../src/executors/actions/workflow-template.js";
-
-function capture(): { stream: Writable; text: () => string } {
-  let text = "";
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-async function runHamster(args: string[], env: NodeJS.ProcessEnv) {
-  const out = capture();
-  const err = capture();
-  const code = await main(args, { out: out.stream, err: err.stream, env });
-  return { code, out: out.text(), err: err.text() };
-}
+import { runMain } from "../helpers/cli.js";
 
 describe("hamster setup actions", () => {
   it("prints the workflow for HAMSTER_PUBLIC_URL", async () => {
-    const { code, out, err } = await runHamster(["setup", "actions"], { HAMSTER_PUBLIC_URL: "https://hamster.example.com/" });
+    const { code, out, err } = await runMain(["setup", "actions"], { HAMSTER_PUBLIC_URL: "https://hamster.example.com/" });
 
     expect(err).toBe("");
     expect(code).toBe(0);
@@ -33,7 +14,7 @@ describe("hamster setup actions", () => {
 
   it("fails with exit code 2 and says to set HAMSTER_PUBLIC_URL when it is not set", async () => {
     for (const env of [{}, { HAMSTER_PUBLIC_URL: "" }]) {
-      const { code, out, err } = await runHamster(["setup", "actions"], env);
+      const { code, out, err } = await runMain(["setup", "actions"], env);
 
       expect(code).toBe(2);
       expect(out).toBe("");
@@ -42,7 +23,7 @@ describe("hamster setup actions", () => {
   });
 
   it("says what is wrong with a HAMSTER_PUBLIC_URL the workflow cannot hold", async () => {
-    const { code, out, err } = await runHamster(["setup", "actions"], { HAMSTER_PUBLIC_URL: "ftp://hamster.example.com" });
+    const { code, out, err } = await runMain(["setup", "actions"], { HAMSTER_PUBLIC_URL: "ftp://hamster.example.com" });
 
     expect(code).toBe(2);
     expect(out).toBe("");
@@ -50,7 +31,7 @@ describe("hamster setup actions", () => {
   });
 
   it.each([[["setup"]], [["setup", "runners"]], [["setup", "actions", "now"]]])("refuses %j with its usage", async (args) => {
-    const { code, err } = await runHamster(args, { HAMSTER_PUBLIC_URL: "https://hamster.example.com" });
+    const { code, err } = await runMain(args, { HAMSTER_PUBLIC_URL: "https://hamster.example.com" });
 
     expect(code).toBe(2);
     expect(err).toContain('hamster setup sets up "actions"');
@@ -58,14 +39,14 @@ describe("hamster setup actions", () => {
   });
 
   it("refuses an unknown option with the usage, and explains itself with --help", async () => {
-    expect((await runHamster(["setup", "actions", "--url", "x"], {})).code).toBe(2);
-    const help = await runHamster(["setup", "--help"], {});
+    expect((await runMain(["setup", "actions", "--url", "x"], {})).code).toBe(2);
+    const help = await runMain(["setup", "--help"], {});
     expect(help.code).toBe(0);
     expect(help.out).toContain("HAMSTER_PUBLIC_URL");
   });
 
   it("is listed in hamster's usage", async () => {
-    const { out } = await runHamster(["--help"], {});
+    const { out } = await runMain(["--help"], {});
     expect(out).toContain("hamster setup actions > .github/workflows/hamster.yml");
     expect(out).toMatch(/^  setup   Prints the GitHub Actions workflow/m);
   });

@@ -110,6 +110,7 @@ describe("signing in with GitHub", () => {
       ["//evil.example/hamster/", "/hamster/runs"],
       ["https://evil.example/", "/hamster/runs"],
       ["/hamster/\\evil.example", "/hamster/runs"],
+      ["/api/github/webhooks", "/hamster/runs"],
     ] as const) {
       harness.github.signInAs("alice");
       const start = await harness.request(`/hamster/login?next=${encodeURIComponent(next)}`);

@@ -1,13 +1,16 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { renderWorkflowTemplate } from "../../src/executors/actions/workflow-template.js";
-import { createTestApp, disableNetwork, type TestApp } from "../helpers/app.js";
-import { held, mockAnthropic, reply, text } from "../helpers/anthropic.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLoopbackEndpoint, createTestApp, disableNetwork, type LoopbackEndpoint, type TestApp } from "../helpers/app.js";
+import { held, mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
 import { scenarioGitHub, type FakeGitHub } from "../helpers/e2e.js";
 import { fakeActions, type FakeActions, type FakeActionsOptions, type FakeJob } from "../helpers/fake-actions.js";
 import { commitToRemote, createBareRemote, readRemoteFile, type BareRemote } from "../helpers/git.js";
 import { startOidcIssuer, type OidcIssuer } from "../helpers/oidc-issuer.js";
-import { commentPayload, FULL_EVIDENCE, labeledPayload, OWNER, REPO, REPO_ID, scriptHappyModel, WORK_BRANCH } from "../helpers/scenario.js";
+import { commentPayload, evidenceReport, FULL_EVIDENCE, labeledPayload, OWNER, PLAN, REPO, REPO_ID, scriptHappyModel, WORK_BRANCH } from "../helpers/scenario.js";
 import { createGate, waitFor, waitForValue } from "../helpers/wait.js";
 
 let remote: BareRemote;
@@ -17,11 +20,13 @@ let issuer: OidcIssuer;
 let actions: FakeActions;
 
 /** The app with `executor: actions`, the repository with the Hamster workflow on main, and a fake Actions with runners. */
-async function start(options: { actions?: Partial<FakeActionsOptions>; probotEnv?: Record<string, string>; baseUrl?: string } = {}) {
+async function start(options: { actions?: Partial<FakeActionsOptions>; probotEnv?: Record<string, string>; baseUrl?: string; dataDir?: string; endpoint?: LoopbackEndpoint } = {}) {
   app = await createTestApp({
     executor: "actions",
     env: { HAMSTER_ACTIONS_OIDC_ISSUER: issuer.issuer },
     ...(options.probotEnv ? { probotEnv: options.probotEnv } : {}),
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
   });
   await commitToRemote(remote.dir, "main", { ".github/workflows/hamster.yml": renderWorkflowTemplate({ publicUrl: app.settings.publicUrl }) }, "Add the Hamster workflow");
   github = scenarioGitHub(options.baseUrl ? { baseUrl: options.baseUrl } : {});
@@ -36,6 +41,11 @@ async function start(options: { actions?: Partial<FakeActionsOptions>; probotEnv
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
     ...options.actions,
   });
+}
+
+/** The task's run's state, or undefined before it is admitted. */
+function stateOfRun(): string | undefined {
+  return app.hamster.runs.listRunsForTask(REPO_ID, 1)[0]?.state;
 }
 
 function onlyRun() {
@@ -102,7 +112,7 @@ describe("executor: actions", () => {
     scriptCancellableModel(agentAtWork.promise);
     await app.receive("issues", labeledPayload(remote.url));
     const job = await waitForValue("the job to start", () => actions.jobs.find((candidate) => candidate.status === "in_progress"));
-    await waitFor("the runner to be planning", () => onlyRun().state === "implementing" || onlyRun().state === "planning");
+    await waitFor("the runner to be planning", () => ["planning", "implementing"].includes(stateOfRun() ?? ""));
     await app.receive("issue_comment", commentPayload(remote.url, "/cancel"));
     await app.hamster.idle();
     agentAtWork.open();
@@ -121,7 +131,7 @@ describe("executor: actions", () => {
     scriptCancellableModel(agentAtWork.promise);
     await app.receive("issues", labeledPayload(remote.url));
     const job = await waitForValue("the job to start", () => actions.jobs.find((candidate) => candidate.status === "in_progress"));
-    await waitFor("the runner to be at work", () => ["planning", "implementing"].includes(onlyRun().state));
+    await waitFor("the runner to be at work", () => ["planning", "implementing"].includes(stateOfRun() ?? ""));
     actions.kill(job);
     await app.hamster.idle();
     agentAtWork.open();
@@ -144,6 +154,42 @@ describe("executor: actions", () => {
     const run = onlyRun();
     expect(run.state).toBe("failed");
     expect(run.reason).toMatch(/GitHub found no workflow `\.github\/workflows\/hamster\.yml` on `main`.*\/hamster setup actions/);
+  });
+
+  it("resumes a run the app left at shutdown as a new attempt, with a new dispatch, and delivers it", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "hamster-data-"));
+    const endpoint = await createLoopbackEndpoint();
+    try {
+      await start({ dataDir, endpoint });
+      const agentAtWork = createGate();
+      mockAnthropic([
+        reply([text(PLAN)], "end_turn"),
+        held(agentAtWork.promise, reply([text("interrupted")], "end_turn")),
+        reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
+        reply([text("Done.")], "end_turn"),
+        reply([text(evidenceReport(FULL_EVIDENCE))], "end_turn"),
+      ]);
+      await app.receive("issues", labeledPayload(remote.url));
+      await waitFor("the runner to be at work", () => stateOfRun() === "implementing");
+      const first = actions.jobs[0]!;
+      // The app stops (a deploy): the runner is told to stop, the run stays active for the next start.
+      await app.close();
+      agentAtWork.open();
+      // GitHub and its Actions outlive the app; the next start finds the run active and resumes it.
+      app = await createTestApp({ executor: "actions", env: { HAMSTER_ACTIONS_OIDC_ISSUER: issuer.issuer }, dataDir, endpoint });
+      await waitFor("the resumed run to end", () => ["succeeded", "failed"].includes(stateOfRun() ?? ""), { timeoutMs: 25_000 });
+      await app.hamster.idle();
+      const run = onlyRun();
+      expect(run.state, `${run.reason}\n${actions.jobs[0]?.log}`).toBe("succeeded");
+      expect(run.resumeCount).toBe(1);
+      expect(actions.jobs.map((job) => job.inputs["hamster_attempt"])).toEqual(["1", "2"]);
+      // The first attempt's workflow run is cancelled (it may have ended by itself already).
+      expect(actions.cancelRequests).toEqual([first.id]);
+      expect(await readRemoteFile(remote.dir, WORK_BRANCH, "hello.txt")).toBe("hello\n");
+    } finally {
+      await endpoint.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   describe("a runner whose token is not the dispatched job's is refused", () => {

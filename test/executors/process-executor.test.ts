@@ -1,21 +1,15 @@
 import { anthropicKey } from "../security/fake-secrets.js";
-import type { ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AgentError } from "../../src/agent/provider.js";
 import { RunFailure } from "../../src/domain/run-failure.js";
-import { createJobBoard, type JobBoard } from "../../src/executors/process/job-board.js";
-import { createProcessExecutor } from "../../src/executors/process/process-executor.js";
 import { spawnCompiledRunner } from "../../src/executors/process/spawn-runner.js";
 import { RunnerLost } from "../../src/executors/process/supervise-runner.js";
-import { createRunnerProtocolHandler } from "../../src/server/runner-protocol.js";
-import { createFakeRunCredentials } from "../helpers/fake-run-credentials.js";
 import { buildJob, createRecordingIo } from "../helpers/jobs.js";
+import { RETRY_TURNS, startRunnerHarness, type RunnerHarness } from "../helpers/runner-harness.js";
 import { buildRunRequest } from "../helpers/runs.js";
-import { startScriptedModelServer, type ScriptedModelServer, type ScriptedTurn } from "../helpers/scripted-model-server.js";
+import type { ScriptedTurn } from "../helpers/scripted-model-server.js";
 import { createMirrorArea, gitIn, WORK_BRANCH, type MirrorArea } from "../workspace/checkout-fixture.js";
 
 /**
@@ -28,63 +22,30 @@ import { createMirrorArea, gitIn, WORK_BRANCH, type MirrorArea } from "../worksp
 let area: MirrorArea;
 let checkoutDir: string;
 let startSha: string;
-let board: JobBoard;
-let credentials: ReturnType<typeof createFakeRunCredentials>;
-let server: Server;
-let appUrl: string;
-let model: ScriptedModelServer | undefined;
-let runner: ChildProcess | undefined;
+let harness: RunnerHarness;
 
 beforeEach(async () => {
   area = await createMirrorArea();
   const run = await area.prepareRun();
   checkoutDir = run.dir;
   startSha = run.prepared.headSha;
-  board = createJobBoard();
-  credentials = createFakeRunCredentials();
-  const handler = createRunnerProtocolHandler({ board, credentials });
-  server = createServer((req, res) => {
-    void Promise.resolve(handler(req, res)).then((handled) => {
-      if (!handled) res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  harness = await startRunnerHarness();
 });
 
 afterEach(async () => {
-  if (runner?.pid !== undefined && runner.exitCode === null && runner.signalCode === null) process.kill(runner.pid, "SIGKILL");
-  runner = undefined;
-  await model?.close();
-  model = undefined;
-  await new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  await harness.close();
   await area.remote.cleanup();
 });
 
-const plan: ScriptedTurn = { content: [{ type: "text", text: "1. Add retry.js with the retry count" }], stop_reason: "end_turn" };
-const createFile: ScriptedTurn = {
-  content: [{ type: "tool_use", id: "toolu_1", name: "str_replace_based_edit_tool", input: { command: "create", path: "retry.js", file_text: "export const retries = 3;\n" } }],
-  stop_reason: "tool_use",
-};
-const done: ScriptedTurn = { content: [{ type: "text", text: "Added retry.js." }], stop_reason: "end_turn" };
-const report: ScriptedTurn = { content: [{ type: "text", text: "Summary: added retries." }], stop_reason: "end_turn" };
+const { plan, createFile, done, report } = RETRY_TURNS;
 
-async function startExecutor(turns: readonly ScriptedTurn[], runnerEnv?: NodeJS.ProcessEnv, onSpawn?: (env: Record<string, string>) => void) {
-  model = await startScriptedModelServer(turns);
-  const modelUrl = model.url;
-  return createProcessExecutor({
-    board,
-    credentials,
-    appUrl,
+function startExecutor(turns: readonly ScriptedTurn[], runnerEnv?: NodeJS.ProcessEnv, onSpawn?: (env: Record<string, string>) => void) {
+  return harness.startExecutor(turns, {
     // Commands run unsandboxed here: what is under test is the protocol, not the sandbox.
     runnerEnv: runnerEnv ?? { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: area.root, HAMSTER_SANDBOX: "off", LOG_LEVEL: "warn" },
-    spawnRunner: (env) => {
+    spawnRunner: (env, modelUrl) => {
       onSpawn?.(env);
-      runner = spawnCompiledRunner(appUrl, env, ["--model-url", modelUrl]);
-      return runner;
+      return spawnCompiledRunner(harness.appUrl, env, ["--model-url", modelUrl]);
     },
   });
 }
@@ -115,8 +76,8 @@ describe("the process executor with the compiled runner", () => {
     expect(stages).toEqual(["planning", "implementing", "verifying", "delivering"]);
     expect(io.events.find((e) => e.kind === "totals")).toMatchObject({ turns: 4 });
     // The attempt is over: off the board, its credential refused.
-    expect(board.size).toBe(0);
-    expect(credentials.verify(credentials.issued[0]!)).toBeNull();
+    expect(harness.board.size).toBe(0);
+    expect(harness.credentials.verify(harness.credentials.issued[0]!)).toBeNull();
   });
 
   it("never passes the app's secrets to the runner, and the credential only in its environment", async () => {
@@ -124,10 +85,10 @@ describe("the process executor with the compiled runner", () => {
     const appEnv = { PATH: process.env["PATH"] ?? "", HOME: area.root, HAMSTER_SANDBOX: "off", ANTHROPIC_API_KEY: anthropicKey("app"), WEBHOOK_SECRET: "whsec", GITHUB_TOKEN: "ghs_x" };
     const executor = await startExecutor([plan, createFile, done, report], appEnv, (env) => (seenEnv = env));
     await executor.run(buildTestJob(), createRecordingIo());
-    expect(seenEnv["HAMSTER_RUN_CREDENTIAL"]).toBe(credentials.issued[0]);
+    expect(seenEnv["HAMSTER_RUN_CREDENTIAL"]).toBe(harness.credentials.issued[0]);
     expect(Object.keys(seenEnv).sort()).toEqual(["HAMSTER_RUN_CREDENTIAL", "HAMSTER_SANDBOX", "HOME", "PATH"]);
-    expect(runner!.spawnargs.join(" ")).not.toContain(credentials.issued[0]!);
-    expect(runner!.exitCode).toBe(0);
+    expect(harness.runner!.spawnargs.join(" ")).not.toContain(harness.credentials.issued[0]!);
+    expect(harness.runner!.exitCode).toBe(0);
   });
 
   it("ends with RunnerLost when the runner is killed mid-job", async () => {
@@ -135,13 +96,13 @@ describe("the process executor with the compiled runner", () => {
     const running = executor.run(buildTestJob(), createRecordingIo());
     running.catch(() => undefined);
     // The runner is implementing: its model call is held.
-    await vi.waitFor(() => expect(model!.received()).toBe(2), { timeout: 30_000, interval: 50 });
-    process.kill(runner!.pid!, "SIGKILL");
+    await vi.waitFor(() => expect(harness.model!.received()).toBe(2), { timeout: 30_000, interval: 50 });
+    process.kill(harness.runner!.pid!, "SIGKILL");
     const error = await running.then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(RunnerLost);
     expect(error).toBeInstanceOf(RunFailure);
     expect((error as Error).message).toMatch(/exited without a result \(killed by SIGKILL\)/);
-    expect(board.size).toBe(0);
+    expect(harness.board.size).toBe(0);
     expect((await gitIn(checkoutDir, ["rev-parse", "HEAD"])).trim()).toBe(startSha);
   });
 
@@ -151,7 +112,7 @@ describe("the process executor with the compiled runner", () => {
     const running = executor.run(buildTestJob(), createRecordingIo({ signal: controller.signal }));
     running.catch(() => undefined);
     // The file is written, and the next model call is held.
-    await vi.waitFor(() => expect(model!.received()).toBe(3), { timeout: 30_000, interval: 50 });
+    await vi.waitFor(() => expect(harness.model!.received()).toBe(3), { timeout: 30_000, interval: 50 });
     const cancelledAt = Date.now();
     controller.abort({ kind: "cancel", by: "alice" });
     const error = await running.then(() => null, (e: unknown) => e);

@@ -49,11 +49,13 @@ export async function createTestApp(
     startRunDeadline?: HamsterAppOptions["startRunDeadline"];
     /** Where runs execute (HAMSTER_EXECUTOR); default the app's default, local. */
     executor?: ExecutorName;
+    /** Serves the app at this address instead of a new one: an app started again keeps its public URL. */
+    endpoint?: LoopbackEndpoint;
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "hamster-data-"));
-  let handler: HttpHandler | undefined;
-  const server = options.serve !== false ? await serveOnLoopback((request, response) => handler?.(request, response) ?? false) : undefined;
+  const ownEndpoint = options.serve !== false && !options.endpoint ? await createLoopbackEndpoint() : undefined;
+  const server = options.endpoint ?? ownEndpoint;
   const env: Record<string, string> = {
     HAMSTER_DATA_DIR: dataDir,
     ANTHROPIC_API_KEY: anthropicLike("test-key"),
@@ -84,7 +86,7 @@ export async function createTestApp(
     runnerEnv: { ...process.env, ...options.agentEnv, ...env },
   });
   await probot.load(hamster.appFn);
-  handler = hamster.httpHandler;
+  server?.serve(hamster.httpHandler);
   return {
     probot,
     hamster,
@@ -96,10 +98,23 @@ export async function createTestApp(
     },
     async close() {
       await hamster.close();
-      await server?.close();
+      await ownEndpoint?.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** An address on 127.0.0.1 whose handler can be swapped, for an app that is stopped and started again. */
+export interface LoopbackEndpoint {
+  readonly url: string;
+  serve(handler: HttpHandler): void;
+  close(): Promise<void>;
+}
+
+export async function createLoopbackEndpoint(): Promise<LoopbackEndpoint> {
+  let handler: HttpHandler | undefined;
+  const server = await serveOnLoopback((request, response) => handler?.(request, response) ?? false);
+  return { url: server.url, serve: (next) => void (handler = next), close: () => server.close() };
 }
 
 const require = createRequire(import.meta.url);

@@ -15,7 +15,9 @@ import { createPreferenceStore } from "../../src/store/preference-store.js";
 import { createRunDiffStore } from "../../src/store/run-diff-store.js";
 import { createRunEventStore } from "../../src/store/run-event-store.js";
 import { createRunStore, type RunStore } from "../../src/store/run-store.js";
-import { createVault } from "../../src/store/vault.js";
+import { createInstallationDefaultsStore } from "../../src/store/installation-defaults-store.js";
+import { createVault, type VaultKey } from "../../src/store/vault.js";
+import { createRedactor, type Redactor } from "../../src/security/redactor.js";
 import { serveOnLoopback } from "../../bench/lib/http.js";
 import { startFakeGitHubOAuth, type FakeGitHubOAuth, type FakeGitHubOAuthOptions } from "./fake-github-oauth.js";
 
@@ -31,6 +33,8 @@ export interface ConsoleHarness {
   readonly db: SqliteDatabase;
   readonly runs: RunStore;
   readonly sessions: ConsoleSessionStore;
+  /** What the pages read and write (the vault, the installation defaults, the preferences, …). */
+  readonly deps: ConsoleDeps;
   /** Moves the console's clock (sessions, token expiry, the access cache). */
   advance(ms: number): void;
   /** GET or POST without following redirects; `cookie` is a `hamster_session=…` pair. */
@@ -60,6 +64,12 @@ export async function startConsoleHarness(options: {
   publicUrl?: string;
   /** Routes added after the console's own (e.g. a POST that records its calls). */
   extraRoutes?: (deps: ConsoleDeps) => ConsoleRoute[];
+  /** HAMSTER_VAULT_KEY's keys; default none (the vault stores nothing). */
+  vaultKeys?: readonly VaultKey[];
+  /** The app's installation client; default one that fails every request. */
+  getOctokit?: ConsoleDeps["getOctokit"];
+  /** Learns the secrets the pages are given; default a redactor of its own. */
+  redactor?: Redactor;
 }): Promise<ConsoleHarness> {
   const github = await startFakeGitHubOAuth(options.world);
   const dataDir = mkdtempSync(join(tmpdir(), "hamster-console-"));
@@ -73,18 +83,22 @@ export async function startConsoleHarness(options: {
   const events = createRunEventStore(db, { redact: (text) => text });
   const preferences = createPreferenceStore(db, now);
   const feed = createLiveRunFeed({ events, runs, log, intervalMs: 20 });
+  const installationDefaults = createInstallationDefaultsStore(db, now);
   const deps: ConsoleDeps = {
     runs,
     events,
     preferences,
-    vault: createVault(db, undefined, now),
+    vault: createVault(db, options.vaultKeys, now),
+    installationDefaults,
+    knownAgents: ["claude", "claude-code"],
+    redactor: options.redactor ?? createRedactor(),
     settings,
     log,
-    getOctokit: () => Promise.reject(new Error("The console harness has no installation client")),
+    getOctokit: options.getOctokit ?? (() => Promise.reject(new Error("The console harness has no installation client"))),
     diffs: createRunDiffStore(db),
     feed,
     // No worker: nothing is ever queued or stopped here.
-    admit: { runs, preferences, settings, log, knownAgents: [], enqueue: () => undefined, abort: () => "absent" },
+    admit: { runs, preferences, installationDefaults, settings, log, knownAgents: ["claude", "claude-code"], enqueue: () => undefined, abort: () => "absent" },
   };
   let handler: ReturnType<typeof createConsoleHandler> | undefined;
   const server = await serveOnLoopback((request, response) => handler?.(request, response) ?? false);
@@ -131,6 +145,7 @@ export async function startConsoleHarness(options: {
     db,
     runs,
     sessions,
+    deps,
     advance: (ms) => void (offsetMs += ms),
     request,
     signIn,

@@ -69,6 +69,8 @@ export interface FakeActions {
 }
 
 const STEP_TIMEOUT_MS = 120_000;
+/** Workflow run ids, unique across the fakes of a test process. */
+let nextId = 7_000_000;
 
 export function fakeActions(options: FakeActionsOptions): FakeActions {
   const baseUrl = new URL(options.baseUrl ?? "https://api.github.com");
@@ -80,7 +82,6 @@ export function fakeActions(options: FakeActionsOptions): FakeActions {
   const cancelRequests: number[] = [];
   const waiting: (() => void)[] = [];
   let running = 0;
-  let nextId = 7_000_000;
   let closed = false;
   const runners = options.runners ?? 4;
   const scope = nock(baseUrl.origin).persist();

@@ -68,7 +68,7 @@ export interface FakeGitHubOptions {
   reviewComments?: Record<number, { login: string; body: string; path: string; line: number }[]>;
   /** Other issues of the repository (`GET /issues/:n`). */
   issues?: Record<number, { title: string; body: string | null }>;
-  /** Requests this fake does not answer go on to a real server at `baseUrl` (a fake GHES's sign-in and user API). */
+  /** Requests this fake does not answer go on to the real server at `baseUrl` (a fake GHES on 127.0.0.1 serving the user API). */
   allowUnmocked?: boolean;
 }
 

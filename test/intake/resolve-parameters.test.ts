@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { renderParameterSources } from "../../src/reporter/render-parameter-sources.js";
-import { resolveRunParameters, type ParameterInputs } from "../../src/intake/resolve-parameters.js";
+import { resolveRunParameters, resolveRunSettings, type ParameterInputs } from "../../src/intake/resolve-parameters.js";
 
 const defaults = { branch: "main", agent: "claude", model: "claude-sonnet-5-5" };
-const nothing: ParameterInputs = { command: {}, preferences: null, repository: {}, defaults };
+const nothing: ParameterInputs = { command: {}, preferences: null, repository: {}, installation: null, defaults };
 
 describe("resolveRunParameters", () => {
   it("takes the defaults when nothing is given; the target follows the base", () => {
@@ -17,10 +17,12 @@ describe("resolveRunParameters", () => {
 
   // Each row: which layers have a value for the key, and which one wins.
   it.each([
-    ["command over everything", { command: "c", preferences: "p", repository: "r" }, "c", "command"],
+    ["command over everything", { command: "c", preferences: "p", repository: "r", installation: "i" }, "c", "command"],
     ["command over repository", { command: "c", repository: "r" }, "c", "command"],
     ["preferences over repository", { preferences: "p", repository: "r" }, "p", "preferences"],
+    ["preferences over installation", { preferences: "p", installation: "i" }, "p", "preferences"],
     ["preferences alone", { preferences: "p" }, "p", "preferences"],
+    ["repository over installation", { repository: "r", installation: "i" }, "r", "repository"],
     ["repository alone", { repository: "r" }, "r", "repository"],
   ] as const)("picks %s for branch, agent and model", (_case, layers, value, source) => {
     for (const key of ["branch", "agent", "model"] as const) {
@@ -28,10 +30,21 @@ describe("resolveRunParameters", () => {
         command: "command" in layers ? { [key]: `${layers.command}-${key}` } : {},
         preferences: "preferences" in layers ? { [key]: `${layers.preferences}-${key}` } : null,
         repository: "repository" in layers ? { [key]: `${layers.repository}-${key}` } : {},
+        installation: null,
         defaults,
       };
       expect(resolveRunParameters(input)[key]).toEqual({ value: `${value}-${key}`, source });
     }
+  });
+
+  it("takes the installation's agent and model over the app's defaults, never a branch", () => {
+    const resolved = resolveRunParameters({ ...nothing, installation: { agent: "codex", model: "claude-opus-5-5" } });
+    expect(resolved).toEqual({
+      branch: { value: "main", source: "default" },
+      target: { value: "main", source: "default" },
+      agent: { value: "codex", source: "installation" },
+      model: { value: "claude-opus-5-5", source: "installation" },
+    });
   });
 
   it("mixes sources key by key", () => {
@@ -39,6 +52,7 @@ describe("resolveRunParameters", () => {
       command: { target: "develop" },
       preferences: { agent: "codex", branch: "trunk" },
       repository: { branch: "stable", model: "claude-opus-4-1", agent: "claude" },
+      installation: { agent: "aider", model: "claude-haiku-5-5" },
       defaults,
     });
     expect(resolved).toEqual({
@@ -67,6 +81,7 @@ describe("renderParameterSources", () => {
       command: { target: "develop" },
       preferences: { agent: "claude" },
       repository: { model: "claude-sonnet-5-5" },
+      installation: null,
       defaults,
     });
     expect(renderParameterSources(resolved)).toBe(
@@ -80,10 +95,45 @@ describe("renderParameterSources", () => {
     );
   });
 
+  it("names the installation's defaults", () => {
+    expect(renderParameterSources(resolveRunParameters({ ...nothing, installation: { model: "claude-opus-5-5" } }))).toContain(
+      "model `claude-opus-5-5` (installation defaults)",
+    );
+  });
+
   it("keeps a value with backticks readable", () => {
     const resolved = resolveRunParameters({ ...nothing, command: { branch: "we`ird" } });
     expect(renderParameterSources(resolved)).toBe(
       "base ``we`ird`` (your /deliver) · target ``we`ird`` (your /deliver) · agent `claude` (app default) · model `claude-sonnet-5-5` (app default)",
     );
+  });
+});
+
+describe("resolveRunSettings", () => {
+  it("leaves the executor to the app and sets no budget when nobody chose one", () => {
+    expect(resolveRunSettings({ command: {}, repository: { budgets: {} }, installation: null })).toEqual({ budgets: {}, budgetSources: {} });
+  });
+
+  it.each([
+    ["the command", { command: "process", repository: "actions", installation: "actions" }, "process", "command"],
+    ["the repository over the installation", { repository: "actions", installation: "process" }, "actions", "repository"],
+    ["the installation", { installation: "process" }, "process", "installation"],
+  ] as const)("takes the executor from %s", (_case, layers, value, source) => {
+    const resolved = resolveRunSettings({
+      command: "command" in layers ? { executor: layers.command } : {},
+      repository: { ...("repository" in layers ? { executor: layers.repository } : {}), budgets: {} },
+      installation: { executor: layers.installation, budgets: {} },
+    });
+    expect(resolved.executor).toEqual({ value, source });
+  });
+
+  it("merges budgets key by key: the repository's over the installation's", () => {
+    const resolved = resolveRunSettings({
+      command: {},
+      repository: { budgets: { turns: 9, minutes: 15 } },
+      installation: { budgets: { turns: 7, costUsd: 2, outputTokens: 1000 } },
+    });
+    expect(resolved.budgets).toEqual({ turns: 9, minutes: 15, costUsd: 2, outputTokens: 1000 });
+    expect(resolved.budgetSources).toEqual({ turns: "repository", minutes: "repository", costUsd: "installation", outputTokens: "installation" });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSlashCommand, renderCommandHelp, type SlashCommand } from "../../src/intake/slash-command.js";
+import { findPreferenceProblems, parseSlashCommand, renderCommandHelp, type SlashCommand } from "../../src/intake/slash-command.js";
 
 const ok = (command: SlashCommand) => ({ kind: "ok", command });
 const invalid = (command: string, ...errors: string[]) => ({ kind: "invalid", command, errors });
@@ -164,6 +164,17 @@ describe("parseSlashCommand: /hamster prefs", () => {
     expect(parseSlashCommand("/hamster prefs agent=claude", { knownAgents: [] })).toEqual(
       invalid("hamster", 'unknown agent "claude"; no agents are available'),
     );
+  });
+});
+
+describe("findPreferenceProblems", () => {
+  it("holds the console's preference form to the rules of /hamster prefs", () => {
+    expect(findPreferenceProblems({ agent: "claude", branch: "develop", model: "claude-opus-5-5" }, ["claude"])).toEqual([]);
+    expect(findPreferenceProblems({ agent: "skynet", branch: "bad..name", model: "no spaces" }, ["claude"])).toEqual([
+      'unknown agent "skynet"; the agents are claude',
+      expect.stringMatching(/^branch "bad\.\.name" is not a valid branch name: /),
+      'model "no spaces" is not a valid model name: use at most 100 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
+    ]);
   });
 });
 

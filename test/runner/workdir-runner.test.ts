@@ -1,26 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createJobBoard, type JobBoard } from "../../src/executors/process/job-board.js";
-import { createProcessExecutor } from "../../src/executors/process/process-executor.js";
 import { resolveRunnerBundle } from "../../src/runner/runner-bundle.js";
-import { createRunnerProtocolHandler } from "../../src/server/runner-protocol.js";
-import { createFakeRunCredentials } from "../helpers/fake-run-credentials.js";
 import { buildJob, createRecordingIo } from "../helpers/jobs.js";
+import { RETRY_TURNS, startRunnerHarness, type RunnerHarness } from "../helpers/runner-harness.js";
 import { buildRunRequest } from "../helpers/runs.js";
-import { startScriptedModelServer, type ScriptedModelServer, type ScriptedTurn } from "../helpers/scripted-model-server.js";
-import {
-  createActionsWorkspace,
-  createMirrorArea,
-  gitIn,
-  IGNORING_REMOTE_FILES,
-  INSTALLED_FILE,
-  WORK_BRANCH,
-  type MirrorArea,
-} from "../workspace/checkout-fixture.js";
+import type { ScriptedTurn } from "../helpers/scripted-model-server.js";
+import { createActionsMirrorArea, createActionsWorkspace, gitIn, INSTALLED_FILE, WORK_BRANCH, type MirrorArea } from "../workspace/checkout-fixture.js";
 
 /**
  * The bundled runner (dist/runner/hamster-runner.mjs, built once by test/global-setup.ts)
@@ -34,72 +21,37 @@ let checkoutDir: string;
 let startSha: string;
 let workspace: string;
 let runnerTmp: string;
-let board: JobBoard;
-let credentials: ReturnType<typeof createFakeRunCredentials>;
-let server: Server;
-let appUrl: string;
-let model: ScriptedModelServer | undefined;
-let runner: ChildProcess | undefined;
+let harness: RunnerHarness;
 
 beforeEach(async () => {
-  area = await createMirrorArea({ files: IGNORING_REMOTE_FILES });
+  area = await createActionsMirrorArea();
   const run = await area.prepareRun();
   checkoutDir = run.dir;
   startSha = run.prepared.headSha;
-  workspace = join(area.root, "actions", "workspace");
-  await createActionsWorkspace(area.remote.url, workspace);
+  workspace = await createActionsWorkspace(area);
   runnerTmp = join(area.root, "runner-tmp");
   await mkdir(runnerTmp);
-  board = createJobBoard();
-  credentials = createFakeRunCredentials();
-  const handler = createRunnerProtocolHandler({ board, credentials });
-  server = createServer((req, res) => {
-    void Promise.resolve(handler(req, res)).then((handled) => {
-      if (!handled) res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  harness = await startRunnerHarness();
 });
 
 afterEach(async () => {
-  if (runner?.pid !== undefined && runner.exitCode === null && runner.signalCode === null) process.kill(-runner.pid, "SIGKILL");
-  runner = undefined;
-  await model?.close();
-  model = undefined;
-  await new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  await harness.close();
   await area.remote.cleanup();
 });
 
-const plan: ScriptedTurn = { content: [{ type: "text", text: "1. Add retry.js with the retry count" }], stop_reason: "end_turn" };
-const createFile: ScriptedTurn = {
-  content: [{ type: "tool_use", id: "toolu_1", name: "str_replace_based_edit_tool", input: { command: "create", path: "retry.js", file_text: "export const retries = 3;\n" } }],
-  stop_reason: "tool_use",
-};
-const done: ScriptedTurn = { content: [{ type: "text", text: "Added retry.js." }], stop_reason: "end_turn" };
-const report: ScriptedTurn = { content: [{ type: "text", text: "Summary: added retries." }], stop_reason: "end_turn" };
+const { plan, createFile, done, report } = RETRY_TURNS;
 
 /** The process executor, starting the bundled runner with `--workdir dir`. */
-async function startExecutor(turns: readonly ScriptedTurn[], dir: string) {
-  model = await startScriptedModelServer(turns);
-  const modelUrl = model.url;
-  return createProcessExecutor({
-    board,
-    credentials,
-    appUrl,
+function startExecutor(turns: readonly ScriptedTurn[], dir: string) {
+  return harness.startExecutor(turns, {
     // As on Actions: no sandbox (HAMSTER_SANDBOX=off), and the runner's own temp dir where the test sees it.
     runnerEnv: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: area.root, TMPDIR: runnerTmp, HAMSTER_SANDBOX: "off", LOG_LEVEL: "warn" },
-    spawnRunner: (env) => {
-      runner = spawn(process.execPath, [resolveRunnerBundle(), "runner", "--url", appUrl, "--model-url", modelUrl, "--workdir", dir], {
+    spawnRunner: (env, modelUrl) =>
+      spawn(process.execPath, [resolveRunnerBundle(), "runner", "--url", harness.appUrl, "--model-url", modelUrl, "--workdir", dir], {
         env,
         stdio: ["ignore", "ignore", "pipe"],
         detached: true,
-      });
-      return runner;
-    },
+      }),
   });
 }
 
@@ -125,7 +77,7 @@ describe("the bundled runner with --workdir", () => {
     expect(await gitIn(workspace, ["config", "--local", "--list"])).toBe(config);
     // Only the runner's own temporary directory is gone.
     expect(await readdir(runnerTmp)).toEqual([]);
-    expect(runner!.exitCode).toBe(0);
+    expect(harness.runner!.exitCode).toBe(0);
   });
 
   it("fails the job, touching nothing, when the workdir is not a git work tree", async () => {
@@ -141,7 +93,7 @@ describe("the bundled runner with --workdir", () => {
     expect((error as Error).message).toMatch(/cannot run the job in .*plain: it is not the top of a git work tree/);
     // Nothing was checked out, so there was nothing to commit or keep.
     expect((error as Error).message).not.toMatch(/could not be committed/);
-    expect(model!.received()).toBe(0);
+    expect(harness.model!.received()).toBe(0);
     expect(await readdir(plain)).toEqual(["notes.txt"]);
     expect((await gitIn(checkoutDir, ["rev-parse", "HEAD"])).trim()).toBe(startSha);
     expect(await readdir(runnerTmp)).toEqual([]);

@@ -114,3 +114,24 @@ describe("migration 3", () => {
     old.close();
   });
 });
+
+describe("replacePreferences", () => {
+  it("saves exactly the keys given, clearing the others, and deletes the row when none are given", () => {
+    const prefs = createPreferenceStore(db, now);
+    prefs.setPreferences(1, alice, { agent: "claude", branch: "develop", model: "claude-sonnet-5-5" });
+    expect(prefs.replacePreferences(1, alice, { model: "claude-opus-5-5" })).toEqual({ model: "claude-opus-5-5" });
+    expect(prefs.getPreferences(1, alice.id)).toEqual({ model: "claude-opus-5-5" });
+    expect(prefs.replacePreferences(1, alice, {})).toBeNull();
+    expect(prefs.getPreferences(1, alice.id)).toBeNull();
+    expect(db.prepare("SELECT COUNT(*) AS n FROM preferences").get()).toEqual({ n: 0 });
+  });
+
+  it("touches no one else's", () => {
+    const prefs = createPreferenceStore(db, now);
+    prefs.setPreferences(1, bob, { branch: "main" });
+    prefs.setPreferences(2, alice, { branch: "trunk" });
+    prefs.replacePreferences(1, alice, { agent: "claude" });
+    expect(prefs.getPreferences(1, bob.id)).toEqual({ branch: "main" });
+    expect(prefs.getPreferences(2, alice.id)).toEqual({ branch: "trunk" });
+  });
+});

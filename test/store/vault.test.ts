@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseSettings, SettingsError } from "../../src/config/env.js";
-import { openDatabase, type SqliteDatabase } from "../../src/store/database.js";
+import Database from "better-sqlite3";
+import { migrateDatabase, openDatabase, type SqliteDatabase } from "../../src/store/database.js";
+import { MIGRATIONS } from "../../src/store/migrations.js";
 import { createVault, VaultError, type VaultKey } from "../../src/store/vault.js";
 import { parseVaultKeys } from "../../src/store/vault-key.js";
 import { anthropicLike } from "../security/fake-secrets.js";
@@ -64,11 +66,53 @@ describe("vault", () => {
     expect(vault.getSecret(8, "anthropic")).toBeNull();
     const list = vault.listSecrets();
     expect(list).toEqual([
-      { installationId: 7, provider: "anthropic", keyVersion: 1, updatedAt: "2026-11-24T10:00:00.000Z" },
-      { installationId: 7, provider: "openai", keyVersion: 1, updatedAt: "2026-11-24T10:00:00.000Z" },
+      { installationId: 7, provider: "anthropic", keyVersion: 1, updatedAt: "2026-11-24T10:00:00.000Z", updatedBy: null },
+      { installationId: 7, provider: "openai", keyVersion: 1, updatedAt: "2026-11-24T10:00:00.000Z", updatedBy: null },
     ]);
     expect(JSON.stringify(list)).not.toContain(VALUE);
     expect(Buffer.concat([rawRow(7, "anthropic").ciphertext]).includes(Buffer.from(VALUE))).toBe(false);
+  });
+
+  it("keeps who set a value, replaced with the value, through a rotation, and tells one record without its value", () => {
+    const vault = createVault(db, [key1], now);
+    expect(vault.findSecret(7, "anthropic")).toBeNull();
+    vault.setSecret(7, "anthropic", VALUE, "cli:alice");
+    expect(vault.findSecret(7, "anthropic")).toEqual({
+      installationId: 7,
+      provider: "anthropic",
+      keyVersion: 1,
+      updatedAt: "2026-11-24T10:00:00.000Z",
+      updatedBy: "cli:alice",
+    });
+    const later = createVault(db, [key1, key2], () => new Date("2026-12-01T00:00:00.000Z"));
+    later.setSecret(7, "anthropic", VALUE, "octocat");
+    later.setSecret(8, "anthropic", VALUE, "hubot");
+    createVault(db, [key1, key2, { version: 3, key: randomBytes(32) }], now).rotate();
+    expect(later.listSecrets().map((s) => [s.installationId, s.updatedAt, s.updatedBy])).toEqual([
+      [7, "2026-12-01T00:00:00.000Z", "octocat"],
+      [8, "2026-12-01T00:00:00.000Z", "hubot"],
+    ]);
+    expect(JSON.stringify(later.findSecret(7, "anthropic"))).not.toContain(VALUE);
+    // Metadata needs no master key: the console shows it even when HAMSTER_VAULT_KEY is gone.
+    expect(createVault(db, undefined, now).findSecret(8, "anthropic")?.updatedBy).toBe("hubot");
+  });
+
+  it("leaves who set a value unknown for records from before it was kept", () => {
+    const file = join(dir, "old.db");
+    const old = new Database(file);
+    const added = MIGRATIONS.findIndex((migration) => migration.includes("ALTER TABLE secrets ADD COLUMN updated_by"));
+    for (const migration of MIGRATIONS.slice(0, added)) old.exec(migration);
+    old.pragma(`user_version = ${added}`);
+    // A record as the vault of that version wrote it (the same encryption: only the metadata is new).
+    createVault(db, [key1], now).setSecret(7, "anthropic", VALUE, "someone");
+    const row = rawRow(7, "anthropic");
+    old
+      .prepare(`INSERT INTO secrets (installation_id, provider, key_version, nonce, ciphertext, tag, updated_at) VALUES (7, 'anthropic', ?, ?, ?, ?, ?)`)
+      .run(row.key_version, row.nonce, row.ciphertext, row.tag, now().toISOString());
+    migrateDatabase(old);
+    expect(createVault(old, [key1], now).findSecret(7, "anthropic")).toMatchObject({ updatedBy: null, updatedAt: "2026-11-24T10:00:00.000Z" });
+    expect(createVault(old, [key1], now).getSecret(7, "anthropic")).toBe(VALUE);
+    old.close();
   });
 
   it("replaces a value and deletes it", () => {

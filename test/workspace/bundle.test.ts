@@ -6,23 +6,14 @@ import { applyWorkBundle, checkoutSourceBundle, cloneSourceBundle, createSourceB
 import { commitAll, WorkspaceError } from "../../src/workspace/workspace.js";
 import { runTestGit } from "../helpers/git.js";
 import { classicToken } from "../security/fake-secrets.js";
-import {
-  APP_AUTHOR,
-  createActionsWorkspace,
-  createMirrorArea,
-  gitIn,
-  IGNORING_REMOTE_FILES,
-  INSTALLED_FILE,
-  WORK_BRANCH,
-  type MirrorArea,
-} from "./checkout-fixture.js";
+import { APP_AUTHOR, createActionsMirrorArea, createActionsWorkspace, gitIn, INSTALLED_FILE, WORK_BRANCH, type MirrorArea } from "./checkout-fixture.js";
 
 let area: MirrorArea;
 let appDir: string;
 let startSha: string;
 
 beforeEach(async () => {
-  area = await createMirrorArea({ files: IGNORING_REMOTE_FILES });
+  area = await createActionsMirrorArea();
   const run = await area.prepareRun();
   appDir = run.dir;
   startSha = run.prepared.headSha;
@@ -134,8 +125,7 @@ describe("the source bundle in an existing checkout (--workdir)", () => {
   }
 
   it("checks out the work branch at the start commit, keeps the ignored files, adds no config, and bundles the work from it", async () => {
-    const workspace = join(area.root, "actions", "workspace");
-    await createActionsWorkspace(area.remote.url, workspace);
+    const workspace = await createActionsWorkspace(area);
     const config = await gitIn(workspace, ["config", "--local", "--list"]);
 
     await checkoutSourceBundle(await makeSource(), workspace, { branch: WORK_BRANCH, sha: startSha });
@@ -156,8 +146,7 @@ describe("the source bundle in an existing checkout (--workdir)", () => {
   });
 
   it("puts the tracked files back to the start commit, whatever the setup steps changed in them", async () => {
-    const workspace = join(area.root, "actions", "workspace");
-    await createActionsWorkspace(area.remote.url, workspace);
+    const workspace = await createActionsWorkspace(area);
     await writeFile(join(workspace, "README.md"), "changed by a setup step\n");
     await checkoutSourceBundle(await makeSource(), workspace, { branch: WORK_BRANCH, sha: startSha });
     expect(await readFile(join(workspace, "README.md"), "utf8")).toContain("Sample project");
@@ -172,16 +161,14 @@ describe("the source bundle in an existing checkout (--workdir)", () => {
     await expect(checkoutSourceBundle(source, plain, at)).rejects.toThrow(/cannot run the job in .*plain: it is not the top of a git work tree/);
     await expect(checkoutSourceBundle(source, join(area.root, "missing"), at)).rejects.toThrow(/there is no such directory/);
     // Below the top of a checkout: git would find the enclosing repository, Hamster does not.
-    const workspace = join(area.root, "actions", "workspace");
-    await createActionsWorkspace(area.remote.url, workspace);
+    const workspace = await createActionsWorkspace(area);
     await mkdir(join(workspace, "sub"));
     await expect(checkoutSourceBundle(source, join(workspace, "sub"), at)).rejects.toBeInstanceOf(WorkspaceError);
     expect((await gitIn(workspace, ["rev-parse", "--abbrev-ref", "HEAD"])).trim()).toBe("main");
   });
 
   it("refuses a checkout whose git config would hand the agent credentials, and leaves it as it was", async () => {
-    const workspace = join(area.root, "actions", "workspace");
-    await createActionsWorkspace(area.remote.url, workspace);
+    const workspace = await createActionsWorkspace(area);
     // What actions/checkout leaves with persist-credentials: true.
     const basic = Buffer.from(`x-access-token:${classicToken("ghs", "workdir")}`).toString("base64");
     await gitIn(workspace, ["config", "--local", "http.https://github.com/.extraheader", `AUTHORIZATION: basic ${basic}`]);

@@ -99,21 +99,28 @@ export async function createMirrorArea(options: BareRemoteOptions & { workBranch
 }
 
 /** A remote whose .gitignore leaves out node_modules, as most projects' do. */
-export const IGNORING_REMOTE_FILES: Readonly<Record<string, string>> = { ...DEFAULT_REMOTE_FILES, ".gitignore": "node_modules/\n" };
+const IGNORING_REMOTE_FILES: Readonly<Record<string, string>> = { ...DEFAULT_REMOTE_FILES, ".gitignore": "node_modules/\n" };
 
-/** What the repository's setup steps installed in an Actions workspace (ignored by IGNORING_REMOTE_FILES). */
+/** What the repository's setup steps installed in an Actions workspace (ignored by the remote of createActionsMirrorArea). */
 export const INSTALLED_FILE = join("node_modules", "left-pad", "index.js");
 
+/** A mirror area whose remote ignores node_modules, as most projects' do: what createActionsWorkspace installs stays out of the work. */
+export function createActionsMirrorArea(): Promise<MirrorArea> {
+  return createMirrorArea({ files: IGNORING_REMOTE_FILES });
+}
+
 /**
- * A workspace as actions/checkout (persist-credentials: false) leaves one in `dir`, after
- * the repository's setup steps ran: a shallow clone of main with automatic gc turned off,
- * and node_modules installed.
+ * A workspace as actions/checkout (persist-credentials: false) leaves one, after the
+ * repository's setup steps ran: a shallow clone of main with automatic gc turned off, and
+ * node_modules installed. Made in `<root>/actions/workspace`; returns that path.
  */
-export async function createActionsWorkspace(remoteUrl: string, dir: string): Promise<void> {
-  await runTestGit(["clone", "--quiet", "--depth", "1", "--branch", "main", remoteUrl, dir]);
+export async function createActionsWorkspace(area: Pick<MirrorArea, "root" | "remote">): Promise<string> {
+  const dir = join(area.root, "actions", "workspace");
+  await runTestGit(["clone", "--quiet", "--depth", "1", "--branch", "main", area.remote.url, dir]);
   await runTestGit(["-C", dir, "config", "--local", "gc.auto", "0"]);
   await mkdir(dirname(join(dir, INSTALLED_FILE)), { recursive: true });
   await writeFile(join(dir, INSTALLED_FILE), "module.exports = (text) => text;\n");
+  return dir;
 }
 
 /** git in a checkout, for assertions; isolated from the machine like all test git. */

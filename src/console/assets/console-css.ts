@@ -60,4 +60,17 @@ bdi { unicode-bidi: isolate; }
   table.runs td::before { content: attr(data-label); display: inline-block; min-width: 6rem; color: var(--muted); font-size: 0.875rem; }
   table.runs td.task::before { display: block; }
 }
+
+/* Installation settings: one column of labelled fields, full width on a phone. */
+section.settings { border-top: 1px solid var(--line); padding: 0.5rem 0 1rem; max-width: 40rem; }
+section.settings h2 { font-size: 1.15rem; margin: 0.5rem 0; }
+form.stack { display: flex; flex-direction: column; gap: 0.6rem; margin: 0.5rem 0; }
+form.stack label { display: flex; flex-direction: column; font-size: 0.875rem; color: var(--muted); }
+form.stack label > * { color: var(--fg); font-size: 1rem; }
+form.stack fieldset { border: 1px solid var(--line); border-radius: 6px; display: flex; flex-direction: column; gap: 0.5rem; }
+form.stack button { align-self: flex-start; }
+button.danger { color: var(--bad); }
+.muted, .hint { color: var(--muted); }
+.notice { border-left: 4px solid var(--ok); padding: 0.3rem 0.75rem; background: var(--panel); }
+.errors, .warning { border-left: 4px solid var(--bad); padding: 0.3rem 0.75rem; background: var(--panel); }
 `;
