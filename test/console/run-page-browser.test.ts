@@ -195,4 +195,23 @@ describe("the run page in a browser", () => {
     expect(await page.getByRole("button", { name: "Cancel run" }).isVisible()).toBe(false);
     planned.open();
   });
+
+  it("ends its open event streams when the app shuts down, so the server can stop", async () => {
+    const planned = createGate();
+    scriptGatedModel(planned, createGate());
+    const runId = await startRun();
+    const page = await signIn(OWNER, `/hamster/runs/${runId}`);
+    await page.locator("#run-page").waitFor();
+    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    const response = await fetch(`${app.settings.publicUrl}/hamster/runs/${runId}/events`, { headers: { cookie }, signal: AbortSignal.timeout(15_000) });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    let received = "";
+    while (!received.includes("event: run")) received += Buffer.from((await reader.read()).value ?? []).toString("utf8");
+
+    await app.hamster.drain(0);
+    // The stream ends (the read reports done) instead of waiting for the next heartbeat.
+    for (;;) if ((await reader.read()).done) break;
+    planned.open();
+  });
 });

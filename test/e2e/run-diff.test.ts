@@ -1,16 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { rmSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { openDatabase, type SqliteDatabase } from "../../src/store/database.js";
 import { createRunDiffStore } from "../../src/store/run-diff-store.js";
 import type { TestApp } from "../helpers/app.js";
-import { mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
-import { EXECUTORS, startE2eScenario, stopE2eScenario } from "../helpers/e2e.js";
+import { createTestApp } from "../helpers/app.js";
+import { delayed, mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
+import { EXECUTORS, replaceScenarioGitHub, startE2eScenario, stopE2eScenario, type FakeGitHub } from "../helpers/e2e.js";
 import { runTestGit, type BareRemote } from "../helpers/git.js";
 import { commentPayload, labeledPayload, PLAN, REPO_ID, scriptHappyModel, WORK_BRANCH } from "../helpers/scenario.js";
-import { waitFor } from "../helpers/wait.js";
+import { waitFor, waitForValue } from "../helpers/wait.js";
 import { findMarkedProcesses } from "../sandbox/sandbox-fixture.js";
 
 let remote: BareRemote;
 let app: TestApp;
+let github: FakeGitHub;
 let db: SqliteDatabase | undefined;
 
 /** The diff the app stored for the task's only run, read through a second connection to its database. */
@@ -27,7 +30,7 @@ async function remoteDiff(): Promise<string> {
 }
 
 describe.each(EXECUTORS)("executor: %s", (executor) => {
-  beforeEach(async () => ({ remote, app } = await startE2eScenario({ executor })));
+  beforeEach(async () => ({ remote, app, github } = await startE2eScenario({ executor })));
   afterEach(async () => {
     db?.close();
     db = undefined;
@@ -62,5 +65,29 @@ describe.each(EXECUTORS)("executor: %s", (executor) => {
     expect(diff?.headSha).toBe(run.headSha);
     expect(diff!.patch).toContain("+hello\n");
     expect(diff!.patch).toBe(await remoteDiff());
+  });
+
+  it("keeps the diff of an interrupted attempt's work, pushed before the run resumes", async () => {
+    const model = mockAnthropic([
+      reply([text(PLAN)], "end_turn"),
+      reply([toolUse("toolu_1", "str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hello\n" })], "tool_use"),
+      delayed(20_000, reply([text("too late")], "end_turn")),
+    ]);
+    await app.receive("issues", labeledPayload(remote.url));
+    await waitFor("the call after the edit", () => model.requests.length === 3);
+    await app.hamster.drain(0);
+    expect(storedDiff().diff).toBeUndefined();
+
+    // The next process salvages the workspace (pushing its work) before the run starts again.
+    const dataDir = app.dataDir;
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
+    await app.hamster.close();
+    github = replaceScenarioGitHub({}, github);
+    app = await createTestApp({ dataDir, executor });
+    mockAnthropic([delayed(20_000, reply([text("too late")], "end_turn"))]);
+    const diff = await waitForValue("the salvaged work's diff", () => storedDiff().diff);
+    expect(diff.patch).toContain("+hello\n");
+    expect(diff.patch).toBe(await remoteDiff());
+    await app.hamster.drain(0);
   });
 });
