@@ -39,6 +39,8 @@ beforeEach(async () => {
     users: [
       { id: 21031067, login: OWNER, installations: [{ id: 1 }] },
       { id: 9003, login: "mallory", installations: [{ id: 2 }] },
+      // A collaborator with read access (the scenario's roles): sees the run, may not control it.
+      { id: 9004, login: "reader", installations: [{ id: 1 }] },
     ],
   });
   const ghes = { GHE_HOST: oauth.host, GHE_PROTOCOL: "http" };
@@ -174,7 +176,7 @@ describe("the run page in a browser", () => {
     planned.open();
   });
 
-  it("cancels the run from the page, then offers to retry it", async () => {
+  it("cancels the run from the page, then retries it: a new run, shown", async () => {
     const planned = createGate();
     scriptGatedModel(planned, createGate());
     const runId = await startRun();
@@ -193,6 +195,29 @@ describe("the run page in a browser", () => {
     expect(run.reason).toContain(`Cancelled by @${OWNER}.`);
     await page.getByRole("button", { name: "Retry" }).waitFor();
     expect(await page.getByRole("button", { name: "Cancel run" }).isVisible()).toBe(false);
+
+    // Retry starts a new run of the task, as the check run's button does, and shows it.
+    await page.getByRole("button", { name: "Retry" }).click();
+    await page.waitForURL(/\/hamster\/runs\/\d+$/);
+    const retried = app.hamster.runs.listRunsForTask(REPO_ID, 1).at(-1)!;
+    expect(retried).toMatchObject({ trigger: "retry", requestedBy: OWNER });
+    expect(retried.id).not.toBe(runId);
+    expect(page.url()).toBe(`${app.settings.publicUrl}/hamster/runs/${retried.id}`);
+    planned.open();
+  });
+
+  it("shows no controls to a reader, and refuses their POST with 403", async () => {
+    const planned = createGate();
+    scriptGatedModel(planned, createGate());
+    const runId = await startRun();
+    await waitFor("planning", () => app.hamster.runs.getRun(runId).state === "planning");
+    const page = await signIn("reader", `/hamster/runs/${runId}`);
+    await page.locator("#run-page").waitFor();
+    expect(await page.locator("form.control").count()).toBe(0);
+    const csrf = await page.locator('input[name="csrf"]').first().getAttribute("value");
+    const refused = await page.request.post(`${app.settings.publicUrl}/hamster/runs/${runId}/cancel`, { form: { csrf: csrf! }, maxRedirects: 0, timeout: 10_000 });
+    expect(refused.status()).toBe(403);
+    expect(app.hamster.runs.getRun(runId).state).toBe("planning");
     planned.open();
   });
 
