@@ -1,3 +1,5 @@
+import type { PlanTask } from "../plan/plan-graph.js";
+
 /**
  * A Task Master tasks file (`.taskmaster/tasks/tasks.json`) as a plan: the tasks still to
  * do, each with the tasks it waits on, parsed once at the edge. Each top-level task becomes
@@ -59,4 +61,14 @@ export function renderTaskFileProblem(problem: TaskFileProblem, fileName: string
   const where = problem.line === null ? fileName : `${fileName}, line ${problem.line}, column ${problem.column}`;
   const path = problem.path === null || problem.path === "" ? "" : ` (\`${problem.path}\`)`;
   return `${where}${path}: ${problem.message}`;
+}
+
+/** The imported tasks as the plan's graph sees them. */
+export function buildPlanTasks(plan: TaskMasterPlan): PlanTask[] {
+  return plan.tasks.map((task) => ({ id: task.id, blockedBy: task.dependsOn }));
+}
+
+/** How a person knows an imported task: "task 3", "task 3.2". */
+export function renderTaskMasterName(id: string): string {
+  return `task ${id}`;
 }

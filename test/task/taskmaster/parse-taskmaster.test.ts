@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseTaskMasterFile } from "../../../src/task/taskmaster/parse-taskmaster.js";
-import { renderTaskFileProblem, type TaskFileParse, type TaskFileProblem, type TaskMasterPlan } from "../../../src/task/taskmaster/taskmaster-plan.js";
+import { renderPlanProblem, validatePlanGraph } from "../../../src/task/plan/plan-graph.js";
+import { buildPlanTasks, renderTaskFileProblem, renderTaskMasterName, type TaskFileParse, type TaskFileProblem, type TaskMasterPlan } from "../../../src/task/taskmaster/taskmaster-plan.js";
 
 const LEGACY = readFileSync(new URL("../../../fixtures/taskmaster/legacy-tasks.json", import.meta.url), "utf8");
 const TAGGED = readFileSync(new URL("../../../fixtures/taskmaster/tagged-tasks.json", import.meta.url), "utf8");
@@ -107,6 +108,18 @@ describe("dependencies", () => {
       { id: 2, title: "Two", dependencies: ["1.7"] },
     ])));
     expect(plan.tasks.map((t) => t.dependsOn)).toEqual([["9"], ["1.7"]]);
+  });
+
+  it("gives the plan the file's order, and the plan names what is missing", () => {
+    const legacy = validatePlanGraph(buildPlanTasks(planOf(parseTaskMasterFile(LEGACY))));
+    expect(legacy.ok && legacy.graph.order).toEqual(["2", "3", "4"]);
+    const plan = planOf(parseTaskMasterFile(taskFile([{ id: 1, title: "One", dependencies: [2] }, { id: 2, title: "Two", dependencies: [9, 1] }])));
+    const result = validatePlanGraph(buildPlanTasks(plan));
+    if (result.ok) throw new Error("expected problems");
+    expect(result.problems.map((p) => renderPlanProblem(p, renderTaskMasterName))).toEqual([
+      "task 2 depends on task 9, which is not a task of this plan",
+      "a dependency cycle, where each task waits on the next: task 1 → task 2 → task 1",
+    ]);
   });
 
   it("drops a dependency on a done subtask of a pending task", () => {
