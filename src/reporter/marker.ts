@@ -7,8 +7,8 @@
 /** Markers of what the app writes once per run. */
 export type MarkerKind = "status" | "pr";
 
-/** Markers of what the app writes once per issue, whatever the run. */
-export type IssueMarkerKind = "runs";
+/** Markers of what the app writes once per issue, whatever the run: the `/runs` list, a brief's plan table. */
+export type IssueMarkerKind = "runs" | "plan";
 
 export function renderMarker(kind: MarkerKind, runId: number): string {
   return `<!-- hamster:${kind} run=${runId} -->`;
@@ -25,7 +25,7 @@ export function renderIssueMarker(kind: IssueMarkerKind, issueNumber: number): s
 }
 
 export function parseIssueMarker(text: string): { kind: IssueMarkerKind; issueNumber: number } | null {
-  const match = /<!-- hamster:(runs) issue=(\d{1,15}) -->/.exec(text);
+  const match = /<!-- hamster:(runs|plan) issue=(\d{1,15}) -->/.exec(text);
   if (!match) return null;
   return { kind: match[1] as IssueMarkerKind, issueNumber: Number(match[2]) };
 }
