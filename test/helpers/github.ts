@@ -66,8 +66,19 @@ export interface FakeGitHubOptions {
   issueComments?: Record<number, { login: string; type?: string; body: string }[]>;
   /** Review comments on pull requests, by PR number. */
   reviewComments?: Record<number, { login: string; body: string; path: string; line: number }[]>;
-  /** Other issues of the repository (`GET /issues/:n`). */
-  issues?: Record<number, { title: string; body: string | null }>;
+  /** Other issues of the repository (`GET /issues/:n`); open unless said otherwise. */
+  issues?: Record<number, { title: string; body: string | null; state?: "open" | "closed"; stateReason?: string | null }>;
+  /**
+   * GitHub's sub-issues, by the parent issue's number, in order. Left out: a GitHub without
+   * sub-issues (GitHub Enterprise Server up to 3.19), which answers 404.
+   */
+  subIssues?: Record<number, number[]>;
+  /**
+   * GitHub's issue dependencies: what each issue is blocked by, by number. Left out: a GitHub
+   * without them (GitHub Enterprise Server up to 3.18), which answers 404 and whose issues
+   * carry no dependency summary.
+   */
+  blockedBy?: Record<number, number[]>;
   /** Requests this fake does not answer go on to the real server at `baseUrl` (a fake GHES on 127.0.0.1 serving the user API). */
   allowUnmocked?: boolean;
 }
@@ -137,10 +148,52 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
     return [200, content, { "content-type": "application/vnd.github.raw; charset=utf-8" }];
   });
 
+  // GitHub's issue object, as far as the app reads it; an issue's id is not its number.
+  const toIssueJson = (issueNumber: number) => {
+    const issue = options.issues?.[issueNumber] ?? { title: `Issue ${issueNumber}`, body: null };
+    const blockers = options.blockedBy?.[issueNumber] ?? [];
+    const isOpen = (n: number) => (options.issues?.[n]?.state ?? "open") === "open";
+    const blocking = Object.entries(options.blockedBy ?? {}).filter(([, list]) => list.includes(issueNumber)).map(([n]) => Number(n));
+    return {
+      id: 1_000_000 + issueNumber,
+      number: issueNumber,
+      title: issue.title,
+      body: issue.body,
+      state: issue.state ?? "open",
+      state_reason: issue.stateReason ?? (issue.state === "closed" ? "completed" : null),
+      html_url: `${html}/issues/${issueNumber}`,
+      repository_url: `${baseUrl.origin}${repoPath}`,
+      ...(options.blockedBy
+        ? {
+            issue_dependencies_summary: {
+              blocked_by: blockers.filter(isOpen).length,
+              blocking: blocking.filter(isOpen).length,
+              total_blocked_by: blockers.length,
+              total_blocking: blocking.length,
+            },
+          }
+        : {}),
+    };
+  };
+
   scope.get(new RegExp(`^${repoPath}/issues/\\d+$`)).reply((path) => {
     record("GET", path, null);
-    const issue = options.issues?.[Number(path.split("/").at(-1))];
-    return issue ? [200, { number: Number(path.split("/").at(-1)), title: issue.title, body: issue.body }] : [404, { message: "Not Found" }];
+    const issueNumber = Number(path.split("/").at(-1));
+    return options.issues?.[issueNumber] ? [200, toIssueJson(issueNumber)] : [404, { message: "Not Found" }];
+  });
+
+  scope.get(new RegExp(`^${repoPath}/issues/\\d+/sub_issues(\\?.*)?$`)).reply((path) => {
+    record("GET", path, null);
+    const parent = Number(path.split("?")[0]!.split("/").at(-2));
+    if (!options.subIssues) return [404, { message: "Not Found" }];
+    return [200, (options.subIssues[parent] ?? []).map(toIssueJson)];
+  });
+
+  scope.get(new RegExp(`^${repoPath}/issues/\\d+/dependencies/blocked_by(\\?.*)?$`)).reply((path) => {
+    record("GET", path, null);
+    const issueNumber = Number(path.split("?")[0]!.split("/").at(-3));
+    if (!options.blockedBy) return [404, { message: "Not Found" }];
+    return [200, (options.blockedBy[issueNumber] ?? []).map(toIssueJson)];
   });
 
   scope.post(new RegExp(`^${repoPath}/issues/(comments/)?\\d+/reactions$`)).reply((path, body) => {

@@ -22,6 +22,8 @@ export type PlanProblem =
   | { readonly kind: "too_many_tasks"; readonly count: number; readonly max: number }
   | { readonly kind: "duplicate_task"; readonly task: string }
   | { readonly kind: "missing_dependency"; readonly task: string; readonly dependency: string }
+  /** A task the brief lists that cannot be read: it does not exist, is not an issue, or the app may not see it. */
+  | { readonly kind: "unreachable_task"; readonly task: string }
   /** Each member waits on the next, and the last on the first; a task that waits on itself is a cycle of one. */
   | { readonly kind: "cycle"; readonly members: readonly string[] };
 
@@ -131,6 +133,8 @@ export function renderPlanProblem(problem: PlanProblem, name: (id: string) => st
       return `${name(problem.task)} is listed more than once`;
     case "missing_dependency":
       return `${name(problem.task)} depends on ${name(problem.dependency)}, which is not a task of this plan`;
+    case "unreachable_task":
+      return `${name(problem.task)} is listed as a task, but it does not exist, is not an issue, or the app cannot read it`;
     case "cycle": {
       const [first] = problem.members;
       if (problem.members.length === 1 && first !== undefined) return `${name(first)} depends on itself`;
