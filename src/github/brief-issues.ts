@@ -34,7 +34,8 @@ interface IssueJson {
 export async function getBriefTasks(octokit: GitHubClient, home: HomeRepository, brief: { number: number; body: string | null }): Promise<BriefRead> {
   const subIssues = await listSubIssues(octokit, home, brief.number);
   if (subIssues !== null && subIssues.length > 0) return readSubIssues(octokit, home, subIssues);
-  return readTaskList(octokit, home, parseTaskListReferences(brief.body, home));
+  const read = await readTaskList(octokit, home, parseTaskListReferences(brief.body, home));
+  return { ...read, subIssuesAvailable: subIssues !== null };
 }
 
 /** The sub-issues, or null where GitHub has no such endpoint. One page of 100: more than 50 is refused anyway. */
@@ -50,7 +51,7 @@ async function listSubIssues(octokit: GitHubClient, home: HomeRepository, issueN
 
 async function readSubIssues(octokit: GitHubClient, home: HomeRepository, issues: readonly IssueJson[]): Promise<BriefRead> {
   if (issues.length > MAX_PLAN_TASKS) {
-    return { source: "sub_issues", tasks: issues.map((issue) => toBriefIssue(issue, home, [])), unreachable: [], complete: false };
+    return { source: "sub_issues", subIssuesAvailable: true, tasks: issues.map((issue) => toBriefIssue(issue, home, [])), unreachable: [], complete: false };
   }
   const tasks = await mapWithLimit(issues, async (issue) => {
     // Without a summary there is no telling: ask.
@@ -58,10 +59,10 @@ async function readSubIssues(octokit: GitHubClient, home: HomeRepository, issues
     const blockers = count === 0 ? [] : await listBlockers(octokit, toRef(issue, home));
     return toBriefIssue(issue, home, blockers);
   });
-  return { source: "sub_issues", tasks, unreachable: [], complete: true };
+  return { source: "sub_issues", subIssuesAvailable: true, tasks, unreachable: [], complete: true };
 }
 
-async function readTaskList(octokit: GitHubClient, home: HomeRepository, refs: readonly IssueRef[]): Promise<BriefRead> {
+async function readTaskList(octokit: GitHubClient, home: HomeRepository, refs: readonly IssueRef[]): Promise<Omit<BriefRead, "subIssuesAvailable">> {
   if (refs.length > MAX_PLAN_TASKS) {
     // Not read: the plan is refused for its size, and the stubs only carry the count and the references.
     const stubs = refs.map((ref) => ({ ref, id: 0, title: "", body: null, htmlUrl: "", state: "open" as const, stateReason: null, blockedBy: null }));

@@ -41,7 +41,7 @@ describe("a brief on GitHub with sub-issues and issue dependencies", () => {
   it("is its sub-issues, ordered by what each is blocked by, asking only for the tasks that have blockers", async () => {
     const github = startGitHub({ issues: DIAMOND_ISSUES, subIssues: { [BRIEF]: [12, 13, 14, 15] }, blockedBy: DIAMOND_BLOCKED_BY });
     const read = await getBriefTasks(octokit(), HOME, { number: BRIEF, body: null });
-    expect(read).toMatchObject({ source: "sub_issues", unreachable: [], complete: true });
+    expect(read).toMatchObject({ source: "sub_issues", subIssuesAvailable: true, unreachable: [], complete: true });
     expect(read.tasks.map((t) => [t.ref.number, t.id, t.title, t.blockedBy?.map((b) => b.ref.number)])).toEqual([
       [12, 1_000_012, "A", []],
       [13, 1_000_013, "B", [12]],
@@ -82,7 +82,7 @@ describe("a brief on GitHub with sub-issues and issue dependencies", () => {
   it("falls back to the task list of a brief that has no sub-issues", async () => {
     const github = startGitHub({ issues: DIAMOND_ISSUES, subIssues: {}, blockedBy: {} });
     const read = await getBriefTasks(octokit(), HOME, { number: BRIEF, body: TASK_LIST });
-    expect(read.source).toBe("task_list");
+    expect(read).toMatchObject({ source: "task_list", subIssuesAvailable: true });
     expect(read.tasks.map((t) => t.ref.number)).toEqual([12, 13, 14, 15]);
     // No blockers counted in the issues' summaries: no dependency calls.
     expect(callsOf(github).filter((c) => c.includes("blocked_by"))).toEqual([]);
@@ -105,7 +105,7 @@ describe("a brief on a GitHub without sub-issues (GitHub Enterprise Server)", ()
   it("3.17 and 3.18, without issue dependencies either: the task list and the `Depends on` lines", async () => {
     const github = startGitHub({ baseUrl: GHES_API, issues: DIAMOND_ISSUES });
     const read = await getBriefTasks(octokit(GHES_API), GHES_HOME, { number: BRIEF, body: TASK_LIST });
-    expect(read).toMatchObject({ source: "task_list", unreachable: [], complete: true });
+    expect(read).toMatchObject({ source: "task_list", subIssuesAvailable: false, unreachable: [], complete: true });
     expect(callsOf(github)).toEqual(["GET /issues/10/sub_issues", "GET /issues/12", "GET /issues/13", "GET /issues/14", "GET /issues/15"]);
     const plan = buildBriefPlan(read, GHES_HOME);
     if (!plan.ok) throw new Error(JSON.stringify(plan.problems));

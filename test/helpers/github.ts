@@ -43,6 +43,16 @@ export interface FakeFileWrite {
   message: string;
   content: string;
 }
+/** An issue of the repository: given in the options or created by the app, as it is now. */
+export interface FakeIssue {
+  number: number;
+  title: string;
+  body: string | null;
+  state: "open" | "closed";
+  stateReason: string | null;
+  /** Bodies it had before each edit. */
+  edits: (string | null)[];
+}
 export interface FakeCall {
   method: string;
   path: string;
@@ -148,22 +158,34 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
     return [200, content, { "content-type": "application/vnd.github.raw; charset=utf-8" }];
   });
 
-  // GitHub's issue object, as far as the app reads it; an issue's id is not its number.
+  // The repository's issues, given and created; sub-issues and dependencies change as the app adds them.
+  const issues = new Map<number, FakeIssue>(
+    Object.entries(options.issues ?? {}).map(([n, i]) => [
+      Number(n),
+      { number: Number(n), title: i.title, body: i.body, state: i.state ?? "open", stateReason: i.stateReason ?? (i.state === "closed" ? "completed" : null), edits: [] },
+    ]),
+  );
+  const subIssues = options.subIssues ? structuredClone(options.subIssues) : undefined;
+  const blockedBy = options.blockedBy ? structuredClone(options.blockedBy) : undefined;
+  // GitHub's issue ids are not their numbers; the sub-issue and dependency endpoints take ids.
+  const ISSUE_ID_BASE = 1_000_000;
+
+  // GitHub's issue object, as far as the app reads it.
   const toIssueJson = (issueNumber: number) => {
-    const issue = options.issues?.[issueNumber] ?? { title: `Issue ${issueNumber}`, body: null };
-    const blockers = options.blockedBy?.[issueNumber] ?? [];
-    const isOpen = (n: number) => (options.issues?.[n]?.state ?? "open") === "open";
-    const blocking = Object.entries(options.blockedBy ?? {}).filter(([, list]) => list.includes(issueNumber)).map(([n]) => Number(n));
+    const issue = issues.get(issueNumber) ?? { title: `Issue ${issueNumber}`, body: null, state: "open", stateReason: null };
+    const blockers = blockedBy?.[issueNumber] ?? [];
+    const isOpen = (n: number) => (issues.get(n)?.state ?? "open") === "open";
+    const blocking = Object.entries(blockedBy ?? {}).filter(([, list]) => list.includes(issueNumber)).map(([n]) => Number(n));
     return {
-      id: 1_000_000 + issueNumber,
+      id: ISSUE_ID_BASE + issueNumber,
       number: issueNumber,
       title: issue.title,
       body: issue.body,
-      state: issue.state ?? "open",
-      state_reason: issue.stateReason ?? (issue.state === "closed" ? "completed" : null),
+      state: issue.state,
+      state_reason: issue.stateReason,
       html_url: `${html}/issues/${issueNumber}`,
       repository_url: `${baseUrl.origin}${repoPath}`,
-      ...(options.blockedBy
+      ...(blockedBy
         ? {
             issue_dependencies_summary: {
               blocked_by: blockers.filter(isOpen).length,
@@ -176,24 +198,68 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
     };
   };
 
+  scope.post(`${repoPath}/issues`).reply((path, body) => {
+    record("POST", path, body);
+    const status = failure("POST /issues");
+    if (status) return [status, { message: "Refused" }];
+    const b = body as { title: string; body?: string | null };
+    const issue: FakeIssue = { number: nextId++, title: b.title, body: b.body ?? null, state: "open", stateReason: null, edits: [] };
+    issues.set(issue.number, issue);
+    return [201, toIssueJson(issue.number)];
+  });
+
+  scope.patch(new RegExp(`^${repoPath}/issues/\\d+$`)).reply((path, body) => {
+    record("PATCH", path, body);
+    const issue = issues.get(Number(path.split("/").at(-1)));
+    if (!issue) return [404, { message: "Not Found" }];
+    const b = body as { title?: string; body?: string | null; state?: "open" | "closed" };
+    issue.edits.push(issue.body);
+    if (b.title !== undefined) issue.title = b.title;
+    if (b.body !== undefined) issue.body = b.body;
+    if (b.state !== undefined) issue.state = b.state;
+    return [200, toIssueJson(issue.number)];
+  });
+
+  scope.post(new RegExp(`^${repoPath}/issues/\\d+/sub_issues$`)).reply((path, body) => {
+    record("POST", path, body);
+    if (!subIssues) return [404, { message: "Not Found" }];
+    const parent = Number(path.split("/").at(-2));
+    const child = (body as { sub_issue_id: number }).sub_issue_id - ISSUE_ID_BASE;
+    if (!issues.has(child) || !issues.has(parent)) return [404, { message: "Not Found" }];
+    if (Object.values(subIssues).some((list) => list.includes(child))) return [422, { message: "Validation Failed", errors: [{ message: "Issue may not contain duplicate sub-issues" }] }];
+    (subIssues[parent] ??= []).push(child);
+    return [201, toIssueJson(parent)];
+  });
+
+  scope.post(new RegExp(`^${repoPath}/issues/\\d+/dependencies/blocked_by$`)).reply((path, body) => {
+    record("POST", path, body);
+    if (!blockedBy) return [404, { message: "Not Found" }];
+    const blocked = Number(path.split("/").at(-3));
+    const blocker = (body as { issue_id: number }).issue_id - ISSUE_ID_BASE;
+    if (!issues.has(blocker) || !issues.has(blocked)) return [404, { message: "Not Found" }];
+    if ((blockedBy[blocked] ?? []).includes(blocker)) return [422, { message: "Validation Failed" }];
+    (blockedBy[blocked] ??= []).push(blocker);
+    return [201, toIssueJson(blocked)];
+  });
+
   scope.get(new RegExp(`^${repoPath}/issues/\\d+$`)).reply((path) => {
     record("GET", path, null);
     const issueNumber = Number(path.split("/").at(-1));
-    return options.issues?.[issueNumber] ? [200, toIssueJson(issueNumber)] : [404, { message: "Not Found" }];
+    return issues.has(issueNumber) ? [200, toIssueJson(issueNumber)] : [404, { message: "Not Found" }];
   });
 
   scope.get(new RegExp(`^${repoPath}/issues/\\d+/sub_issues(\\?.*)?$`)).reply((path) => {
     record("GET", path, null);
     const parent = Number(path.split("?")[0]!.split("/").at(-2));
-    if (!options.subIssues) return [404, { message: "Not Found" }];
-    return [200, (options.subIssues[parent] ?? []).map(toIssueJson)];
+    if (!subIssues) return [404, { message: "Not Found" }];
+    return [200, (subIssues[parent] ?? []).map(toIssueJson)];
   });
 
   scope.get(new RegExp(`^${repoPath}/issues/\\d+/dependencies/blocked_by(\\?.*)?$`)).reply((path) => {
     record("GET", path, null);
     const issueNumber = Number(path.split("?")[0]!.split("/").at(-3));
-    if (!options.blockedBy) return [404, { message: "Not Found" }];
-    return [200, (options.blockedBy[issueNumber] ?? []).map(toIssueJson)];
+    if (!blockedBy) return [404, { message: "Not Found" }];
+    return [200, (blockedBy[issueNumber] ?? []).map(toIssueJson)];
   });
 
   scope.post(new RegExp(`^${repoPath}/issues/(comments/)?\\d+/reactions$`)).reply((path, body) => {
@@ -370,6 +436,12 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
 
   return {
     ...state,
+    /** The repository's issues by number, as they are now. */
+    issues,
+    /** Sub-issues by parent number, as they are now; undefined on a GitHub without them. */
+    subIssues,
+    /** What each issue is blocked by, as it is now; undefined on a GitHub without issue dependencies. */
+    blockedBy,
     /** Calls whose path (without the repo prefix) and method match. */
     callsTo(method: string, pathPattern: RegExp): FakeCall[] {
       return state.calls.filter((c) => c.method === method && pathPattern.test(c.path.replace(repoPath, "")));

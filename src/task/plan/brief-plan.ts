@@ -34,6 +34,8 @@ export type BriefSource = "sub_issues" | "task_list";
 
 export interface BriefRead {
   readonly source: BriefSource;
+  /** Whether GitHub has sub-issues at all: a brief on github.com without any reads from its task list too. */
+  readonly subIssuesAvailable: boolean;
   /** The tasks in the brief's order. */
   readonly tasks: readonly BriefIssue[];
   /** Issues the task list names that could not be read. */

@@ -20,7 +20,7 @@ function issue(number: number, options: Partial<BriefIssue> & { blockers?: numbe
 }
 
 function read(tasks: BriefIssue[], source: BriefRead["source"] = "sub_issues", unreachable: BriefRead["unreachable"] = []): BriefRead {
-  return { source, tasks, unreachable, complete: true };
+  return { source, subIssuesAvailable: source === "sub_issues", tasks, unreachable, complete: true };
 }
 
 describe("a brief of sub-issues", () => {
