@@ -25,3 +25,15 @@ export async function createFile(
     content: Buffer.from(input.content, "utf8").toString("base64"),
   });
 }
+
+/** A file's text on the default branch (raw, so large files come whole), or null when there is no such file. */
+export async function readTextFile(octokit: GitHubClient, repo: RepoRef, path: string): Promise<string | null> {
+  try {
+    const { data } = await octokit.rest.repos.getContent({ ...repo, path, mediaType: { format: "raw" } });
+    // A directory comes back as a listing, whatever the media type asked for.
+    return typeof data === "string" ? data : null;
+  } catch (error) {
+    if (hasStatus(error, 404)) return null;
+    throw error;
+  }
+}

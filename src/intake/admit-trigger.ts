@@ -16,6 +16,7 @@ import {
 } from "./render-replies.js";
 import { queueRun, type AdmitDependencies, type AdmitOutcome, type ControlContext, type Reply } from "./queue-run.js";
 import { resolveRunParameters, resolveRunSettings } from "./resolve-parameters.js";
+import { importTaskFile } from "./import-plan.js";
 import { openSetupPullRequest } from "./setup-actions.js";
 import type { DeliverParams } from "./slash-command.js";
 import type { TriggerEvent } from "./trigger-event.js";
@@ -61,6 +62,8 @@ export async function admitTrigger(
       return handlePreferences(control, command);
     case "setup":
       return openSetupPullRequest(control);
+    case "import":
+      return importTaskFile(control, command);
     case "deliver":
       return event.issue.isPullRequest
         ? startFollowUp(control, command.instructions, command.params)

@@ -30,7 +30,9 @@ export type SlashCommand =
   | { kind: "prefs"; action: "show" }
   | { kind: "prefs"; action: "reset" }
   | { kind: "prefs"; action: "set"; values: PreferenceValues }
-  | { kind: "setup"; target: SetupTarget };
+  | { kind: "setup"; target: SetupTarget }
+  /** `/hamster import <path> [tag=<name>]`: a Task Master tasks file of the repository, as the brief's tasks. */
+  | { kind: "import"; path: string; tag?: string };
 
 export type SlashCommandParse =
   | { kind: "none" }
@@ -167,9 +169,9 @@ function parseBareCommand(found: CommandLine, name: "cancel" | "retry" | "runs")
   return { ok: true, command: { kind: name } };
 }
 
-const HAMSTER_SUBCOMMANDS = ["prefs", "setup"] as const;
+const HAMSTER_SUBCOMMANDS = ["prefs", "setup", "import"] as const;
 
-/** `/hamster prefs`, `/hamster prefs reset`, `/hamster prefs key=value ...`, `/hamster setup actions`. */
+/** `/hamster prefs`, `/hamster prefs reset`, `/hamster prefs key=value ...`, `/hamster setup actions`, `/hamster import <path>`. */
 function parseHamsterArguments(found: CommandLine, knownAgents: readonly string[]): ArgumentsParse {
   const argumentsText = found.line.slice(found.argumentsStart);
   const { tokens, error: quoteError } = readAllTokens(found, argumentsText);
@@ -186,6 +188,11 @@ function parseHamsterArguments(found: CommandLine, knownAgents: readonly string[
     if (quoteError === null) return setup;
     // With nothing read after `setup`, the quote is the only problem to tell.
     return withQuoteError(setup.ok || rest.length === 0 ? [] : setup.errors);
+  }
+  if (subcommand.value === "import") {
+    const parsed = parseImportArguments(argumentsText, rest);
+    if (quoteError === null) return parsed;
+    return withQuoteError(parsed.ok || rest.length === 0 ? [] : parsed.errors);
   }
   if (subcommand.value !== "prefs") {
     return withQuoteError([`unknown subcommand ${renderValue(subcommand.value)} of \`/hamster\`; the subcommands are ${subcommands}`]);
@@ -219,6 +226,33 @@ function parseSetupArguments(tokens: readonly Token[]): ArgumentsParse {
   }
   if (rest.length > 0) return { ok: false, errors: [`\`/hamster setup ${target.value}\` takes no arguments`] };
   return { ok: true, command: { kind: "setup", target: target.value } };
+}
+
+/** Where Task Master keeps its tasks, the example `/hamster import` help gives. */
+export const TASK_MASTER_FILE = ".taskmaster/tasks/tasks.json";
+const MAX_IMPORT_PATH_LENGTH = 500;
+const TAG_NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/;
+
+/** `/hamster import <path> [tag=<name>]`: a path in the repository, and optionally the Task Master tag to read. */
+function parseImportArguments(argumentsText: string, tokens: readonly Token[]): ArgumentsParse {
+  const [pathToken, ...rest] = tokens;
+  if (pathToken === undefined) return { ok: false, errors: [`\`/hamster import\` needs the path of a Task Master tasks file, such as \`${TASK_MASTER_FILE}\``] };
+  const errors: string[] = [];
+  const path = pathToken.value.replace(/^\.\//, "");
+  if (path === "" || path.length > MAX_IMPORT_PATH_LENGTH || path.startsWith("/") || path.split("/").includes("..") || /[\\\0]/.test(path)) {
+    errors.push(`${renderValue(pathToken.value)} is not a path in this repository`);
+  }
+  let tag: string | undefined;
+  for (const token of rest) {
+    const text = argumentsText.slice(token.start, token.end);
+    const value = token.value.startsWith("tag=") ? token.value.slice("tag=".length) : null;
+    if (!text.startsWith("tag=") || value === null) errors.push(`expected \`tag=<name>\` after the path, but got ${renderValue(token.value)}`);
+    else if (!TAG_NAME.test(value)) errors.push(`${renderValue(value)} is not a Task Master tag name`);
+    else if (tag !== undefined) errors.push("`tag` is given twice");
+    else tag = value;
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, command: { kind: "import", path, ...(tag !== undefined ? { tag } : {}) } };
 }
 
 function isSetupTarget(value: string): value is SetupTarget {
@@ -373,6 +407,7 @@ export function renderCommandHelp(command?: string): string {
     case "hamster":
     case "prefs":
     case "setup":
+    case "import":
       return renderHamsterHelp();
     default:
       return renderCommandOverview();
@@ -411,13 +446,16 @@ function renderBareCommandHelp(name: "cancel" | "retry" | "runs", meaning: strin
   return [`**Usage:** \`/${name}\``, "", `${meaning} The command takes no arguments.`, "", WHERE_TO_WRITE].join("\n");
 }
 
+const IMPORT_MEANING =
+  "On a brief issue: makes each task of a Task Master tasks file (`tag=` picks a tag; default `master`) a sub-issue of the brief, with its dependencies. Importing again updates the same issues.";
+
 const SETUP_ACTIONS_MEANING =
   "Opens a pull request that adds `.github/workflows/hamster.yml`, the workflow that runs Hamster's runs on this repository's GitHub Actions runners.";
 
-/** `/hamster`'s subcommands: the preferences, and the setup of Actions runners. */
+/** `/hamster`'s subcommands: the preferences, the setup of Actions runners, the import of a plan. */
 function renderHamsterHelp(): string {
   return [
-    "**Usage:** `/hamster prefs`, `/hamster prefs key=value ...`, `/hamster prefs reset`, `/hamster setup actions`",
+    "**Usage:** `/hamster prefs`, `/hamster prefs key=value ...`, `/hamster prefs reset`, `/hamster setup actions`, `/hamster import <path> [tag=<name>]`",
     "",
     "Your preferences fill in the parameters you leave out of `/deliver` (and apply when you add the",
     "`hamster:deliver` label), before `.github/hamster.yml` and the app's defaults. They are yours",
@@ -429,6 +467,7 @@ function renderHamsterHelp(): string {
     "| `/hamster prefs key=value ...` | Saves the preferences given; the others stay as they are. |",
     "| `/hamster prefs reset` | Deletes all your saved preferences. |",
     `| \`/hamster setup actions\` | ${SETUP_ACTIONS_MEANING} |`,
+    `| \`/hamster import <path> [tag=<name>]\` | ${IMPORT_MEANING} |`,
     "",
     "| Preference | Meaning |",
     "| --- | --- |",
@@ -443,6 +482,7 @@ function renderHamsterHelp(): string {
     "/hamster prefs agent=claude model=claude-sonnet-4-5",
     "/hamster prefs reset",
     "/hamster setup actions",
+    `/hamster import ${TASK_MASTER_FILE}`,
     "```",
   ].join("\n");
 }
@@ -459,6 +499,7 @@ function renderCommandOverview(): string {
     `| \`/hamster prefs key=value ...\` | Saves your preferences: ${PREFERENCE_KEYS.map((key) => `\`${key}\``).join(", ")}. |`,
     "| `/hamster prefs reset` | Deletes your saved preferences. |",
     `| \`/hamster setup actions\` | ${SETUP_ACTIONS_MEANING} |`,
+    `| \`/hamster import <path> [tag=<name>]\` | ${IMPORT_MEANING} |`,
     "",
     WHERE_TO_WRITE,
   ].join("\n");

@@ -105,6 +105,32 @@ describe("parseSlashCommand: /deliver", () => {
   });
 });
 
+describe("parseSlashCommand: /hamster import", () => {
+  it("takes a path in the repository, and a tag", () => {
+    expect(parseSlashCommand("/hamster import .taskmaster/tasks/tasks.json")).toEqual(ok({ kind: "import", path: ".taskmaster/tasks/tasks.json" }));
+    expect(parseSlashCommand('/hamster import ./plan/tasks.json tag="feature/login"')).toEqual(ok({ kind: "import", path: "plan/tasks.json", tag: "feature/login" }));
+    expect(parseSlashCommand("/hamster import 'my plans/tasks.json'")).toEqual(ok({ kind: "import", path: "my plans/tasks.json" }));
+  });
+
+  it("asks for the path", () => {
+    expect(parseSlashCommand("/hamster import")).toEqual(
+      invalid("hamster", "`/hamster import` needs the path of a Task Master tasks file, such as `.taskmaster/tasks/tasks.json`"),
+    );
+  });
+
+  it("refuses a path outside the repository and anything but a tag after it, all together", () => {
+    expect(parseSlashCommand("/hamster import ../secrets.json tag=a tag=b soon tag=-x")).toEqual(
+      invalid("hamster", '"../secrets.json" is not a path in this repository', "`tag` is given twice", 'expected `tag=<name>` after the path, but got "soon"', '"-x" is not a Task Master tag name'),
+    );
+    expect(parseSlashCommand("/hamster import /etc/passwd")).toEqual(invalid("hamster", '"/etc/passwd" is not a path in this repository'));
+  });
+
+  it("is in the help", () => {
+    expect(renderCommandHelp("import")).toContain("`/hamster import <path> [tag=<name>]`");
+    expect(renderCommandHelp()).toContain("`/hamster import <path> [tag=<name>]`");
+  });
+});
+
 describe("parseSlashCommand: /hamster prefs", () => {
   it("sets one or more preferences, quoted or not", () => {
     expect(parseSlashCommand(`/hamster prefs agent=codex branch="release/2.0" model='claude-opus-4-1'`, { knownAgents: ["claude", "codex"] })).toEqual(
@@ -120,9 +146,9 @@ describe("parseSlashCommand: /hamster prefs", () => {
   });
 
   it("asks for a subcommand, listing them", () => {
-    expect(parseSlashCommand("/hamster")).toEqual(invalid("hamster", "`/hamster` needs a subcommand; the subcommands are `prefs`, `setup`"));
+    expect(parseSlashCommand("/hamster")).toEqual(invalid("hamster", "`/hamster` needs a subcommand; the subcommands are `prefs`, `setup`, `import`"));
     expect(parseSlashCommand("/hamster preferences agent=claude")).toEqual(
-      invalid("hamster", 'unknown subcommand "preferences" of `/hamster`; the subcommands are `prefs`, `setup`'),
+      invalid("hamster", 'unknown subcommand "preferences" of `/hamster`; the subcommands are `prefs`, `setup`, `import`'),
     );
   });
 
