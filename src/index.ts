@@ -10,6 +10,7 @@ import type { RunRequest } from "./domain/run.js";
 import type { GitHubClient } from "./github/client.js";
 import { admitTrigger } from "./intake/admit-trigger.js";
 import { handleCheckRunEvent } from "./intake/control-runs.js";
+import { cancelInstallationRuns, ensureDeliverLabels, parseInstallationEvent, type InstallationPayload } from "./intake/installation-events.js";
 import {
   parseCheckRunEvent,
   parseCommentEvent,
@@ -296,6 +297,21 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       if ("kind" in parsed) return;
       if (!deliveries.recordDelivery(context.id, context.name)) return;
       admitAfterBurst(context, "could not handle the check run event", () => handleCheckRunEvent(admitDeps, clientOf(context), parsed));
+    });
+
+    // Installed, or given more repositories: each gets the label, through the installation's write limiter.
+    // Uninstalled or suspended: no token any more, so its runs stop here, with the reason.
+    app.on(["installation.created", "installation.deleted", "installation.suspend", "installation_repositories.added"], (context) => {
+      const event = parseInstallationEvent(context.name, context.payload as unknown as InstallationPayload);
+      if (event.kind === "ignore") return;
+      if (!deliveries.recordDelivery(context.id, context.name)) return;
+      if (event.kind === "removed") {
+        cancelInstallationRuns({ runs: runStore, log: app.log, abort: activeWorker.abort }, event);
+        return;
+      }
+      // Not through the admission limiter: a large installation's labels take a while, and admissions must not wait behind them.
+      const octokit = clientOf(context);
+      track(ensureDeliverLabels(octokit, event.repositories, app.log).catch((error: unknown) => context.log.error({ err: error }, "could not create the labels")));
     });
 
     // A Hamster job on Actions that died or was cancelled in the Actions UI ends its run now, not at the heartbeat timeout.

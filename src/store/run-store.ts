@@ -192,6 +192,9 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
   const listActiveStatement = db.prepare<[], RunRow>(
     `SELECT * FROM runs WHERE state IN ('preparing', 'planning', 'implementing', 'verifying', 'delivering') ORDER BY id`,
   );
+  const listActiveForInstallationStatement = db.prepare<[number], RunRow>(
+    `SELECT * FROM runs WHERE installation_id = ? AND state IN ('queued', 'preparing', 'planning', 'implementing', 'verifying', 'delivering') ORDER BY id`,
+  );
   const findByPullStatement = db.prepare<[number, number], RunRow>(
     `SELECT * FROM runs WHERE repo_id = ? AND pr_number = ? ORDER BY id DESC LIMIT 1`,
   );
@@ -350,6 +353,11 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
     return listActiveStatement.all().map(toRun);
   }
 
+  /** The installation's queued and executing runs, for when it is uninstalled or suspended. */
+  function listActiveRunsForInstallation(installationId: number): Run[] {
+    return listActiveForInstallationStatement.all(installationId).map(toRun);
+  }
+
   /** The latest run that worked on a pull request, for follow-ups and buttons on it. */
   function findRunForPullRequest(repoId: number, prNumber: number): Run | undefined {
     const row = findByPullStatement.get(repoId, prNumber);
@@ -368,6 +376,7 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
     touchHeartbeat,
     markResumed,
     listExecutingRuns,
+    listActiveRunsForInstallation,
     findRunForPullRequest,
   };
 }

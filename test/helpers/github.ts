@@ -43,6 +43,13 @@ export interface FakeFileWrite {
   message: string;
   content: string;
 }
+/** A label the app created, in `repo` (`owner/name`). */
+export interface FakeLabel {
+  repo: string;
+  name: string;
+  color: string;
+  description: string;
+}
 export interface FakeCall {
   method: string;
   path: string;
@@ -68,6 +75,12 @@ export interface FakeGitHubOptions {
   reviewComments?: Record<number, { login: string; body: string; path: string; line: number }[]>;
   /** Other issues of the repository (`GET /issues/:n`). */
   issues?: Record<number, { title: string; body: string | null }>;
+  /** Labels repositories of the installation have already, by `owner/name` (any repository, not only this one). */
+  labels?: Record<string, string[]>;
+  /** Holds each label creation this long before answering, so that overlapping ones show (`state.labelWritesInFlightMax`). */
+  labelDelayMs?: number;
+  /** What `GET /installation/repositories` lists, as `owner/name`; default this repository. */
+  installationRepositories?: string[];
 }
 
 export interface FakeGitHubState {
@@ -79,6 +92,9 @@ export interface FakeGitHubState {
   deletedRefs: string[];
   refs: FakeRef[];
   fileWrites: FakeFileWrite[];
+  labels: FakeLabel[];
+  /** The most label creations GitHub was handling at once. */
+  labelWritesInFlightMax: number;
 }
 
 /** `previous`: the state of an earlier fake to carry on with (GitHub outlives an app restart). */
@@ -88,7 +104,18 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
   const prefix = baseUrl.pathname.replace(/\/$/, "");
   const graphqlPath = prefix === "" ? "/graphql" : prefix.replace(/\/v3$/, "/graphql");
   const repoPath = `${prefix}/repos/${options.owner}/${options.repo}`;
-  const state: FakeGitHubState = previous ?? { calls: [], comments: [], reactions: [], checkRuns: [], pulls: [], deletedRefs: [], refs: [], fileWrites: [] };
+  const state: FakeGitHubState = previous ?? {
+    calls: [],
+    comments: [],
+    reactions: [],
+    checkRuns: [],
+    pulls: [],
+    deletedRefs: [],
+    refs: [],
+    fileWrites: [],
+    labels: [],
+    labelWritesInFlightMax: 0,
+  };
   let nextId = 1000 + state.comments.length + state.checkRuns.length + state.pulls.length + state.reactions.length + 100;
   const html = `${prefix === "" ? "https://github.com" : baseUrl.origin}/${options.owner}/${options.repo}`;
   const scope = nock(baseUrl.origin).persist();
@@ -313,8 +340,40 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
     return [201, { content: { path: file, sha: "e".repeat(40) }, commit: { sha: "d".repeat(40) } }];
   });
 
+  // Labels of any repository of the owner: installing the app creates them everywhere.
+  let labelWritesInFlight = 0;
+  scope.post(new RegExp(`^${prefix}/repos/[^/]+/[^/]+/labels$`)).reply((path, body, callback) => {
+    record("POST", path, body);
+    const repo = decodeURIComponent(path.slice(`${prefix}/repos/`.length, -"/labels".length));
+    const b = body as { name: string; color: string; description: string };
+    labelWritesInFlight++;
+    state.labelWritesInFlightMax = Math.max(state.labelWritesInFlightMax, labelWritesInFlight);
+    const exists = [...(options.labels?.[repo] ?? []), ...state.labels.filter((l) => l.repo === repo).map((l) => l.name)].some(
+      (name) => name.toLowerCase() === b.name.toLowerCase(),
+    );
+    if (!exists) state.labels.push({ repo, name: b.name, color: b.color, description: b.description });
+    const answer = exists
+      ? [422, { message: "Validation Failed", errors: [{ resource: "Label", code: "already_exists", field: "name" }] }]
+      : [201, { id: nextId++, name: b.name, color: b.color, description: b.description }];
+    setTimeout(() => {
+      labelWritesInFlight--;
+      callback(null, answer as [number, object]);
+    }, options.labelDelayMs ?? 0);
+  });
+
+  scope.get(new RegExp(`^${prefix}/installation/repositories`)).reply((path) => {
+    record("GET", path, null);
+    const names = options.installationRepositories ?? [`${options.owner}/${options.repo}`];
+    const repositories = names.map((fullName) => ({ name: fullName.split("/")[1], full_name: fullName, owner: { login: fullName.split("/")[0] } }));
+    return [200, { total_count: repositories.length, repositories }];
+  });
+
   return {
     ...state,
+    // A number is copied by the spread: read it where it changes.
+    get labelWritesInFlightMax() {
+      return state.labelWritesInFlightMax;
+    },
     /** Calls whose path (without the repo prefix) and method match. */
     callsTo(method: string, pathPattern: RegExp): FakeCall[] {
       return state.calls.filter((c) => c.method === method && pathPattern.test(c.path.replace(repoPath, "")));
