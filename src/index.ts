@@ -10,6 +10,10 @@ import type { RunRequest } from "./domain/run.js";
 import type { GitHubClient } from "./github/client.js";
 import { admitTrigger } from "./intake/admit-trigger.js";
 import { handleCheckRunEvent } from "./intake/control-runs.js";
+import { admitReview } from "./intake/admit-review.js";
+import { parseReviewEvent, type ReviewPayload } from "./intake/review-event.js";
+import { getAppIdentity, type AppIdentity } from "./github/app-identity.js";
+import { createPullRequestTriggerStore } from "./store/pull-request-trigger-store.js";
 import { cancelInstallationRuns, ensureDeliverLabels, parseInstallationEvent, type InstallationPayload } from "./intake/installation-events.js";
 import {
   parseCheckRunEvent,
@@ -166,6 +170,14 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     const credentials = createRunCredentialStore(db);
     const deliveries = createDeliveryStore(db);
     const preferences = createPreferenceStore(db);
+    const triggers = createPullRequestTriggerStore(db);
+    // Who the app is (its id on check runs, its @handle), asked once; a failed answer is asked again next time.
+    let identity: Promise<AppIdentity> | undefined;
+    const getIdentity = (): Promise<AppIdentity> =>
+      (identity ??= (async () => getAppIdentity((await app.auth()) as GitHubClient))().catch((error: unknown) => {
+        identity = undefined;
+        throw error;
+      }));
     const roles = createTtlCache<RepoRole>(30_000);
     const vault = createVault(db, settings.vaultKeys);
     const getProviderKey = (installationId: number, provider: string): string | undefined => {
@@ -297,6 +309,16 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       if ("kind" in parsed) return;
       if (!deliveries.recordDelivery(context.id, context.name)) return;
       admitAfterBurst(context, "could not handle the check run event", () => handleCheckRunEvent(admitDeps, clientOf(context), parsed));
+    });
+
+    // A review on a Hamster pull request that requests changes or mentions the app: a follow-up on its threads.
+    app.on(["pull_request_review.submitted", "pull_request_review_comment.created"], (context) => {
+      const parsed = parseReviewEvent(context.name, context.id, context.payload as unknown as ReviewPayload);
+      if (parsed.kind === "ignore") return;
+      if (!deliveries.recordDelivery(context.id, context.name)) return;
+      admitAfterBurst(context, "could not admit the review", async () =>
+        admitReview({ ...admitDeps, triggers }, clientOf(context), parsed.event, (await getIdentity()).slug),
+      );
     });
 
     // Installed, or given more repositories: each gets the label, through the installation's write limiter.

@@ -50,6 +50,21 @@ export interface FakeLabel {
   color: string;
   description: string;
 }
+/** A review thread on a pull request, as GitHub's GraphQL API gives it. */
+export interface FakeReviewThread {
+  isResolved?: boolean;
+  isOutdated?: boolean;
+  path: string;
+  line: number | null;
+  diffHunk?: string;
+  comments: { id: number; login: string; body: string; type?: "User" | "Bot" }[];
+}
+/** A review comment the app created in reply to another (`in_reply_to`). */
+export interface FakeReviewReply {
+  pullNumber: number;
+  inReplyTo: number;
+  body: string;
+}
 export interface FakeCall {
   method: string;
   path: string;
@@ -81,6 +96,10 @@ export interface FakeGitHubOptions {
   labelDelayMs?: number;
   /** What `GET /installation/repositories` lists, as `owner/name`; default this repository. */
   installationRepositories?: string[];
+  /** Review threads of pull requests, by PR number (GraphQL `reviewThreads`). */
+  reviewThreads?: Record<number, FakeReviewThread[]>;
+  /** What `GET /app` says; default id 1 (the test app's APP_ID), slug `hamster-deliver`. */
+  app?: { id: number; slug: string };
 }
 
 export interface FakeGitHubState {
@@ -93,6 +112,7 @@ export interface FakeGitHubState {
   refs: FakeRef[];
   fileWrites: FakeFileWrite[];
   labels: FakeLabel[];
+  reviewReplies: FakeReviewReply[];
   /** The most label creations GitHub was handling at once. */
   labelWritesInFlightMax: number;
 }
@@ -114,6 +134,7 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
     refs: [],
     fileWrites: [],
     labels: [],
+    reviewReplies: [],
     labelWritesInFlightMax: 0,
   };
   let nextId = 1000 + state.comments.length + state.checkRuns.length + state.pulls.length + state.reactions.length + 100;
@@ -234,6 +255,16 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
     return [200, (options.reviewComments?.[pullNumber] ?? []).map((c, i) => ({ id: 900 + i, body: c.body, path: c.path, line: c.line, user: { login: c.login, type: "User" } }))];
   });
 
+  // A review comment; the app only ever replies (`in_reply_to`), and GitHub then ignores all but the body.
+  scope.post(new RegExp(`^${repoPath}/pulls/\\d+/comments$`)).reply((path, body) => {
+    record("POST", path, body);
+    const b = body as { body: string; in_reply_to?: number };
+    if (b.in_reply_to === undefined) return [422, { message: "Validation Failed" }];
+    const pullNumber = Number(path.split("/").at(-2));
+    state.reviewReplies.push({ pullNumber, inReplyTo: b.in_reply_to, body: b.body });
+    return [201, { id: nextId++, body: b.body, in_reply_to_id: b.in_reply_to, html_url: `${html}/pull/${pullNumber}#discussion_r${nextId}` }];
+  });
+
   scope.patch(new RegExp(`^${repoPath}/pulls/\\d+$`)).reply((path, body) => {
     record("PATCH", path, body);
     const pull = state.pulls.find((p) => p.number === Number(path.split("/").at(-1)));
@@ -246,7 +277,21 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
 
   scope.post(graphqlPath).reply((path, body) => {
     record("POST", path, body);
-    const b = body as { query: string; variables: { id: string } };
+    const b = body as { query: string; variables: { id: string; number?: number; owner?: string; name?: string } };
+    if (b.query.includes("reviewThreads")) {
+      if (b.variables.owner !== options.owner || b.variables.name !== options.repo) return [200, { data: { repository: null }, errors: [{ message: "Could not resolve to a Repository" }] }];
+      const nodes = (options.reviewThreads?.[b.variables.number ?? 0] ?? []).map((t) => ({
+        isResolved: t.isResolved ?? false,
+        isOutdated: t.isOutdated ?? false,
+        path: t.path,
+        line: t.line,
+        originalLine: t.line,
+        comments: {
+          nodes: t.comments.map((c) => ({ databaseId: c.id, body: c.body, diffHunk: t.diffHunk ?? "@@ -1 +1 @@\n-hello\n+hello", author: { __typename: c.type ?? "User", login: c.login } })),
+        },
+      }));
+      return [200, { data: { repository: { pullRequest: { reviewThreads: { pageInfo: { hasNextPage: false, endCursor: null }, nodes } } } } }];
+    }
     const pull = state.pulls.find((p) => p.nodeId === b.variables.id);
     if (!b.query.includes("markPullRequestReadyForReview") || !pull) {
       return [200, { data: null, errors: [{ message: "Could not resolve to a node" }] }];
@@ -359,6 +404,12 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
       labelWritesInFlight--;
       callback(null, answer as [number, object]);
     }, options.labelDelayMs ?? 0);
+  });
+
+  scope.get(`${prefix}/app`).reply((path) => {
+    record("GET", path, null);
+    const app = options.app ?? { id: 1, slug: "hamster-deliver" };
+    return [200, { id: app.id, slug: app.slug, name: "Hamster Deliver", owner: { login: options.owner } }];
   });
 
   scope.get(new RegExp(`^${prefix}/installation/repositories`)).reply((path) => {
