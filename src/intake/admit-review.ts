@@ -1,9 +1,10 @@
-import type { ReviewThreadRef, Run } from "../domain/run.js";
+import type { ReviewThreadRef } from "../domain/run.js";
 import type { GitHubClient } from "../github/client.js";
 import { createIssueComment } from "../github/comments.js";
 import { canTriggerRuns, getRepoRole } from "../github/permissions.js";
 import { listReviewThreads, type ReviewThread } from "../github/review-threads.js";
 import type { PullRequestTriggerStore } from "../store/pull-request-trigger-store.js";
+import { findOpeningRun } from "./find-opening-run.js";
 import { queueRun, type AdmitDependencies, type AdmitOutcome, type ControlContext } from "./queue-run.js";
 import { renderReviewTask } from "./render-follow-up-task.js";
 import { decideReviewTrigger, type ReviewEvent } from "./review-event.js";
@@ -102,13 +103,6 @@ async function readUnresolvedThreads(
     if (comments.length > 0) kept.push({ thread: { ...thread, comments: comments.map((c) => ({ ...c, diffHunk: root.diffHunk })) }, rootId: root.id });
   }
   return kept;
-}
-
-/** The run that opened the pull request: the first of its chain of follow-ups. */
-function findOpeningRun(deps: AdmitDependencies, run: Run): Run {
-  let current = run;
-  for (let hops = 0; current.followUpOf !== null && hops < 1000; hops++) current = deps.runs.getRun(current.followUpOf);
-  return current;
 }
 
 /** Replies and acknowledgements of a pull request trigger go on the pull request's conversation. */

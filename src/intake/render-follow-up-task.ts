@@ -1,4 +1,5 @@
 import type { ReviewThread } from "../github/review-threads.js";
+import type { FailingCheck } from "./ci-failures.js";
 import { inlineCode } from "../reporter/format.js";
 
 /**
@@ -72,4 +73,57 @@ function indent(text: string): string {
 export function codeFence(text: string): string {
   const longest = Math.max(2, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
   return "`".repeat(longest + 1);
+}
+
+export interface CiTaskInput {
+  readonly pullNumber: number;
+  readonly headSha: string;
+  /** Checks told about in full (at most MAX_FAILING_CHECKS). */
+  readonly failing: readonly FailingCheck[];
+  /** Failing checks beyond those, by name. */
+  readonly moreFailing: readonly string[];
+  /** 1 for the pull request's first fix. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly originalInstructions: string;
+}
+
+/** The task of a follow-up that fixes the repository's failing checks. */
+export function renderCiTask(input: CiTaskInput): string {
+  const names = [...input.failing.map((c) => c.name), ...input.moreFailing];
+  const parts = [
+    `The repository's own CI fails on commit ${input.headSha.slice(0, 7)}, the head of pull request #${input.pullNumber}: ${names.map((n) => inlineCode(n)).join(", ")}. Find the cause and fix it, so that these checks pass; the original task above still applies, so keep what it asks for working. Fix the code rather than the checks: change a test or the CI configuration only when it is itself wrong, and then say why. Run the same commands locally where you can. (Fix ${input.attempt} of at most ${input.maxAttempts} on this pull request.)`,
+  ];
+  for (const check of input.failing) parts.push(renderFailingCheck(check));
+  if (input.moreFailing.length > 0) parts.push(`Also failing, not shown: ${input.moreFailing.map((n) => inlineCode(n)).join(", ")}.`);
+  if (input.originalInstructions.trim() !== "") parts.push(`The instructions the first run was given:\n\n${input.originalInstructions.trim()}`);
+  return parts.join("\n\n");
+}
+
+function renderFailingCheck(check: FailingCheck): string {
+  const lines = [`### ${inlineCode(check.name)}: ${check.conclusion}`];
+  const said = [check.title, check.summary].filter((t): t is string => t !== null && t.trim() !== "").map((t) => cap(t.trim(), 1_500));
+  if (said.length > 0) lines.push(said.join("\n\n"));
+  if (check.annotations.length > 0) {
+    lines.push(
+      `Annotations:\n${check.annotations
+        .map((a) => `- ${inlineCode(`${a.path}:${a.startLine}`)} (${a.level})${a.title ? ` ${a.title}:` : ""} ${cap(a.message.replace(/\s*\n\s*/g, " "), 500)}`)
+        .join("\n")}`,
+    );
+  }
+  if (check.logTail !== null && check.logTail.trim() !== "") {
+    const fence = codeFence(check.logTail);
+    lines.push(`The end of its log:\n\n${fence}\n${check.logTail}\n${fence}`);
+  }
+  return lines.join("\n\n");
+}
+
+/** On the pull request, when Hamster stops fixing its checks. */
+export function renderCiFixStopped(input: { why: "exhausted" | "no_progress"; attempts: number; lastRunId: number | null; failing: readonly string[] }): string {
+  const names = input.failing.map((n) => inlineCode(n)).join(", ");
+  const lead =
+    input.why === "no_progress"
+      ? `🐹 Hamster stops fixing the checks on this pull request: after its fix${input.lastRunId !== null ? ` (run #${input.lastRunId})` : ""}, the same checks fail the same way (${names}), so another attempt would not do better.`
+      : `🐹 Hamster has made ${input.attempts} attempt${input.attempts === 1 ? "" : "s"} to fix the checks on this pull request (\`ci_fix.attempts\` in .github/hamster.yml), and ${names} still fail${input.failing.length === 1 ? "s" : ""}. It stops here.`;
+  return `${lead}\n\nThey need a person's look. To have Hamster try again with more to go on, comment \`/deliver\` with instructions.`;
 }

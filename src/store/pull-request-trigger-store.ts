@@ -4,7 +4,7 @@ import type { SqliteDatabase } from "./database.js";
 export type PullRequestTriggerKind = "review" | "ci";
 
 /** What the app decided about a head commit's failing checks. */
-export type CiOutcome = "pending" | "started" | "exhausted" | "no_progress";
+export type CiOutcome = "pending" | "started" | "exhausted" | "no_progress" | "refused";
 
 export interface CiAttempt {
   readonly headSha: string;

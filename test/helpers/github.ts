@@ -25,6 +25,8 @@ export interface FakePull {
   number: number;
   nodeId: string;
   head: string;
+  /** The head commit `GET /pulls/:n` reports (unless `pullHeadSha` says). */
+  headSha?: string;
   base: string;
   title: string;
   body: string;
@@ -58,6 +60,20 @@ export interface FakeReviewThread {
   line: number | null;
   diffHunk?: string;
   comments: { id: number; login: string; body: string; type?: "User" | "Bot" }[];
+}
+/** A check run of the repository's CI on a commit (`GET /commits/:sha/check-runs`). */
+export interface FakeCommitCheck {
+  id: number;
+  name: string;
+  /** Default `completed`. */
+  status?: string;
+  conclusion: string | null;
+  /** Default GitHub Actions (`github-actions`, id 15368), whose check run id is its job id. */
+  app?: { id: number; slug: string };
+  output?: { title?: string; summary?: string; text?: string };
+  annotations?: { path: string; start_line: number; annotation_level: string; message: string; title?: string }[];
+  /** The job's log, served behind a redirect as GitHub does; absent: 404 (no log). */
+  log?: string;
 }
 /** A review comment the app created in reply to another (`in_reply_to`). */
 export interface FakeReviewReply {
@@ -98,6 +114,8 @@ export interface FakeGitHubOptions {
   installationRepositories?: string[];
   /** Review threads of pull requests, by PR number (GraphQL `reviewThreads`). */
   reviewThreads?: Record<number, FakeReviewThread[]>;
+  /** Where a pull request's head is (`GET /pulls/:n`), e.g. read from the bare remote; default the PR's `headSha`, else `f…f`. */
+  pullHeadSha?: (branch: string) => string;
   /** What `GET /app` says; default id 1 (the test app's APP_ID), slug `hamster-deliver`. */
   app?: { id: number; slug: string };
 }
@@ -113,6 +131,8 @@ export interface FakeGitHubState {
   fileWrites: FakeFileWrite[];
   labels: FakeLabel[];
   reviewReplies: FakeReviewReply[];
+  /** The CI's check runs on each commit, by sha; `*` for any other commit. Tests change it as CI "runs". */
+  commitChecks: Record<string, FakeCommitCheck[]>;
   /** The most label creations GitHub was handling at once. */
   labelWritesInFlightMax: number;
 }
@@ -135,6 +155,7 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
     fileWrites: [],
     labels: [],
     reviewReplies: [],
+    commitChecks: {},
     labelWritesInFlightMax: 0,
   };
   let nextId = 1000 + state.comments.length + state.checkRuns.length + state.pulls.length + state.reactions.length + 100;
@@ -231,7 +252,7 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
     number: p.number,
     node_id: p.nodeId,
     html_url: `${html}/pull/${p.number}`,
-    head: { ref: p.head, sha: "f".repeat(40) },
+    head: { ref: p.head, sha: options.pullHeadSha?.(p.head) ?? p.headSha ?? "f".repeat(40) },
     base: { ref: p.base },
     title: p.title,
     body: p.body,
@@ -247,6 +268,46 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
     const pull: FakePull = { number: nextId++, nodeId: `PR_node${nextId}`, head: b.head, base: b.base, title: b.title, body: b.body, draft: b.draft ?? false, state: "open" };
     state.pulls.push(pull);
     return [201, toPullJson(pull)];
+  });
+
+  scope.get(new RegExp(`^${repoPath}/pulls/\\d+$`)).reply((path) => {
+    record("GET", path, null);
+    const pull = state.pulls.find((p) => p.number === Number(path.split("/").at(-1)));
+    return pull ? [200, toPullJson(pull)] : [404, { message: "Not Found" }];
+  });
+
+  // The repository's CI: check runs of any app on a commit, their annotations, and Actions jobs' logs.
+  const GITHUB_ACTIONS = { id: 15368, slug: "github-actions" };
+  const commitChecks = (sha: string) => state.commitChecks[sha] ?? state.commitChecks["*"] ?? [];
+  const findCommitCheck = (id: number) => Object.values(state.commitChecks).flat().find((c) => c.id === id);
+  scope.get(new RegExp(`^${repoPath}/commits/[0-9a-f]{40}/check-runs`)).reply((path) => {
+    record("GET", path, null);
+    const sha = path.split("?")[0]!.split("/").at(-2)!;
+    const checks = commitChecks(sha).map((c) => ({
+      id: c.id,
+      name: c.name,
+      head_sha: sha,
+      status: c.status ?? "completed",
+      conclusion: c.conclusion,
+      app: c.app ?? GITHUB_ACTIONS,
+      html_url: `${html}/runs/${c.id}`,
+      output: { title: c.output?.title ?? null, summary: c.output?.summary ?? null, text: c.output?.text ?? null, annotations_count: c.annotations?.length ?? 0 },
+    }));
+    return [200, { total_count: checks.length, check_runs: checks }];
+  });
+  scope.get(new RegExp(`^${repoPath}/check-runs/\\d+/annotations`)).reply((path) => {
+    record("GET", path, null);
+    const check = findCommitCheck(Number(path.split("?")[0]!.split("/").at(-2)));
+    return check ? [200, check.annotations ?? []] : [404, { message: "Not Found" }];
+  });
+  scope.get(new RegExp(`^${repoPath}/actions/jobs/\\d+/logs$`)).reply((path) => {
+    record("GET", path, null);
+    const id = Number(path.split("/").at(-2));
+    return findCommitCheck(id)?.log === undefined ? [404, { message: "Not Found" }] : [302, "", { location: `${baseUrl.origin}/_fake-job-logs/${id}` }];
+  });
+  scope.get(/^\/_fake-job-logs\/\d+$/).reply((path) => {
+    record("GET", path, null);
+    return [200, findCommitCheck(Number(path.split("/").at(-1)))?.log ?? "", { "content-type": "text/plain" }];
   });
 
   scope.get(new RegExp(`^${repoPath}/pulls/\\d+/comments`)).reply((path) => {
