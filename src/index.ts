@@ -2,7 +2,7 @@ import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot }
 import { createClaudeAgent } from "./agent/claude-agent.js";
 import type { AgentProvider } from "./agent/provider.js";
 import { createAgentRegistry, type AgentRegistry } from "./agent/registry.js";
-import { CONFIG_FILE_NAME } from "./config/repo-config.js";
+import { CONFIG_FILE_NAME, REPO_CONFIG_PATH } from "./config/repo-config.js";
 import { createGitHubHost } from "./reporter/github-host.js";
 import { createRunReporter } from "./reporter/run-reporter.js";
 import { renderRunPageUrl } from "./reporter/run-page-link.js";
@@ -11,6 +11,15 @@ import type { RunRequest } from "./domain/run.js";
 import type { GitHubClient } from "./github/client.js";
 import { admitTrigger } from "./intake/admit-trigger.js";
 import { handleCheckRunEvent } from "./intake/control-runs.js";
+import { admitReview } from "./intake/admit-review.js";
+import { admitCiEvent, evaluatePullRequestChecks } from "./intake/admit-ci.js";
+import { parseCiEvent, type CiPayload } from "./intake/ci-event.js";
+import { readConfigFile } from "./github/contents.js";
+import { isFinalState } from "./domain/run-state.js";
+import { parseReviewEvent, type ReviewPayload } from "./intake/review-event.js";
+import { getAppIdentity, type AppIdentity } from "./github/app-identity.js";
+import { createPullRequestTriggerStore } from "./store/pull-request-trigger-store.js";
+import { cancelInstallationRuns, ensureDeliverLabels, parseInstallationEvent, type InstallationPayload } from "./intake/installation-events.js";
 import {
   parseCheckRunEvent,
   parseCommentEvent,
@@ -178,6 +187,14 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     const deliveries = createDeliveryStore(db);
     const preferences = createPreferenceStore(db);
     const installationDefaults = createInstallationDefaultsStore(db);
+    const triggers = createPullRequestTriggerStore(db);
+    // Who the app is (its id on check runs, its @handle), asked once; a failed answer is asked again next time.
+    let identity: Promise<AppIdentity> | undefined;
+    const getIdentity = (): Promise<AppIdentity> =>
+      (identity ??= (async () => getAppIdentity((await app.auth()) as GitHubClient))().catch((error: unknown) => {
+        identity = undefined;
+        throw error;
+      }));
     const roles = createTtlCache<RepoRole>(30_000);
     const vault = createVault(db, settings.vaultKeys);
     const getProviderKey = (installationId: number, provider: string): string | undefined => {
@@ -221,11 +238,31 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       getAgent: (name) => registry.available[name] ?? { unavailable: registry.explainMissing(name) },
       getProviderKey,
     };
+    /**
+     * Runs `execute`; once the run has ended, a CI failure on its pull request that waited for
+     * it is looked at again, on the pull request's head as it is now.
+     */
+    const runThenLookAtChecks = async (runId: number, execute: () => Promise<void>): Promise<void> => {
+      await execute();
+      const run = runStore.getRun(runId);
+      const pullNumber = run.request.conversationNumber ?? run.prNumber;
+      if (!isFinalState(run.state) || pullNumber === null || !triggers.takeCiWait(run.repoId, pullNumber)) return;
+      track(
+        (async () => {
+          const octokit = await getOctokit(run.installationId);
+          const repo = { owner: run.repoOwner, repo: run.repoName };
+          await evaluatePullRequestChecks(
+            { deps: { ...admitDeps, triggers }, octokit, ownAppId: (await getIdentity()).id, readRepoConfig: () => readConfigFile(octokit, repo, REPO_CONFIG_PATH) },
+            { installationId: run.installationId, deliveryId: null, repo: run.request.repo, pullNumber },
+          );
+        })().catch((error: unknown) => app.log.error({ err: error, runId }, "could not look at the checks again after the run")),
+      );
+    };
     const activeWorker = createWorker({
       concurrency: settings.concurrency,
       log: app.log,
       execute: (runId, signal) =>
-        executeRun(
+        runThenLookAtChecks(runId, () => executeRun(
           {
             runs: runStore,
             events: runEvents,
@@ -252,7 +289,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
           },
           runId,
           signal,
-        ),
+        )),
     });
     worker = activeWorker;
     const admitDeps = {
@@ -341,6 +378,48 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       if ("kind" in parsed) return;
       if (!deliveries.recordDelivery(context.id, context.name)) return;
       admitAfterBurst(context, "could not handle the check run event", () => handleCheckRunEvent(admitDeps, clientOf(context), parsed));
+    });
+
+    // The repository's own checks finished on a commit: on a Hamster pull request's head, failing ones start a fix.
+    app.on(["check_run.completed", "check_suite.completed", "workflow_run.completed"], (context) => {
+      const parsed = parseCiEvent(context.name, context.id, context.payload as unknown as CiPayload);
+      if (parsed.kind === "ignore") return;
+      // Most commits are not a Hamster pull request's: decided from the database, before any call.
+      const { event } = parsed;
+      const known = event.pullNumbers.some((n) => runStore.findRunForPullRequest(event.repo.id, n)?.workBranch) || (event.headBranch !== null && runStore.findRunForWorkBranch(event.repo.id, event.headBranch) !== undefined);
+      if (!known) return;
+      if (!deliveries.recordDelivery(context.id, context.name)) return;
+      admitAfterBurst(context, "could not look at the checks", async () => {
+        const { id: ownAppId } = await getIdentity();
+        // The Hamster check run's own end is not the repository's CI.
+        if (event.appId === ownAppId) return;
+        await admitCiEvent({ deps: { ...admitDeps, triggers }, octokit: clientOf(context), ownAppId, readRepoConfig: () => context.config(CONFIG_FILE_NAME) }, event);
+      });
+    });
+
+    // A review on a Hamster pull request that requests changes or mentions the app: a follow-up on its threads.
+    app.on(["pull_request_review.submitted", "pull_request_review_comment.created"], (context) => {
+      const parsed = parseReviewEvent(context.name, context.id, context.payload as unknown as ReviewPayload);
+      if (parsed.kind === "ignore") return;
+      if (!deliveries.recordDelivery(context.id, context.name)) return;
+      admitAfterBurst(context, "could not admit the review", async () =>
+        admitReview({ ...admitDeps, triggers }, clientOf(context), parsed.event, (await getIdentity()).slug),
+      );
+    });
+
+    // Installed, or given more repositories: each gets the label, through the installation's write limiter.
+    // Uninstalled or suspended: no token any more, so its runs stop here, with the reason.
+    app.on(["installation.created", "installation.deleted", "installation.suspend", "installation_repositories.added"], (context) => {
+      const event = parseInstallationEvent(context.name, context.payload as unknown as InstallationPayload);
+      if (event.kind === "ignore") return;
+      if (!deliveries.recordDelivery(context.id, context.name)) return;
+      if (event.kind === "removed") {
+        cancelInstallationRuns({ runs: runStore, log: app.log, abort: activeWorker.abort }, event);
+        return;
+      }
+      // Not through the admission limiter: a large installation's labels take a while, and admissions must not wait behind them.
+      const octokit = clientOf(context);
+      track(ensureDeliverLabels(octokit, event.repositories, app.log).catch((error: unknown) => context.log.error({ err: error }, "could not create the labels")));
     });
 
     // A Hamster job on Actions that died or was cancelled in the Actions UI ends its run now, not at the heartbeat timeout.

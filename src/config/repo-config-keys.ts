@@ -55,6 +55,13 @@ export const TOP_LEVEL_KEYS = [
       "Where the run's agent and commands execute: `local` in the app's process, `process` in a separate runner process, `actions` in a GitHub Actions job of this repository (the `actions.*` keys below; set it up with `/hamster setup actions`). A runner holds no provider key, so with `process` and `actions` only the agents that call the model through the gateway (`claude`, `claude-code`) run; asking for another is answered with the reason.",
   },
   { key: "actions", expected: "a mapping of `actions.*` keys", default: "the defaults below", meaning: "How runs with `executor: actions` are dispatched." },
+  {
+    key: "ci_fix",
+    expected: "`false`, `true` or a mapping of `ci_fix.*` keys",
+    default: "`true`, with the defaults below",
+    meaning:
+      "Whether the repository's own checks failing on a Hamster pull request start a follow-up run that fixes them; `false` turns it off.",
+  },
 ] as const satisfies readonly KeySpec[];
 
 /** What both token budgets accept. */
@@ -89,6 +96,18 @@ export const ACTIONS_KEYS = [
   },
 ] as const satisfies readonly KeySpec[];
 
+export const MAX_CI_FIX_ATTEMPTS = 10;
+export const DEFAULT_CI_FIX_ATTEMPTS = 2;
+
+export const CI_FIX_KEYS = [
+  {
+    key: "attempts",
+    expected: `a whole number from 0 to ${MAX_CI_FIX_ATTEMPTS}`,
+    default: `\`${DEFAULT_CI_FIX_ATTEMPTS}\``,
+    meaning: "How many runs may fix failing checks on one pull request; a fix after which the same checks fail the same way stops them early.",
+  },
+] as const satisfies readonly KeySpec[];
+
 /** Markdown reference of every key, for the README and for replies to a broken config. */
 export function renderRepoConfigReference(): string {
   const row = (key: string, spec: KeySpec) => `| \`${key}\` | ${spec.expected} | ${spec.default} | ${spec.meaning} |`;
@@ -101,6 +120,7 @@ export function renderRepoConfigReference(): string {
       row(spec.key, spec),
       ...(spec.key === "budgets" ? BUDGET_KEYS.map((budgetSpec) => row(`budgets.${budgetSpec.key}`, budgetSpec)) : []),
       ...(spec.key === "actions" ? ACTIONS_KEYS.map((actionsSpec) => row(`actions.${actionsSpec.key}`, actionsSpec)) : []),
+      ...(spec.key === "ci_fix" ? CI_FIX_KEYS.map((ciFixSpec) => row(`ci_fix.${ciFixSpec.key}`, ciFixSpec)) : []),
     ]),
     "",
     "**Example:**",

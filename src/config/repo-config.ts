@@ -6,6 +6,9 @@ import { findClosest } from "./closest-key.js";
 import {
   ACTIONS_KEYS,
   BUDGET_KEYS,
+  CI_FIX_KEYS,
+  DEFAULT_CI_FIX_ATTEMPTS,
+  MAX_CI_FIX_ATTEMPTS,
   MAX_COMMAND_LENGTH,
   MAX_SETUP_COMMANDS,
   MAX_TOKENS,
@@ -32,6 +35,14 @@ export interface RepoConfig {
   executor?: ExecutorName;
   /** YAML `actions`: how a run with `executor: actions` is dispatched. */
   actions: ActionsSettings;
+  /** YAML `ci_fix`: follow-ups that fix the repository's failing checks on a Hamster pull request. */
+  ciFix: CiFixSettings;
+}
+
+export interface CiFixSettings {
+  enabled: boolean;
+  /** Runs per pull request at most. */
+  attempts: number;
 }
 
 /** The repository's workflow for `executor: actions`, with the defaults filled in (ref: the default branch). */
@@ -53,6 +64,7 @@ export const DEFAULT_QUEUE_TIMEOUT_MINUTES = 30;
 type TopLevelKey = (typeof TOP_LEVEL_KEYS)[number]["key"];
 type BudgetKey = (typeof BUDGET_KEYS)[number]["key"];
 type ActionsKey = (typeof ACTIONS_KEYS)[number]["key"];
+type CiFixKey = (typeof CI_FIX_KEYS)[number]["key"];
 
 // Probot's config plugin consumes `_extends` (inheriting another repository's file); accept it silently if left over.
 const PROBOT_KEYS: ReadonlySet<string> = new Set(["_extends"]);
@@ -61,6 +73,7 @@ const must = (spec: { expected: string }) => ({ error: `must be ${spec.expected}
 const top = (key: TopLevelKey) => must(TOP_LEVEL_KEYS.find((spec) => spec.key === key) as KeySpec);
 const budget = (key: BudgetKey) => must(BUDGET_KEYS.find((spec) => spec.key === key) as KeySpec);
 const actions = (key: ActionsKey) => must(ACTIONS_KEYS.find((spec) => spec.key === key) as KeySpec);
+const ciFix = (key: CiFixKey) => must(CI_FIX_KEYS.find((spec) => spec.key === key) as KeySpec);
 
 const branchName = (key: "branch" | "target") =>
   z.string(top(key)).superRefine((value, ctx) => {
@@ -104,6 +117,14 @@ const ActionsSchema = z.object(
   top("actions"),
 );
 
+// `ci_fix: true|false` is taken before the schema (see parseRepoConfig); the schema checks the mapping.
+const CiFixSchema = z.object(
+  {
+    attempts: z.number(ciFix("attempts")).int(ciFix("attempts")).min(0, ciFix("attempts")).max(MAX_CI_FIX_ATTEMPTS, ciFix("attempts")).optional(),
+  },
+  top("ci_fix"),
+);
+
 const RepoConfigSchema = z.object({
   branch: branchName("branch").optional(),
   target: branchName("target").optional(),
@@ -122,6 +143,7 @@ const RepoConfigSchema = z.object({
   allow_workflow_changes: z.boolean(top("allow_workflow_changes")).optional(),
   executor: z.enum(EXECUTOR_NAMES, top("executor")).optional(),
   actions: ActionsSchema.optional(),
+  ci_fix: CiFixSchema.optional(),
 });
 
 /**
@@ -143,6 +165,9 @@ export function parseRepoConfig(raw: unknown): RepoConfigParse {
   const input = withoutNulls(raw);
   if (isMapping(input.budgets)) input.budgets = withoutNulls(input.budgets);
   if (isMapping(input.actions)) input.actions = withoutNulls(input.actions);
+  if (isMapping(input.ci_fix)) input.ci_fix = withoutNulls(input.ci_fix);
+  const ciFixSwitch = typeof input.ci_fix === "boolean" ? input.ci_fix : undefined;
+  if (ciFixSwitch !== undefined) delete input.ci_fix;
   const warnings = findUnknownKeys(input);
 
   const result = RepoConfigSchema.safeParse(input);
@@ -166,6 +191,8 @@ export function parseRepoConfig(raw: unknown): RepoConfigParse {
   if (workflowFile !== undefined) config.actions.workflow = `.github/workflows/${workflowFile}`;
   if (data.actions?.ref !== undefined) config.actions.ref = data.actions.ref;
   if (data.actions?.queue_timeout_minutes !== undefined) config.actions.queueTimeoutMinutes = data.actions.queue_timeout_minutes;
+  if (ciFixSwitch !== undefined) config.ciFix.enabled = ciFixSwitch;
+  if (data.ci_fix?.attempts !== undefined) config.ciFix.attempts = data.ci_fix.attempts;
   config.budgets = readBudgets(data.budgets ?? {});
   return { ok: true, config, warnings };
 }
@@ -194,6 +221,7 @@ function createDefaultConfig(): RepoConfig {
     readyForReview: true,
     allowWorkflowChanges: false,
     actions: { workflow: DEFAULT_WORKFLOW_PATH, queueTimeoutMinutes: DEFAULT_QUEUE_TIMEOUT_MINUTES },
+    ciFix: { enabled: true, attempts: DEFAULT_CI_FIX_ATTEMPTS },
   };
 }
 
@@ -210,6 +238,7 @@ function findUnknownKeys(input: Record<string, unknown>): string[] {
   for (const [section, specs] of [
     ["budgets", BUDGET_KEYS],
     ["actions", ACTIONS_KEYS],
+    ["ci_fix", CI_FIX_KEYS],
   ] as const) {
     const value = input[section];
     if (!isMapping(value)) continue;

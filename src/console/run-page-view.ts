@@ -56,6 +56,8 @@ const TRIGGERS: Record<Run["trigger"], string> = {
   retry: "retry",
   follow_up: "follow-up",
   local: "hamster run",
+  review: "review",
+  ci: "failing CI",
 };
 
 function describeState(run: Run): string {

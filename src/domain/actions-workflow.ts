@@ -22,3 +22,9 @@ export const ACTIONS_EXCHANGE_PATH = "/api/hamster/actions/v1/exchange";
 export function renderRunName(runId: number, attempt: number): string {
   return `Hamster run ${runId} attempt ${attempt}`;
 }
+
+/** The inverse of `renderRunName`: a workflow run's title tells a Hamster job from the repository's own CI. */
+export function parseRunName(title: string): { runId: number; attempt: number } | null {
+  const match = /^Hamster run ([1-9][0-9]*) attempt ([1-9][0-9]*)$/.exec(title);
+  return match ? { runId: Number(match[1]), attempt: Number(match[2]) } : null;
+}

@@ -3,7 +3,16 @@ import type { TokenUsage } from "./usage.js";
 import type { CriterionStatus, Evidence } from "./evidence.js";
 import type { RunState } from "./run-state.js";
 
-export type TriggerKind = "label" | "comment" | "local" | "retry" | "follow_up";
+/** `review`: a review on a Hamster pull request; `ci`: the repository's checks failing on it. */
+export type TriggerKind = "label" | "comment" | "local" | "retry" | "follow_up" | "review" | "ci";
+
+/** A review thread a follow-up addresses, so that the run can reply in it when it ends. */
+export interface ReviewThreadRef {
+  /** The thread's first comment: replies go to it (`in_reply_to`). */
+  readonly commentId: number;
+  readonly path: string;
+  readonly line: number | null;
+}
 
 /** Settings from the repository's .github/hamster.yml (over the installation's defaults) that shape the run, captured at request time. */
 export interface RunSettings {
@@ -90,6 +99,8 @@ export interface RunRequest {
   };
   /** The issue's milestone, a possible source of the brief. */
   readonly milestone?: { readonly title: string; readonly description: string | null };
+  /** A follow-up on a review: the unresolved threads its instructions list, replied to when it ends. */
+  readonly reviewThreads?: readonly ReviewThreadRef[];
 }
 
 export interface Run {

@@ -37,3 +37,13 @@ export async function readTextFile(octokit: GitHubClient, repo: RepoRef, path: s
     throw error;
   }
 }
+
+/**
+ * A YAML settings file of the repository's default branch, parsed, as Probot's `context.config`
+ * reads it (with `_extends` from another repository); null when there is none. For work that
+ * starts without a webhook's context.
+ */
+export async function readConfigFile(octokit: GitHubClient, repo: RepoRef, path: string): Promise<unknown> {
+  const { config, files } = await octokit.config.get({ ...repo, path });
+  return files.some((file) => file.config !== null) ? config : null;
+}

@@ -19,6 +19,12 @@ export async function findOpenPullRequest(octokit: GitHubClient, repo: RepoRef, 
   return first ? toRef(first) : null;
 }
 
+/** Whether a pull request is open, and its head commit now. */
+export async function getPullRequestHead(octokit: GitHubClient, repo: RepoRef, pullNumber: number): Promise<{ open: boolean; headSha: string; headRef: string }> {
+  const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: pullNumber });
+  return { open: data.state === "open", headSha: data.head.sha, headRef: data.head.ref };
+}
+
 export async function createDraftPullRequest(
   octokit: GitHubClient,
   repo: RepoRef,

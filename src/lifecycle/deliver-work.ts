@@ -51,11 +51,13 @@ export async function deliverWork(
   await pushBranch({ dir: progress.workdir, remoteUrl: request.repo.cloneUrl, token: await host.getGitToken(), workBranch: started.workBranch });
   progress.workPushed = true;
   progress.files = await listChangedFiles(progress.workdir, started.prepared.baseSha, headSha);
+  // A follow-up's pull request has earlier work too: what this run itself changed is said apart.
+  const runFiles = await listChangedFiles(progress.workdir, started.prepared.headSha, headSha);
   runs.updateRun(run.id, { headSha });
   await recordRunDiff(deps, run.id, progress.workdir, { from: { commit: started.prepared.baseSha }, head: headSha });
 
   await host.deliver({ files: progress.files, ready: conclusion === "success" && (request.settings?.readyForReview ?? true) });
   runs.transitionRun(run.id, "succeeded", { detail: `${progress.files.length} files changed · ${conclusion}` });
-  await host.concluded({ files: progress.files, headSha, workPushed: true, branchCreated: progress.branchCreated });
+  await host.concluded({ files: progress.files, headSha, workPushed: true, branchCreated: progress.branchCreated, runFiles });
   log.info({ runId: run.id, files: progress.files.length, conclusion }, "run delivered");
 }

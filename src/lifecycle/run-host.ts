@@ -20,5 +20,12 @@ export interface RunHost {
   /** The work is pushed; the run is about to succeed: describe it on the pull request. */
   deliver(outcome: { files: readonly string[]; ready: boolean }): Promise<void>;
   /** The run has ended (any state): final reports, cleanup of what the run opened and left empty. */
-  concluded(outcome: { files: readonly string[]; headSha: string | null; workPushed: boolean; branchCreated: boolean }): Promise<void>;
+  concluded(outcome: {
+    files: readonly string[];
+    headSha: string | null;
+    workPushed: boolean;
+    branchCreated: boolean;
+    /** For a delivered run: the files this run changed (`files` is the whole pull request's). */
+    runFiles?: readonly string[];
+  }): Promise<void>;
 }

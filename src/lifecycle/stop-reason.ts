@@ -4,14 +4,17 @@
  * timed out, whatever it was doing (checkout, setup, the agent, the app's test runs).
  */
 export type StopReason =
-  | { readonly kind: "cancel"; readonly by: string }
+  /** `why`: the reason in words, when it is not simply someone's cancel (the app uninstalled, …). */
+  | { readonly kind: "cancel"; readonly by: string; readonly why?: string }
   | { readonly kind: "shutdown" }
   | { readonly kind: "timeout"; readonly limitMs: number };
 
 export function readStopReason(signal: AbortSignal): StopReason | null {
   if (!signal.aborted) return null;
   const reason = signal.reason as Partial<Record<string, unknown>> | undefined;
-  if (reason?.["kind"] === "cancel" && typeof reason["by"] === "string") return { kind: "cancel", by: reason["by"] };
+  if (reason?.["kind"] === "cancel" && typeof reason["by"] === "string") {
+    return { kind: "cancel", by: reason["by"], ...(typeof reason["why"] === "string" ? { why: reason["why"] } : {}) };
+  }
   if (reason?.["kind"] === "shutdown") return { kind: "shutdown" };
   if (reason?.["kind"] === "timeout" && typeof reason["limitMs"] === "number") return { kind: "timeout", limitMs: reason["limitMs"] };
   return null;
@@ -19,7 +22,7 @@ export function readStopReason(signal: AbortSignal): StopReason | null {
 
 /** The reason a stopped run gives its user; `stage` is where it was when it stopped. */
 export function renderStopReason(stop: Exclude<StopReason, { kind: "shutdown" }>, stage: string): string {
-  if (stop.kind === "cancel") return `Cancelled by @${stop.by}.`;
+  if (stop.kind === "cancel") return stop.why ?? `Cancelled by @${stop.by}.`;
   return `The run's time budget (${formatMinutes(stop.limitMs)} of wall-clock time, from \`budgets.minutes\` in .github/hamster.yml or the installation's defaults, else the app's HAMSTER_RUN_MINUTES) ran out while it was ${stage}. It covers the whole run: checkout, setup, the agent and the test runs. Raise the budget or split the task into smaller issues.`;
 }
 

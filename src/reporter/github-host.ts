@@ -2,6 +2,7 @@ import type { Logger } from "probot";
 import { deleteBranch } from "../github/branches.js";
 import { hasStatus, type GitHubClient } from "../github/client.js";
 import { canTriggerRuns, getRepoRole } from "../github/permissions.js";
+import { replyInReviewThread } from "../github/review-threads.js";
 import { closePullRequest, createDraftPullRequest, findOpenPullRequest, markPullRequestReady, updatePullRequestBody } from "../github/pull-requests.js";
 import type { RunEventStore } from "../store/run-event-store.js";
 import type { RunStore } from "../store/run-store.js";
@@ -10,6 +11,7 @@ import { createCoalescer } from "./coalesce.js";
 import { sharedRedactor } from "../security/redactor.js";
 import { renderDeliveredPullRequestBody, renderDraftPullRequestBody } from "./render-pull-request.js";
 import { createRunReporter } from "./run-reporter.js";
+import { renderThreadReply } from "./render-thread-reply.js";
 
 /** The check run and the status comment are updated no more often than this. */
 export const PROGRESS_INTERVAL_MS = 5_000;
@@ -79,7 +81,8 @@ export function createGitHubHost(deps: {
           if (c.body && (await isTrusted(c.user?.login, c.user?.type))) trusted.push({ author: c.user!.login, body: c.body });
         }
       }
-      if (pull !== undefined) {
+      // A follow-up on a review has its unresolved threads in its instructions; resolved ones are settled.
+      if (pull !== undefined && run.request.reviewThreads === undefined) {
         const reviews = await octokit.paginate(octokit.rest.pulls.listReviewComments, { ...repo, pull_number: pull, per_page: 100 });
         for (const c of reviews) {
           if (c.body && (await isTrusted(c.user?.login, c.user?.type))) {
@@ -130,7 +133,7 @@ export function createGitHubHost(deps: {
       if (ready && pullIsDraft && run.prNodeId) await markPullRequestReady(octokit, run.prNodeId);
     },
 
-    async concluded({ files, headSha, workPushed, branchCreated }) {
+    async concluded({ files, headSha, workPushed, branchCreated, runFiles }) {
       await Promise.all([checkRun.cancel(), comment.cancel()]);
       const run = runs.getRun(runId);
       // Each step on its own: one failing must not keep the others from tidying up.
@@ -156,6 +159,21 @@ export function createGitHubHost(deps: {
         await attempt("delete the empty branch", () => deleteBranch(octokit, repo, run.workBranch!));
       }
       await attempt("update the status comment", () => reporter.publishStatusComment(runId, files));
+      // A follow-up on a review answers in each thread it addressed; resolving them is left to the reviewer.
+      const ended = runs.getRun(runId);
+      if (ended.state === "succeeded" && ended.prNumber && headSha) {
+        for (const thread of ended.request.reviewThreads ?? []) {
+          await attempt("reply in a review thread", () =>
+            replyInReviewThread(octokit, repo, {
+              pullNumber: ended.prNumber!,
+              commentId: thread.commentId,
+              path: thread.path,
+              commitId: headSha,
+              body: renderThreadReply({ run: ended, thread, files: runFiles ?? files, headSha }),
+            }),
+          );
+        }
+      }
     },
   };
 }

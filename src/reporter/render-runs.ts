@@ -83,6 +83,8 @@ const TRIGGER_NAMES: Record<Run["trigger"], string> = {
   local: "local",
   retry: "/retry",
   follow_up: "follow-up",
+  review: "review",
+  ci: "CI fix",
 };
 
 function renderTrigger(run: Run): string {

@@ -24,6 +24,8 @@ const TRIGGER_NAMES: Record<Run["trigger"], string> = {
   comment: "/deliver",
   retry: "retry",
   follow_up: "follow-up on the pull request",
+  review: "review on the pull request",
+  ci: "failing checks on the pull request",
   local: "hamster run",
 };
 

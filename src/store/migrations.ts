@@ -206,4 +206,28 @@ export const MIGRATIONS: readonly string[] = [
     recorded_at TEXT    NOT NULL
   );
   `,
+  // 12: what reviews and failing checks on Hamster's pull requests started. The key makes each
+  // review (its id) and each head commit's checks (its sha) start one follow-up at most, however
+  // many webhooks say so; a CI row also keeps what it decided and how the checks failed, so
+  // that attempts are counted and a fix that changed nothing is noticed. A CI failure that
+  // arrived while a run was active waits in ci_waits for that run to end.
+  `
+  CREATE TABLE pull_request_triggers (
+    repo_id    INTEGER NOT NULL,
+    pr_number  INTEGER NOT NULL,
+    kind       TEXT    NOT NULL,
+    key        TEXT    NOT NULL,
+    outcome    TEXT,
+    signature  TEXT,
+    run_id     INTEGER REFERENCES runs (id),
+    created_at TEXT    NOT NULL,
+    PRIMARY KEY (repo_id, pr_number, kind, key)
+  );
+  CREATE TABLE ci_waits (
+    repo_id    INTEGER NOT NULL,
+    pr_number  INTEGER NOT NULL,
+    created_at TEXT    NOT NULL,
+    PRIMARY KEY (repo_id, pr_number)
+  );
+  `,
 ];

@@ -208,6 +208,12 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
   const listActiveStatement = db.prepare<[], RunRow>(
     `SELECT * FROM runs WHERE state IN ('preparing', 'planning', 'implementing', 'verifying', 'delivering') ORDER BY id`,
   );
+  const listActiveForInstallationStatement = db.prepare<[number], RunRow>(
+    `SELECT * FROM runs WHERE installation_id = ? AND state IN ('queued', 'preparing', 'planning', 'implementing', 'verifying', 'delivering') ORDER BY id`,
+  );
+  const findByWorkBranchStatement = db.prepare<[number, string], RunRow>(
+    `SELECT * FROM runs WHERE repo_id = ? AND work_branch = ? AND pr_number IS NOT NULL ORDER BY id DESC LIMIT 1`,
+  );
   const findByPullStatement = db.prepare<[number, number], RunRow>(
     `SELECT * FROM runs WHERE repo_id = ? AND pr_number = ? ORDER BY id DESC LIMIT 1`,
   );
@@ -406,6 +412,17 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
     return listActiveStatement.all().map(toRun);
   }
 
+  /** The latest run with a pull request from the branch. */
+  function findRunForWorkBranch(repoId: number, branch: string): Run | undefined {
+    const row = findByWorkBranchStatement.get(repoId, branch);
+    return row ? toRun(row) : undefined;
+  }
+
+  /** The installation's queued and executing runs, for when it is uninstalled or suspended. */
+  function listActiveRunsForInstallation(installationId: number): Run[] {
+    return listActiveForInstallationStatement.all(installationId).map(toRun);
+  }
+
   /** The latest run that worked on a pull request, for follow-ups and buttons on it. */
   function findRunForPullRequest(repoId: number, prNumber: number): Run | undefined {
     const row = findByPullStatement.get(repoId, prNumber);
@@ -427,6 +444,8 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
     touchHeartbeat,
     markResumed,
     listExecutingRuns,
+    listActiveRunsForInstallation,
     findRunForPullRequest,
+    findRunForWorkBranch,
   };
 }

@@ -28,6 +28,7 @@ const DEFAULTS = {
   readyForReview: true,
   allowWorkflowChanges: false,
   actions: { workflow: ".github/workflows/hamster.yml", queueTimeoutMinutes: 30 },
+  ciFix: { enabled: true, attempts: 2 },
 };
 
 describe("parseRepoConfig", () => {
@@ -76,6 +77,7 @@ describe("parseRepoConfig", () => {
         allowWorkflowChanges: false,
         executor: "actions",
         actions: { workflow: ".github/workflows/deliver.yaml", ref: "ci/runners", queueTimeoutMinutes: 10 },
+        ciFix: { enabled: true, attempts: 2 },
       },
     });
   });
@@ -109,10 +111,10 @@ describe("parseRepoConfig", () => {
     expect(result.config.model).toBeUndefined();
     expect(result.config.readyForReview).toBe(true);
     expect(result.warnings).toEqual([
-      "unknown key `modle` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor, actions; did you mean `model`?)",
-      "unknown key `readyForReview` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor, actions; did you mean `ready_for_review`?)",
-      "unknown key `turns` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor, actions; did you mean `budgets.turns`?)",
-      "unknown key `foo` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor, actions)",
+      "unknown key `modle` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor, actions, ci_fix; did you mean `model`?)",
+      "unknown key `readyForReview` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor, actions, ci_fix; did you mean `ready_for_review`?)",
+      "unknown key `turns` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor, actions, ci_fix; did you mean `budgets.turns`?)",
+      "unknown key `foo` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor, actions, ci_fix)",
     ]);
   });
 
@@ -221,6 +223,33 @@ describe("parseRepoConfig", () => {
   });
 });
 
+describe("ci_fix", () => {
+  it("is on with two attempts by default; `false` turns it off, a mapping sets the attempts", () => {
+    const ciFixOf = (text: string) => {
+      const result = parseYamlConfig(text);
+      if (!result.ok) throw new Error(result.errors.join("; "));
+      return result.config.ciFix;
+    };
+    expect(ciFixOf("branch: main")).toEqual({ enabled: true, attempts: 2 });
+    expect(ciFixOf("ci_fix: false")).toEqual({ enabled: false, attempts: 2 });
+    expect(ciFixOf("ci_fix: true")).toEqual({ enabled: true, attempts: 2 });
+    expect(ciFixOf("ci_fix:\n  attempts: 5")).toEqual({ enabled: true, attempts: 5 });
+    expect(ciFixOf("ci_fix:\n  attempts: 0")).toEqual({ enabled: true, attempts: 0 });
+    expect(ciFixOf("ci_fix:\n  attempts:")).toEqual({ enabled: true, attempts: 2 });
+  });
+
+  it("refuses other values, naming the key and what it takes, and warns about unknown keys inside it", () => {
+    expect(errorsOf(parseYamlConfig("ci_fix: sometimes"))).toEqual(['`ci_fix` in .github/hamster.yml must be `false`, `true` or a mapping of `ci_fix.*` keys (got "sometimes")']);
+    expect(errorsOf(parseYamlConfig("ci_fix: 3"))).toEqual(["`ci_fix` in .github/hamster.yml must be `false`, `true` or a mapping of `ci_fix.*` keys (got 3)"]);
+    for (const [value, shown] of [["11", "11"], ["1.5", "1.5"], ["-1", "-1"]]) {
+      expect(errorsOf(parseYamlConfig(`ci_fix:\n  attempts: ${value}`))).toEqual([`\`ci_fix.attempts\` in .github/hamster.yml must be a whole number from 0 to 10 (got ${shown})`]);
+    }
+    expect(parseYamlConfig("ci_fix:\n  attemps: 1").warnings).toEqual([
+      "unknown key `ci_fix.attemps` in .github/hamster.yml (known keys in `ci_fix`: attempts; did you mean `ci_fix.attempts`?)",
+    ]);
+  });
+});
+
 describe("renderRepoConfigReference", () => {
   it("documents every key with its type and default", () => {
     const reference = renderRepoConfigReference();
@@ -244,6 +273,8 @@ describe("renderRepoConfigReference", () => {
       "actions.workflow",
       "actions.ref",
       "actions.queue_timeout_minutes",
+      "ci_fix",
+      "ci_fix.attempts",
     ];
     for (const key of keys) expect(reference).toMatch(new RegExp(`^\\| \`${key.replace(".", "\\.")}\` \\|`, "m"));
     // Every row has the four columns of the header.

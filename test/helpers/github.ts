@@ -25,6 +25,8 @@ export interface FakePull {
   number: number;
   nodeId: string;
   head: string;
+  /** The head commit `GET /pulls/:n` reports (unless `pullHeadSha` says). */
+  headSha?: string;
   base: string;
   title: string;
   body: string;
@@ -52,6 +54,42 @@ export interface FakeIssue {
   stateReason: string | null;
   /** Bodies it had before each edit. */
   edits: (string | null)[];
+}
+/** A label the app created, in `repo` (`owner/name`). */
+export interface FakeLabel {
+  repo: string;
+  name: string;
+  color: string;
+  description: string;
+}
+/** A review thread on a pull request, as GitHub's GraphQL API gives it. */
+export interface FakeReviewThread {
+  isResolved?: boolean;
+  isOutdated?: boolean;
+  path: string;
+  line: number | null;
+  diffHunk?: string;
+  comments: { id: number; login: string; body: string; type?: "User" | "Bot" }[];
+}
+/** A check run of the repository's CI on a commit (`GET /commits/:sha/check-runs`). */
+export interface FakeCommitCheck {
+  id: number;
+  name: string;
+  /** Default `completed`. */
+  status?: string;
+  conclusion: string | null;
+  /** Default GitHub Actions (`github-actions`, id 15368), whose check run id is its job id. */
+  app?: { id: number; slug: string };
+  output?: { title?: string; summary?: string; text?: string };
+  annotations?: { path: string; start_line: number; annotation_level: string; message: string; title?: string }[];
+  /** The job's log, served behind a redirect as GitHub does; absent: 404 (no log). */
+  log?: string;
+}
+/** A review comment the app created in reply to another (`in_reply_to`). */
+export interface FakeReviewReply {
+  pullNumber: number;
+  inReplyTo: number;
+  body: string;
 }
 export interface FakeCall {
   method: string;
@@ -91,6 +129,18 @@ export interface FakeGitHubOptions {
   blockedBy?: Record<number, number[]>;
   /** Requests this fake does not answer go on to the real server at `baseUrl` (a fake GHES on 127.0.0.1 serving the user API). */
   allowUnmocked?: boolean;
+  /** Labels repositories of the installation have already, by `owner/name` (any repository, not only this one). */
+  labels?: Record<string, string[]>;
+  /** Holds each label creation this long before answering, so that overlapping ones show (`state.labelWritesInFlightMax`). */
+  labelDelayMs?: number;
+  /** What `GET /installation/repositories` lists, as `owner/name`; default this repository. */
+  installationRepositories?: string[];
+  /** Review threads of pull requests, by PR number (GraphQL `reviewThreads`). */
+  reviewThreads?: Record<number, FakeReviewThread[]>;
+  /** Where a pull request's head is (`GET /pulls/:n`), e.g. read from the bare remote; default the PR's `headSha`, else `f…f`. */
+  pullHeadSha?: (branch: string) => string;
+  /** What `GET /app` says; default id 1 (the test app's APP_ID), slug `hamster-deliver`. */
+  app?: { id: number; slug: string };
 }
 
 export interface FakeGitHubState {
@@ -102,6 +152,12 @@ export interface FakeGitHubState {
   deletedRefs: string[];
   refs: FakeRef[];
   fileWrites: FakeFileWrite[];
+  labels: FakeLabel[];
+  reviewReplies: FakeReviewReply[];
+  /** The CI's check runs on each commit, by sha; `*` for any other commit. Tests change it as CI "runs". */
+  commitChecks: Record<string, FakeCommitCheck[]>;
+  /** The most label creations GitHub was handling at once. */
+  labelWritesInFlightMax: number;
 }
 
 /** `previous`: the state of an earlier fake to carry on with (GitHub outlives an app restart). */
@@ -111,7 +167,20 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
   const prefix = baseUrl.pathname.replace(/\/$/, "");
   const graphqlPath = prefix === "" ? "/graphql" : prefix.replace(/\/v3$/, "/graphql");
   const repoPath = `${prefix}/repos/${options.owner}/${options.repo}`;
-  const state: FakeGitHubState = previous ?? { calls: [], comments: [], reactions: [], checkRuns: [], pulls: [], deletedRefs: [], refs: [], fileWrites: [] };
+  const state: FakeGitHubState = previous ?? {
+    calls: [],
+    comments: [],
+    reactions: [],
+    checkRuns: [],
+    pulls: [],
+    deletedRefs: [],
+    refs: [],
+    fileWrites: [],
+    labels: [],
+    reviewReplies: [],
+    commitChecks: {},
+    labelWritesInFlightMax: 0,
+  };
   let nextId = 1000 + state.comments.length + state.checkRuns.length + state.pulls.length + state.reactions.length + 100;
   const html = `${prefix === "" ? "https://github.com" : baseUrl.origin}/${options.owner}/${options.repo}`;
   const scope = nock(baseUrl.origin, options.allowUnmocked ? { allowUnmocked: true } : {}).persist();
@@ -304,7 +373,7 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
     number: p.number,
     node_id: p.nodeId,
     html_url: `${html}/pull/${p.number}`,
-    head: { ref: p.head, sha: "f".repeat(40) },
+    head: { ref: p.head, sha: options.pullHeadSha?.(p.head) ?? p.headSha ?? "f".repeat(40) },
     base: { ref: p.base },
     title: p.title,
     body: p.body,
@@ -322,10 +391,60 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
     return [201, toPullJson(pull)];
   });
 
+  scope.get(new RegExp(`^${repoPath}/pulls/\\d+$`)).reply((path) => {
+    record("GET", path, null);
+    const pull = state.pulls.find((p) => p.number === Number(path.split("/").at(-1)));
+    return pull ? [200, toPullJson(pull)] : [404, { message: "Not Found" }];
+  });
+
+  // The repository's CI: check runs of any app on a commit, their annotations, and Actions jobs' logs.
+  const GITHUB_ACTIONS = { id: 15368, slug: "github-actions" };
+  const commitChecks = (sha: string) => state.commitChecks[sha] ?? state.commitChecks["*"] ?? [];
+  const findCommitCheck = (id: number) => Object.values(state.commitChecks).flat().find((c) => c.id === id);
+  scope.get(new RegExp(`^${repoPath}/commits/[0-9a-f]{40}/check-runs`)).reply((path) => {
+    record("GET", path, null);
+    const sha = path.split("?")[0]!.split("/").at(-2)!;
+    const checks = commitChecks(sha).map((c) => ({
+      id: c.id,
+      name: c.name,
+      head_sha: sha,
+      status: c.status ?? "completed",
+      conclusion: c.conclusion,
+      app: c.app ?? GITHUB_ACTIONS,
+      html_url: `${html}/runs/${c.id}`,
+      output: { title: c.output?.title ?? null, summary: c.output?.summary ?? null, text: c.output?.text ?? null, annotations_count: c.annotations?.length ?? 0 },
+    }));
+    return [200, { total_count: checks.length, check_runs: checks }];
+  });
+  scope.get(new RegExp(`^${repoPath}/check-runs/\\d+/annotations`)).reply((path) => {
+    record("GET", path, null);
+    const check = findCommitCheck(Number(path.split("?")[0]!.split("/").at(-2)));
+    return check ? [200, check.annotations ?? []] : [404, { message: "Not Found" }];
+  });
+  scope.get(new RegExp(`^${repoPath}/actions/jobs/\\d+/logs$`)).reply((path) => {
+    record("GET", path, null);
+    const id = Number(path.split("/").at(-2));
+    return findCommitCheck(id)?.log === undefined ? [404, { message: "Not Found" }] : [302, "", { location: `${baseUrl.origin}/_fake-job-logs/${id}` }];
+  });
+  scope.get(/^\/_fake-job-logs\/\d+$/).reply((path) => {
+    record("GET", path, null);
+    return [200, findCommitCheck(Number(path.split("/").at(-1)))?.log ?? "", { "content-type": "text/plain" }];
+  });
+
   scope.get(new RegExp(`^${repoPath}/pulls/\\d+/comments`)).reply((path) => {
     record("GET", path, null);
     const pullNumber = Number(path.split("?")[0]!.split("/").at(-2));
     return [200, (options.reviewComments?.[pullNumber] ?? []).map((c, i) => ({ id: 900 + i, body: c.body, path: c.path, line: c.line, user: { login: c.login, type: "User" } }))];
+  });
+
+  // A review comment; the app only ever replies (`in_reply_to`), and GitHub then ignores all but the body.
+  scope.post(new RegExp(`^${repoPath}/pulls/\\d+/comments$`)).reply((path, body) => {
+    record("POST", path, body);
+    const b = body as { body: string; in_reply_to?: number };
+    if (b.in_reply_to === undefined) return [422, { message: "Validation Failed" }];
+    const pullNumber = Number(path.split("/").at(-2));
+    state.reviewReplies.push({ pullNumber, inReplyTo: b.in_reply_to, body: b.body });
+    return [201, { id: nextId++, body: b.body, in_reply_to_id: b.in_reply_to, html_url: `${html}/pull/${pullNumber}#discussion_r${nextId}` }];
   });
 
   scope.patch(new RegExp(`^${repoPath}/pulls/\\d+$`)).reply((path, body) => {
@@ -340,7 +459,21 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
 
   scope.post(graphqlPath).reply((path, body) => {
     record("POST", path, body);
-    const b = body as { query: string; variables: { id: string } };
+    const b = body as { query: string; variables: { id: string; number?: number; owner?: string; name?: string } };
+    if (b.query.includes("reviewThreads")) {
+      if (b.variables.owner !== options.owner || b.variables.name !== options.repo) return [200, { data: { repository: null }, errors: [{ message: "Could not resolve to a Repository" }] }];
+      const nodes = (options.reviewThreads?.[b.variables.number ?? 0] ?? []).map((t) => ({
+        isResolved: t.isResolved ?? false,
+        isOutdated: t.isOutdated ?? false,
+        path: t.path,
+        line: t.line,
+        originalLine: t.line,
+        comments: {
+          nodes: t.comments.map((c) => ({ databaseId: c.id, body: c.body, diffHunk: t.diffHunk ?? "@@ -1 +1 @@\n-hello\n+hello", author: { __typename: c.type ?? "User", login: c.login } })),
+        },
+      }));
+      return [200, { data: { repository: { pullRequest: { reviewThreads: { pageInfo: { hasNextPage: false, endCursor: null }, nodes } } } } }];
+    }
     const pull = state.pulls.find((p) => p.nodeId === b.variables.id);
     if (!b.query.includes("markPullRequestReadyForReview") || !pull) {
       return [200, { data: null, errors: [{ message: "Could not resolve to a node" }] }];
@@ -434,6 +567,40 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
     return [201, { content: { path: file, sha: "e".repeat(40) }, commit: { sha: "d".repeat(40) } }];
   });
 
+  // Labels of any repository of the owner: installing the app creates them everywhere.
+  let labelWritesInFlight = 0;
+  scope.post(new RegExp(`^${prefix}/repos/[^/]+/[^/]+/labels$`)).reply((path, body, callback) => {
+    record("POST", path, body);
+    const repo = decodeURIComponent(path.slice(`${prefix}/repos/`.length, -"/labels".length));
+    const b = body as { name: string; color: string; description: string };
+    labelWritesInFlight++;
+    state.labelWritesInFlightMax = Math.max(state.labelWritesInFlightMax, labelWritesInFlight);
+    const exists = [...(options.labels?.[repo] ?? []), ...state.labels.filter((l) => l.repo === repo).map((l) => l.name)].some(
+      (name) => name.toLowerCase() === b.name.toLowerCase(),
+    );
+    if (!exists) state.labels.push({ repo, name: b.name, color: b.color, description: b.description });
+    const answer = exists
+      ? [422, { message: "Validation Failed", errors: [{ resource: "Label", code: "already_exists", field: "name" }] }]
+      : [201, { id: nextId++, name: b.name, color: b.color, description: b.description }];
+    setTimeout(() => {
+      labelWritesInFlight--;
+      callback(null, answer as [number, object]);
+    }, options.labelDelayMs ?? 0);
+  });
+
+  scope.get(`${prefix}/app`).reply((path) => {
+    record("GET", path, null);
+    const app = options.app ?? { id: 1, slug: "hamster-deliver" };
+    return [200, { id: app.id, slug: app.slug, name: "Hamster Deliver", owner: { login: options.owner } }];
+  });
+
+  scope.get(new RegExp(`^${prefix}/installation/repositories`)).reply((path) => {
+    record("GET", path, null);
+    const names = options.installationRepositories ?? [`${options.owner}/${options.repo}`];
+    const repositories = names.map((fullName) => ({ name: fullName.split("/")[1], full_name: fullName, owner: { login: fullName.split("/")[0] } }));
+    return [200, { total_count: repositories.length, repositories }];
+  });
+
   return {
     ...state,
     /** The repository's issues by number, as they are now. */
@@ -442,6 +609,10 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
     subIssues,
     /** What each issue is blocked by, as it is now; undefined on a GitHub without issue dependencies. */
     blockedBy,
+    // A number is copied by the spread: read it where it changes.
+    get labelWritesInFlightMax() {
+      return state.labelWritesInFlightMax;
+    },
     /** Calls whose path (without the repo prefix) and method match. */
     callsTo(method: string, pathPattern: RegExp): FakeCall[] {
       return state.calls.filter((c) => c.method === method && pathPattern.test(c.path.replace(repoPath, "")));

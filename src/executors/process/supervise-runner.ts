@@ -85,8 +85,8 @@ export function superviseRunner(options: SuperviseOptions): Promise<RunnerOutcom
  * partial work does.
  */
 export function describeStop(reason: unknown): string {
-  const { kind, by } = typeof reason === "object" && reason !== null ? (reason as { kind?: unknown; by?: unknown }) : {};
-  if (kind === "cancel") return typeof by === "string" ? `Cancelled by @${by}.` : "The run was cancelled.";
+  const { kind, by, why } = typeof reason === "object" && reason !== null ? (reason as { kind?: unknown; by?: unknown; why?: unknown }) : {};
+  if (kind === "cancel") return typeof why === "string" ? why : typeof by === "string" ? `Cancelled by @${by}.` : "The run was cancelled.";
   if (kind === "timeout") return "The run's time budget ran out.";
   if (kind === "shutdown") return "The app is shutting down; the run will resume later.";
   return "The run was stopped.";
