@@ -47,6 +47,8 @@ const CALL_PERMISSIONS: Record<string, "read" | "write"> = {
   actions: "write",
   // the collaborator-permission API
   metadata: "read",
+  // the console: whether a signed-in user owns the organization the app is installed on
+  members: "read",
 };
 
 /** The events src/index.ts subscribes to, from a Probot that records each `app.on` while the app loads. */
