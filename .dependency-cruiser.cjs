@@ -48,6 +48,8 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     doNotFollow: { path: "node_modules" },
+    // Packages as Node resolves them (some, such as @octokit/oauth-methods, have only `exports`, no `main`).
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"] },
     exclude: { path: "^(node_modules|dist)/" },
   },
 };

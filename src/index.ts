@@ -320,7 +320,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
     routes.add(
       settings.oauth
         ? createConsoleHandler({
-            oauth: { ...settings.oauth, webUrl: settings.github.webUrl },
+            oauth: { ...settings.oauth, apiUrl: settings.github.apiUrl },
             apiUrl: settings.github.apiUrl,
             publicUrl: settings.publicUrl,
             sessions: createConsoleSessionStore(db),

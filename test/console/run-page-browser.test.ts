@@ -2,12 +2,9 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { createTestApp, disableNetwork, type TestApp } from "../helpers/app.js";
 import { held, mockAnthropic, reply, text, toolUse } from "../helpers/anthropic.js";
 import { createBrowserSession } from "../helpers/browser.js";
-import { scenarioGitHub, stopE2eScenario, type FakeGitHub } from "../helpers/e2e.js";
-import { startFakeGitHubOAuth, type FakeGitHubOAuth } from "../helpers/fake-github-oauth.js";
-import { createBareRemote, type BareRemote } from "../helpers/git.js";
+import { startConsoleE2eScenario, stopConsoleE2eScenario, type ConsoleE2eScenario } from "../helpers/console.js";
 import { evidenceReport, FULL_EVIDENCE, labeledPayload, OWNER, PLAN, REPO, REPO_ID } from "../helpers/scenario.js";
 import { createGate, waitFor, waitForValue, type Gate } from "../helpers/wait.js";
 
@@ -24,36 +21,27 @@ const browser = createBrowserSession();
 const SCREENSHOTS = process.env["HAMSTER_SCREENSHOTS"] === "1";
 const DOCS = fileURLToPath(new URL("../../docs/", import.meta.url));
 
-let oauth: FakeGitHubOAuth;
-let github: FakeGitHub;
-let remote: BareRemote;
-let app: TestApp;
+let e2e: ConsoleE2eScenario;
 
 beforeEach(async () => {
-  disableNetwork();
-  oauth = await startFakeGitHubOAuth({
-    installations: [
-      { id: 1, account: { id: 21031067, login: OWNER, type: "User" }, repos: [{ id: REPO_ID, fullName: `${OWNER}/${REPO}` }] },
-      { id: 2, account: { id: 9002, login: "elsewhere", type: "Organization" }, repos: [{ id: 777, fullName: "elsewhere/other" }] },
-    ],
-    users: [
-      { id: 21031067, login: OWNER, installations: [{ id: 1 }] },
-      { id: 9003, login: "mallory", installations: [{ id: 2 }] },
-      // A collaborator with read access (the scenario's roles): sees the run, may not control it.
-      { id: 9004, login: "reader", installations: [{ id: 1 }] },
-    ],
-  });
-  const ghes = { GHE_HOST: oauth.host, GHE_PROTOCOL: "http" };
-  remote = await createBareRemote();
-  github = scenarioGitHub({ baseUrl: `${oauth.url}/api/v3`, allowUnmocked: true });
-  app = await createTestApp({ env: { ...ghes, GITHUB_CLIENT_ID: oauth.clientId, GITHUB_CLIENT_SECRET: oauth.clientSecret }, probotEnv: ghes, executor: "local" });
+  e2e = await startConsoleE2eScenario(
+    {
+      installations: [
+        { id: 1, account: { id: 21031067, login: OWNER, type: "User" }, repos: [{ id: REPO_ID, fullName: `${OWNER}/${REPO}` }] },
+        { id: 2, account: { id: 9002, login: "elsewhere", type: "Organization" }, repos: [{ id: 777, fullName: "elsewhere/other" }] },
+      ],
+      users: [
+        { id: 21031067, login: OWNER, installations: [{ id: 1 }] },
+        { id: 9003, login: "mallory", installations: [{ id: 2 }] },
+        // A collaborator with read access (the scenario's roles): sees the run, may not control it.
+        { id: 9004, login: "reader", installations: [{ id: 1 }] },
+      ],
+    },
+    { executor: "local" },
+  );
 });
 
-afterEach(async () => {
-  await browser.closeAll();
-  await stopE2eScenario(app, remote);
-  await oauth.close();
-});
+afterEach(() => stopConsoleE2eScenario(e2e, browser));
 
 afterAll(() => browser.stop());
 
@@ -72,14 +60,14 @@ function scriptGatedModel(planned: Gate, implemented: Gate) {
 }
 
 async function startRun(): Promise<number> {
-  await app.receive("issues", labeledPayload(remote.url));
-  return waitForValue("the run", () => app.hamster.runs.listRunsForTask(REPO_ID, 1)[0]?.id);
+  await e2e.app.receive("issues", labeledPayload(e2e.remote.url));
+  return waitForValue("the run", () => e2e.app.hamster.runs.listRunsForTask(REPO_ID, 1)[0]?.id);
 }
 
 async function signIn(login: string, next: string): Promise<Page> {
-  oauth.signInAs(login);
+  e2e.oauth.signInAs(login);
   const page = await browser.use();
-  await page.goto(`${app.settings.publicUrl}${next}`);
+  await page.goto(`${e2e.app.settings.publicUrl}${next}`);
   return page;
 }
 
@@ -92,11 +80,11 @@ describe("the run page in a browser", () => {
     const implemented = createGate();
     scriptGatedModel(planned, implemented);
     const runId = await startRun();
-    await waitFor("planning", () => app.hamster.runs.getRun(runId).state === "planning");
+    await waitFor("planning", () => e2e.app.hamster.runs.getRun(runId).state === "planning");
 
     const page = await signIn(OWNER, `/hamster/runs/${runId}`);
     await page.locator("#run-page").waitFor();
-    expect(page.url()).toBe(`${app.settings.publicUrl}/hamster/runs/${runId}`);
+    expect(page.url()).toBe(`${e2e.app.settings.publicUrl}/hamster/runs/${runId}`);
     expect(await stageStatus(page, "planning")).toBe("running");
     expect(await stageStatus(page, "implementing")).toBe("pending");
     // A mark the page keeps only as long as it is not loaded again.
@@ -118,14 +106,14 @@ describe("the run page in a browser", () => {
     await page.locator("#commands .command", { hasText: "npm test" }).first().waitFor({ state: "attached" });
     await page.locator("#run-links a.diff", { hasText: "1 file" }).waitFor();
     expect(await page.evaluate("document.body.dataset.sameLoad")).toBe("yes");
-    await app.hamster.idle();
+    await e2e.app.hamster.idle();
 
     // GitHub's check run and the status comment point here.
-    const pageUrl = `${app.settings.publicUrl}/hamster/runs/${runId}`;
-    const created = github.callsTo("POST", /^\/check-runs$/).map((call) => (call.body as { details_url?: string }).details_url);
+    const pageUrl = `${e2e.app.settings.publicUrl}/hamster/runs/${runId}`;
+    const created = e2e.github.callsTo("POST", /^\/check-runs$/).map((call) => (call.body as { details_url?: string }).details_url);
     expect(created.length).toBeGreaterThan(0);
     expect(created.every((url) => url === pageUrl)).toBe(true);
-    expect(github.comments[0]!.body).toContain(`(${pageUrl})`);
+    expect(e2e.github.comments[0]!.body).toContain(`(${pageUrl})`);
 
     if (SCREENSHOTS) {
       await page.locator("#turn-1-2 > summary").click();
@@ -142,12 +130,12 @@ describe("the run page in a browser", () => {
     planned.open();
     implemented.open();
     const runId = await startRun();
-    await app.hamster.idle();
-    expect(app.hamster.runs.getRun(runId).state).toBe("succeeded");
+    await e2e.app.hamster.idle();
+    expect(e2e.app.hamster.runs.getRun(runId).state).toBe("succeeded");
 
     const page = await signIn(OWNER, `/hamster/runs/${runId}`);
     await page.locator("#run-links a.diff").click();
-    await page.waitForURL(`${app.settings.publicUrl}/hamster/runs/${runId}/diff`);
+    await page.waitForURL(`${e2e.app.settings.publicUrl}/hamster/runs/${runId}/diff`);
     const file = page.locator(".diff-file .d2h-file-wrapper", { hasText: "hello.txt" });
     await file.waitFor();
     expect(await file.locator(".d2h-file-side-diff").count()).toBe(2);
@@ -166,12 +154,12 @@ describe("the run page in a browser", () => {
     const runId = await startRun();
     const page = await signIn("mallory", "/hamster/runs");
     await page.locator(".user", { hasText: "@mallory" }).waitFor();
-    const answer = await page.goto(`${app.settings.publicUrl}/hamster/runs/${runId}`);
+    const answer = await page.goto(`${e2e.app.settings.publicUrl}/hamster/runs/${runId}`);
     expect(answer?.status()).toBe(404);
     expect(await page.locator("body").textContent()).not.toContain("Spelling error");
-    const stream = await page.request.get(`${app.settings.publicUrl}/hamster/runs/${runId}/events`, { timeout: 10_000 });
+    const stream = await page.request.get(`${e2e.app.settings.publicUrl}/hamster/runs/${runId}/events`, { timeout: 10_000 });
     expect(stream.status()).toBe(404);
-    const diff = await page.request.get(`${app.settings.publicUrl}/hamster/runs/${runId}/diff`, { timeout: 10_000 });
+    const diff = await page.request.get(`${e2e.app.settings.publicUrl}/hamster/runs/${runId}/diff`, { timeout: 10_000 });
     expect(diff.status()).toBe(404);
     planned.open();
   });
@@ -180,7 +168,7 @@ describe("the run page in a browser", () => {
     const planned = createGate();
     scriptGatedModel(planned, createGate());
     const runId = await startRun();
-    await waitFor("planning", () => app.hamster.runs.getRun(runId).state === "planning");
+    await waitFor("planning", () => e2e.app.hamster.runs.getRun(runId).state === "planning");
 
     const page = await signIn(OWNER, `/hamster/runs/${runId}`);
     const cancel = page.getByRole("button", { name: "Cancel run" });
@@ -188,9 +176,9 @@ describe("the run page in a browser", () => {
     expect(await page.getByRole("button", { name: "Retry" }).isVisible()).toBe(false);
     await cancel.click();
     await page.locator("#run-head .state", { hasText: "cancelled" }).waitFor();
-    await app.hamster.idle();
+    await e2e.app.hamster.idle();
 
-    const run = app.hamster.runs.getRun(runId);
+    const run = e2e.app.hamster.runs.getRun(runId);
     expect(run).toMatchObject({ state: "cancelled", cancelledBy: OWNER });
     expect(run.reason).toContain(`Cancelled by @${OWNER}.`);
     await page.getByRole("button", { name: "Retry" }).waitFor();
@@ -199,10 +187,10 @@ describe("the run page in a browser", () => {
     // Retry starts a new run of the task, as the check run's button does, and shows it.
     await page.getByRole("button", { name: "Retry" }).click();
     await page.waitForURL(/\/hamster\/runs\/\d+$/);
-    const retried = app.hamster.runs.listRunsForTask(REPO_ID, 1).at(-1)!;
+    const retried = e2e.app.hamster.runs.listRunsForTask(REPO_ID, 1).at(-1)!;
     expect(retried).toMatchObject({ trigger: "retry", requestedBy: OWNER });
     expect(retried.id).not.toBe(runId);
-    expect(page.url()).toBe(`${app.settings.publicUrl}/hamster/runs/${retried.id}`);
+    expect(page.url()).toBe(`${e2e.app.settings.publicUrl}/hamster/runs/${retried.id}`);
     planned.open();
   });
 
@@ -210,14 +198,14 @@ describe("the run page in a browser", () => {
     const planned = createGate();
     scriptGatedModel(planned, createGate());
     const runId = await startRun();
-    await waitFor("planning", () => app.hamster.runs.getRun(runId).state === "planning");
+    await waitFor("planning", () => e2e.app.hamster.runs.getRun(runId).state === "planning");
     const page = await signIn("reader", `/hamster/runs/${runId}`);
     await page.locator("#run-page").waitFor();
     expect(await page.locator("form.control").count()).toBe(0);
     const csrf = await page.locator('input[name="csrf"]').first().getAttribute("value");
-    const refused = await page.request.post(`${app.settings.publicUrl}/hamster/runs/${runId}/cancel`, { form: { csrf: csrf! }, maxRedirects: 0, timeout: 10_000 });
+    const refused = await page.request.post(`${e2e.app.settings.publicUrl}/hamster/runs/${runId}/cancel`, { form: { csrf: csrf! }, maxRedirects: 0, timeout: 10_000 });
     expect(refused.status()).toBe(403);
-    expect(app.hamster.runs.getRun(runId).state).toBe("planning");
+    expect(e2e.app.hamster.runs.getRun(runId).state).toBe("planning");
     planned.open();
   });
 
@@ -228,13 +216,13 @@ describe("the run page in a browser", () => {
     const page = await signIn(OWNER, `/hamster/runs/${runId}`);
     await page.locator("#run-page").waitFor();
     const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
-    const response = await fetch(`${app.settings.publicUrl}/hamster/runs/${runId}/events`, { headers: { cookie }, signal: AbortSignal.timeout(15_000) });
+    const response = await fetch(`${e2e.app.settings.publicUrl}/hamster/runs/${runId}/events`, { headers: { cookie }, signal: AbortSignal.timeout(15_000) });
     expect(response.status).toBe(200);
     const reader = response.body!.getReader();
     let received = "";
     while (!received.includes("event: run")) received += Buffer.from((await reader.read()).value ?? []).toString("utf8");
 
-    await app.hamster.drain(0);
+    await e2e.app.hamster.drain(0);
     // The stream ends (the read reports done) instead of waiting for the next heartbeat.
     for (;;) if ((await reader.read()).done) break;
     planned.open();

@@ -1,12 +1,8 @@
 import { randomBytes } from "node:crypto";
-import nock from "nock";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createBrowserSession } from "../helpers/browser.js";
 import { apiError, mockAnthropic } from "../helpers/anthropic.js";
-import { createTestApp, disableNetwork, type TestApp } from "../helpers/app.js";
-import { startFakeGitHubOAuth, type FakeGitHubOAuth } from "../helpers/fake-github-oauth.js";
-import { scenarioGitHub, type FakeGitHub } from "../helpers/e2e.js";
-import { createBareRemote, type BareRemote } from "../helpers/git.js";
+import { startConsoleE2eScenario, stopConsoleE2eScenario, type ConsoleE2eScenario } from "../helpers/console.js";
 import { labeledPayload, OWNER, REPO, REPO_ID } from "../helpers/scenario.js";
 import { anthropicKey, anthropicLike } from "../security/fake-secrets.js";
 
@@ -23,41 +19,20 @@ const KEY = anthropicKey("settings-browser-installation");
 const SETTINGS = `/hamster/installations/${INSTALLATION}/settings`;
 
 const browser = createBrowserSession();
-let oauth: FakeGitHubOAuth;
-let github: FakeGitHub;
-let remote: BareRemote;
-let app: TestApp;
+let e2e: ConsoleE2eScenario;
 
 beforeEach(async () => {
-  disableNetwork();
-  remote = await createBareRemote();
-  oauth = await startFakeGitHubOAuth({
-    installations: [{ id: INSTALLATION, account: { id: 5001, login: OWNER, type: "Organization" }, repos: [{ id: REPO_ID, fullName: `${OWNER}/${REPO}` }] }],
-    users: [{ id: 1001, login: "alice", installations: [{ id: INSTALLATION }], orgAdminOf: [OWNER] }],
-  });
   // The installation API is nock's; what it does not answer (the user API, sign-in) reaches the fake server.
-  github = scenarioGitHub({ baseUrl: `${oauth.url}/api/v3`, allowUnmocked: true });
-  const ghes = { GHE_HOST: oauth.host, GHE_PROTOCOL: "http" };
-  app = await createTestApp({
-    env: {
-      ...ghes,
-      GITHUB_CLIENT_ID: oauth.clientId,
-      GITHUB_CLIENT_SECRET: oauth.clientSecret,
-      HAMSTER_VAULT_KEY: randomBytes(32).toString("base64"),
-      ANTHROPIC_API_KEY: APP_KEY,
+  e2e = await startConsoleE2eScenario(
+    {
+      installations: [{ id: INSTALLATION, account: { id: 5001, login: OWNER, type: "Organization" }, repos: [{ id: REPO_ID, fullName: `${OWNER}/${REPO}` }] }],
+      users: [{ id: 1001, login: "alice", installations: [{ id: INSTALLATION }], orgAdminOf: [OWNER] }],
     },
-    probotEnv: ghes,
-  });
+    { env: { HAMSTER_VAULT_KEY: randomBytes(32).toString("base64"), ANTHROPIC_API_KEY: APP_KEY } },
+  );
 });
 
-afterEach(async () => {
-  await browser.closeAll();
-  await app.close();
-  await oauth.close();
-  await remote.cleanup();
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+afterEach(() => stopConsoleE2eScenario(e2e, browser));
 
 afterAll(() => browser.stop());
 
@@ -66,12 +41,12 @@ async function keyOfNextRun(issueNumber: number): Promise<string> {
   const model = mockAnthropic([{ status: 400, body: apiError("invalid_request_error", "enough"), headers: { "x-should-retry": "false" } }]);
   const keys: string[] = [];
   model.scope.on("request", (request: { headers: Record<string, string | string[] | undefined> }) => keys.push(String(request.headers["x-api-key"])));
-  const payload = labeledPayload(remote.url);
+  const payload = labeledPayload(e2e.remote.url);
   payload.issue.number = issueNumber;
-  payload.repository.html_url = `${oauth.url}/${OWNER}/${REPO}`;
-  await app.receive("issues", payload);
-  await app.hamster.idle();
-  expect(app.hamster.runs.listRunsForTask(REPO_ID, issueNumber).map((run) => run.state)).toEqual(["failed"]);
+  payload.repository.html_url = `${e2e.oauth.url}/${OWNER}/${REPO}`;
+  await e2e.app.receive("issues", payload);
+  await e2e.app.hamster.idle();
+  expect(e2e.app.hamster.runs.listRunsForTask(REPO_ID, issueNumber).map((run) => run.state)).toEqual(["failed"]);
   expect(keys).toHaveLength(1);
   return keys[0]!;
 }
@@ -81,9 +56,9 @@ describe("the provider key, set in the settings page", () => {
     expect(await keyOfNextRun(1)).toBe(APP_KEY);
 
     const page = await browser.use();
-    await page.goto(`${app.settings.publicUrl}${SETTINGS}`);
+    await page.goto(`${e2e.app.settings.publicUrl}${SETTINGS}`);
     // Signed in through GitHub (the fake consents at once), back on the page asked for.
-    await page.waitForURL(`${app.settings.publicUrl}${SETTINGS}`);
+    await page.waitForURL(`${e2e.app.settings.publicUrl}${SETTINGS}`);
     await page.locator(".key-status", { hasText: "No key of this installation's own is set." }).waitFor();
     await page.locator('input[name="key"]').fill(KEY);
     await page.getByRole("button", { name: "Save the key" }).click();
@@ -94,8 +69,8 @@ describe("the provider key, set in the settings page", () => {
 
     expect(await keyOfNextRun(2)).toBe(KEY);
     // Nothing the app wrote shows it: its logs, its comments and check runs on GitHub.
-    expect(JSON.stringify(app.logs)).not.toContain(KEY);
-    expect(JSON.stringify(github.calls)).not.toContain(KEY);
+    expect(JSON.stringify(e2e.app.logs)).not.toContain(KEY);
+    expect(JSON.stringify(e2e.github.calls)).not.toContain(KEY);
 
     // Removed, the app's own key applies again.
     await page.getByRole("button", { name: "Remove the key" }).click();

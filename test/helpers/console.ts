@@ -19,7 +19,11 @@ import { createInstallationDefaultsStore } from "../../src/store/installation-de
 import { createVault, type VaultKey } from "../../src/store/vault.js";
 import { createRedactor, type Redactor } from "../../src/security/redactor.js";
 import { serveOnLoopback } from "../../bench/lib/http.js";
+import type { ExecutorName } from "../../src/domain/executor-name.js";
+import { createTestApp, disableNetwork } from "./app.js";
+import { scenarioGitHub, stopE2eScenario, type E2eScenario } from "./e2e.js";
 import { startFakeGitHubOAuth, type FakeGitHubOAuth, type FakeGitHubOAuthOptions } from "./fake-github-oauth.js";
+import { createBareRemote } from "./git.js";
 
 /**
  * The console's handler alone on 127.0.0.1 (no Probot, no worker), signing in through the fake
@@ -104,7 +108,7 @@ export async function startConsoleHarness(options: {
   const server = await serveOnLoopback((request, response) => handler?.(request, response) ?? false);
   const publicUrl = options.publicUrl ?? server.url;
   handler = createConsoleHandler({
-    oauth: { clientId: github.clientId, clientSecret: github.clientSecret, webUrl: settings.github.webUrl },
+    oauth: { clientId: github.clientId, clientSecret: github.clientSecret, apiUrl: settings.github.apiUrl },
     apiUrl: settings.github.apiUrl,
     publicUrl,
     sessions,
@@ -157,6 +161,44 @@ export async function startConsoleHarness(options: {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The end-to-end scenario with the console on, and the fake GitHub Enterprise Server that signs its users in. */
+export interface ConsoleE2eScenario extends E2eScenario {
+  readonly oauth: FakeGitHubOAuth;
+}
+
+/**
+ * For beforeEach of a test of the whole app with the console on: no network but loopback, a
+ * bare remote, a fake GHES on 127.0.0.1 serving sign-in and the user API from `world`, the
+ * scenario's installation API on the same host through nock (what nock does not answer reaches
+ * the fake server), and the app pointed at that GHES with its OAuth credentials and `env`.
+ */
+export async function startConsoleE2eScenario(
+  world: FakeGitHubOAuthOptions,
+  options: { env?: Record<string, string>; executor?: ExecutorName } = {},
+): Promise<ConsoleE2eScenario> {
+  disableNetwork();
+  const remote = await createBareRemote();
+  const oauth = await startFakeGitHubOAuth(world);
+  const github = scenarioGitHub({ baseUrl: `${oauth.url}/api/v3`, allowUnmocked: true });
+  const ghes = { GHE_HOST: oauth.host, GHE_PROTOCOL: "http" };
+  const app = await createTestApp({
+    env: { ...ghes, GITHUB_CLIENT_ID: oauth.clientId, GITHUB_CLIENT_SECRET: oauth.clientSecret, ...options.env },
+    probotEnv: ghes,
+    ...(options.executor ? { executor: options.executor } : {}),
+  });
+  return { remote, github, app, oauth };
+}
+
+/**
+ * For afterEach: the browser's pages closed first (they hold the app's connections), then the app,
+ * the remote, nock's fakes and the fake GHES gone, the network open again.
+ */
+export async function stopConsoleE2eScenario(scenario: ConsoleE2eScenario, browser?: { closeAll(): Promise<void> }): Promise<void> {
+  await browser?.closeAll();
+  await stopE2eScenario(scenario.app, scenario.remote);
+  await scenario.oauth.close();
 }
 
 /**

@@ -49,17 +49,11 @@ export const SubtaskSchema = z.looseObject(
   expected("a subtask object"),
 );
 
+/** A task: a subtask's fields, and its priority and subtasks. */
 export const TaskSchema = z.looseObject(
   {
-    id,
-    title: z.string(expected("a non-empty title")).trim().min(1, expected("a non-empty title")),
-    description: text,
-    details: text,
-    testStrategy: text,
-    acceptanceCriteria: criteria,
-    status: text,
+    ...SubtaskSchema.shape,
     priority: text,
-    dependencies,
     subtasks: z.array(SubtaskSchema, expected("a list of subtasks")).nullish(),
   },
   expected("a task object"),
