@@ -344,6 +344,8 @@ async function runJob(options: FakeActionsOptions, job: FakeJob): Promise<boolea
     const env = buildJobEnv(options, job, { workspace, runnerTemp, sha, idToken: workflow.permissions?.["id-token"] === "write" });
     const timeoutMs = Math.min(timeoutMinutes * 60_000, options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
     for (const step of definition.steps) {
+      // Cancelled or killed meanwhile (before any step had a process to kill): no further step starts.
+      if (job.status === "completed") return false;
       if (step.uses !== undefined) {
         if (!/^actions\/(checkout|setup-node)@/.test(step.uses)) throw new Error(`the fake runs only actions/checkout and actions/setup-node, not ${step.uses}`);
         continue;

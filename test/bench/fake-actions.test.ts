@@ -15,7 +15,7 @@ const PlainOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) =
   throttle: { ...(options.throttle as object), enabled: false },
 }));
 
-/** A workflow whose one step masks a value, prints it, and waits until a file named for its run exists. */
+/** A workflow whose one step masks a value, prints it, and waits until a file named for its run exists (20 s at most). */
 const WORKFLOW = [
   "name: Test",
   "run-name: Hamster run ${{ inputs.hamster_run }} attempt ${{ inputs.hamster_attempt }}",
@@ -31,7 +31,7 @@ const WORKFLOW = [
   "        run: |",
   '          echo "::add-mask::secret-$RUN"',
   '          echo "run $RUN says secret-$RUN in $GITHUB_REPOSITORY"',
-  '          while [ ! -e "$RELEASE_DIR/$RUN" ]; do sleep 0.05; done',
+  '          for i in $(seq 400); do [ -e "$RELEASE_DIR/$RUN" ] && exit 0; sleep 0.05; done; exit 1',
   "",
 ].join("\n");
 
