@@ -163,6 +163,15 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
     },
   },
   {
+    name: "Actions executor (100 runs at once, a fake GitHub Actions with 20 runners, the app in its own process; ours: actions; baseline: local, 20 at a time; GitHub's time ÷ 20)",
+    run: async () => {
+      // Loaded here, not at the top: this file's imports stay as they are.
+      const { runActionsBenchmark, actionsFigures } = await import("./actions.js");
+      const result = await runActionsBenchmark({ runs: 100, runners: 20 });
+      return { figures: actionsFigures(result), details: result };
+    },
+  },
+  {
     name: "Warm workspaces (30,000 files, 10,000 commits over HTTP on 127.0.0.1; baselines: git clone, git worktree add)",
     run: async () => {
       // Loaded here, not at the top: this file's imports stay as they are.

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHmac, generateKeyPairSync } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -84,8 +84,8 @@ export function createBenchLog(): BenchLog {
 
 const execFileAsync = promisify(execFile);
 
-/** A bare repository whose `main` holds a README; returns its file:// URL. */
-export async function createBareRemote(dir: string): Promise<string> {
+/** git isolated from the machine's configuration, committing as "Bench". */
+function runBenchGit(args: string[], cwd?: string) {
   const env = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: tmpdir(),
@@ -97,16 +97,37 @@ export async function createBareRemote(dir: string): Promise<string> {
     GIT_COMMITTER_NAME: "Bench",
     GIT_COMMITTER_EMAIL: "bench@example.test",
   };
-  const git = (args: string[], cwd?: string) => execFileAsync("git", args, { cwd: cwd ?? tmpdir(), env });
+  return execFileAsync("git", args, { cwd: cwd ?? tmpdir(), env });
+}
+
+/** A bare repository whose `main` holds a README; returns its file:// URL. */
+export async function createBareRemote(dir: string): Promise<string> {
   const work = `${dir}-seed`;
-  await git(["init", "--quiet", "--bare", "--initial-branch=main", dir]);
-  await git(["init", "--quiet", "--initial-branch=main", work]);
+  await runBenchGit(["init", "--quiet", "--bare", "--initial-branch=main", dir]);
+  await runBenchGit(["init", "--quiet", "--initial-branch=main", work]);
   await writeFile(path.join(work, "README.md"), "# Bench repository\n");
-  await git(["add", "--all"], work);
-  await git(["commit", "--quiet", "--message=Initial commit"], work);
-  await git(["push", "--quiet", dir, "HEAD:refs/heads/main"], work);
+  await runBenchGit(["add", "--all"], work);
+  await runBenchGit(["commit", "--quiet", "--message=Initial commit"], work);
+  await runBenchGit(["push", "--quiet", dir, "HEAD:refs/heads/main"], work);
   await rm(work, { recursive: true, force: true });
   return pathToFileURL(dir).href;
+}
+
+/** Commits `files` (path → content) on `main` of the bare repository at `cloneUrl` (file://). */
+export async function commitToBareRemote(cloneUrl: string, files: Readonly<Record<string, string>>, message: string): Promise<void> {
+  const work = await mkdtemp(path.join(tmpdir(), "hamster-bench-commit-"));
+  try {
+    await runBenchGit(["clone", "--quiet", "--branch", "main", cloneUrl, work]);
+    for (const [name, content] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(work, name)), { recursive: true });
+      await writeFile(path.join(work, name), content);
+    }
+    await runBenchGit(["add", "--all"], work);
+    await runBenchGit(["commit", "--quiet", `--message=${message}`], work);
+    await runBenchGit(["push", "--quiet", "origin", "HEAD:refs/heads/main"], work);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 /** A repository as the payloads describe it. */
@@ -282,7 +303,7 @@ export interface AppBuilder {
 
 export async function startWebhookServer(
   app: ApplicationFunction | AppBuilder,
-  github: FakeGitHubServer,
+  github: Pick<FakeGitHubServer, "host">,
   log: Logger,
 ): Promise<WebhookServer> {
   const probot = createProbot({
@@ -335,7 +356,7 @@ export interface HamsterUnderTest {
 }
 
 export interface StartHamsterOptions {
-  readonly github: FakeGitHubServer;
+  readonly github: Pick<FakeGitHubServer, "host">;
   readonly modelUrl: string;
   readonly dataDir: string;
   readonly concurrency?: number;
@@ -345,6 +366,8 @@ export interface StartHamsterOptions {
   readonly writeMinTimeMs?: number;
   /** Where runs execute (HAMSTER_EXECUTOR); default the app's own default, `local`. */
   readonly executor?: ExecutorName;
+  /** More settings (HAMSTER_ACTIONS_OIDC_ISSUER, say), over the ones above. */
+  readonly settingsEnv?: Readonly<Record<string, string>>;
 }
 
 /** What a runner process inherits from this one besides the app's settings: the host basics its git and sandbox need. */
@@ -375,6 +398,7 @@ export async function startHamster(options: StartHamsterOptions): Promise<Hamste
           ANTHROPIC_BASE_URL: options.modelUrl,
           HAMSTER_PUBLIC_URL: baseUrl,
           ...(options.executor ? { HAMSTER_EXECUTOR: options.executor } : {}),
+          ...options.settingsEnv,
         };
         hamster = createHamsterApp({
           settings: parseSettings(settingsEnv),

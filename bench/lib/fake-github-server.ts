@@ -41,6 +41,28 @@ export interface FakeGitHubServerOptions {
   readonly now?: () => number;
 }
 
+/** A REST request as a route sees it: the path under /api/v3, its parameters and its parsed JSON body. */
+export interface FakeGitHubRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly params: Record<string, string>;
+  readonly body: any;
+}
+
+export interface FakeGitHubReply {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+/** An endpoint: `template` is a REST path such as `/repos/{owner}/{repo}/pulls`; `{name+}` takes the rest of the path. */
+export interface FakeGitHubRoute {
+  readonly method: string;
+  readonly template: string;
+  handle(request: FakeGitHubRequest): FakeGitHubReply;
+}
+
 export interface FakeGitHubCall {
   readonly method: string;
   /** The route, e.g. `PATCH /repos/{owner}/{repo}/check-runs/{id}`; `unknown` for anything not served. */
@@ -94,6 +116,8 @@ export interface FakeGitHubServer {
   readonly pulls: FakePull[];
   readonly reactions: { repo: string; target: string; content: string }[];
   readonly deletedRefs: string[];
+  /** Serves more REST endpoints (the fake Actions', say), counted like the built-in ones. */
+  serve(routes: readonly FakeGitHubRoute[]): void;
   /** Requests answered with the secondary-rate-limit 403. */
   secondaryLimitHits(): number;
   /** Calls per endpoint. */
@@ -108,14 +132,8 @@ export interface FakeGitHubServer {
   close(): Promise<void>;
 }
 
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
-interface Request {
-  readonly method: string;
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly params: Record<string, string>;
-  readonly body: any;
-}
+type Reply = FakeGitHubReply;
+type Request = FakeGitHubRequest;
 interface Route {
   readonly method: string;
   readonly endpoint: string;
@@ -380,6 +398,9 @@ export async function startFakeGitHubServer(options: FakeGitHubServerOptions): P
     pulls,
     reactions,
     deletedRefs,
+    serve(extra) {
+      for (const r of extra) route(r.method, r.template, (req) => r.handle(req));
+    },
     secondaryLimitHits: () => calls.filter((c) => c.status === 403 && c.write).length,
     countByEndpoint(list = calls) {
       const counts: Record<string, number> = {};
