@@ -1,5 +1,6 @@
 import { EXECUTOR_NAMES } from "../domain/executor-name.js";
 import { DEFAULT_WORKFLOW_PATH } from "../domain/actions-workflow.js";
+import { DEFAULT_PARALLEL } from "../task/plan/schedule-plan.js";
 
 export const CONFIG_FILE_NAME = "hamster.yml";
 export const REPO_CONFIG_PATH = `.github/${CONFIG_FILE_NAME}`;
@@ -46,6 +47,12 @@ export const TOP_LEVEL_KEYS = [
     default: "`false`",
     meaning:
       "`true` lets the agent's changes under `.github/workflows/` be pushed (they run with the repository's CI secrets); GitHub accepts them only from an app that has the *Workflows* permission.",
+  },
+  {
+    key: "brief",
+    expected: "a mapping of `brief.*` keys",
+    default: "the defaults below",
+    meaning: "How `/deliver all` delivers a brief's tasks (the sub-issues, or the task list's issues, of the issue it is given on).",
   },
   {
     key: "executor",
@@ -108,6 +115,25 @@ export const CI_FIX_KEYS = [
   },
 ] as const satisfies readonly KeySpec[];
 
+export const MAX_BRIEF_PARALLEL = 10;
+export const DEFAULT_BRIEF_PARALLEL = DEFAULT_PARALLEL;
+
+export const BRIEF_KEYS = [
+  {
+    key: "parallel",
+    expected: `a whole number from 1 to ${MAX_BRIEF_PARALLEL}`,
+    default: `\`${DEFAULT_BRIEF_PARALLEL}\``,
+    meaning: "How many of a brief's tasks run at once; the others wait for a free slot.",
+  },
+  {
+    key: "stack",
+    expected: "`true` or `false`",
+    default: "`false`",
+    meaning:
+      "`true` starts a task on top of its blocker's branch as soon as the blocker's pull request is delivered, before it is merged; the task's pull request targets the blocker's branch and is retargeted when that one merges. `false` waits for the merge.",
+  },
+] as const satisfies readonly KeySpec[];
+
 /** Markdown reference of every key, for the README and for replies to a broken config. */
 export function renderRepoConfigReference(): string {
   const row = (key: string, spec: KeySpec) => `| \`${key}\` | ${spec.expected} | ${spec.default} | ${spec.meaning} |`;
@@ -119,6 +145,7 @@ export function renderRepoConfigReference(): string {
     ...TOP_LEVEL_KEYS.flatMap((spec) => [
       row(spec.key, spec),
       ...(spec.key === "budgets" ? BUDGET_KEYS.map((budgetSpec) => row(`budgets.${budgetSpec.key}`, budgetSpec)) : []),
+      ...(spec.key === "brief" ? BRIEF_KEYS.map((briefSpec) => row(`brief.${briefSpec.key}`, briefSpec)) : []),
       ...(spec.key === "actions" ? ACTIONS_KEYS.map((actionsSpec) => row(`actions.${actionsSpec.key}`, actionsSpec)) : []),
       ...(spec.key === "ci_fix" ? CI_FIX_KEYS.map((ciFixSpec) => row(`ci_fix.${ciFixSpec.key}`, ciFixSpec)) : []),
     ]),

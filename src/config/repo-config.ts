@@ -5,7 +5,10 @@ import { parseBranchName } from "../git/ref-name.js";
 import { findClosest } from "./closest-key.js";
 import {
   ACTIONS_KEYS,
+  BRIEF_KEYS,
   BUDGET_KEYS,
+  DEFAULT_BRIEF_PARALLEL,
+  MAX_BRIEF_PARALLEL,
   CI_FIX_KEYS,
   DEFAULT_CI_FIX_ATTEMPTS,
   MAX_CI_FIX_ATTEMPTS,
@@ -35,8 +38,17 @@ export interface RepoConfig {
   executor?: ExecutorName;
   /** YAML `actions`: how a run with `executor: actions` is dispatched. */
   actions: ActionsSettings;
+  /** YAML `brief`: how `/deliver all` delivers a brief's tasks. */
+  brief: BriefSettings;
   /** YAML `ci_fix`: follow-ups that fix the repository's failing checks on a Hamster pull request. */
   ciFix: CiFixSettings;
+}
+
+export interface BriefSettings {
+  /** Tasks of one brief running at once. */
+  parallel: number;
+  /** A dependent starts on its blocker's branch before the blocker's pull request is merged. */
+  stack: boolean;
 }
 
 export interface CiFixSettings {
@@ -64,6 +76,7 @@ export const DEFAULT_QUEUE_TIMEOUT_MINUTES = 30;
 type TopLevelKey = (typeof TOP_LEVEL_KEYS)[number]["key"];
 type BudgetKey = (typeof BUDGET_KEYS)[number]["key"];
 type ActionsKey = (typeof ACTIONS_KEYS)[number]["key"];
+type BriefKey = (typeof BRIEF_KEYS)[number]["key"];
 type CiFixKey = (typeof CI_FIX_KEYS)[number]["key"];
 
 // Probot's config plugin consumes `_extends` (inheriting another repository's file); accept it silently if left over.
@@ -73,6 +86,7 @@ const must = (spec: { expected: string }) => ({ error: `must be ${spec.expected}
 const top = (key: TopLevelKey) => must(TOP_LEVEL_KEYS.find((spec) => spec.key === key) as KeySpec);
 const budget = (key: BudgetKey) => must(BUDGET_KEYS.find((spec) => spec.key === key) as KeySpec);
 const actions = (key: ActionsKey) => must(ACTIONS_KEYS.find((spec) => spec.key === key) as KeySpec);
+const brief = (key: BriefKey) => must(BRIEF_KEYS.find((spec) => spec.key === key) as KeySpec);
 const ciFix = (key: CiFixKey) => must(CI_FIX_KEYS.find((spec) => spec.key === key) as KeySpec);
 
 const branchName = (key: "branch" | "target") =>
@@ -125,6 +139,14 @@ const CiFixSchema = z.object(
   top("ci_fix"),
 );
 
+const BriefSchema = z.object(
+  {
+    parallel: z.number(brief("parallel")).int(brief("parallel")).min(1, brief("parallel")).max(MAX_BRIEF_PARALLEL, brief("parallel")).optional(),
+    stack: z.boolean(brief("stack")).optional(),
+  },
+  top("brief"),
+);
+
 const RepoConfigSchema = z.object({
   branch: branchName("branch").optional(),
   target: branchName("target").optional(),
@@ -143,6 +165,7 @@ const RepoConfigSchema = z.object({
   allow_workflow_changes: z.boolean(top("allow_workflow_changes")).optional(),
   executor: z.enum(EXECUTOR_NAMES, top("executor")).optional(),
   actions: ActionsSchema.optional(),
+  brief: BriefSchema.optional(),
   ci_fix: CiFixSchema.optional(),
 });
 
@@ -165,6 +188,7 @@ export function parseRepoConfig(raw: unknown): RepoConfigParse {
   const input = withoutNulls(raw);
   if (isMapping(input.budgets)) input.budgets = withoutNulls(input.budgets);
   if (isMapping(input.actions)) input.actions = withoutNulls(input.actions);
+  if (isMapping(input.brief)) input.brief = withoutNulls(input.brief);
   if (isMapping(input.ci_fix)) input.ci_fix = withoutNulls(input.ci_fix);
   const ciFixSwitch = typeof input.ci_fix === "boolean" ? input.ci_fix : undefined;
   if (ciFixSwitch !== undefined) delete input.ci_fix;
@@ -191,6 +215,8 @@ export function parseRepoConfig(raw: unknown): RepoConfigParse {
   if (workflowFile !== undefined) config.actions.workflow = `.github/workflows/${workflowFile}`;
   if (data.actions?.ref !== undefined) config.actions.ref = data.actions.ref;
   if (data.actions?.queue_timeout_minutes !== undefined) config.actions.queueTimeoutMinutes = data.actions.queue_timeout_minutes;
+  if (data.brief?.parallel !== undefined) config.brief.parallel = data.brief.parallel;
+  if (data.brief?.stack !== undefined) config.brief.stack = data.brief.stack;
   if (ciFixSwitch !== undefined) config.ciFix.enabled = ciFixSwitch;
   if (data.ci_fix?.attempts !== undefined) config.ciFix.attempts = data.ci_fix.attempts;
   config.budgets = readBudgets(data.budgets ?? {});
@@ -221,6 +247,7 @@ function createDefaultConfig(): RepoConfig {
     readyForReview: true,
     allowWorkflowChanges: false,
     actions: { workflow: DEFAULT_WORKFLOW_PATH, queueTimeoutMinutes: DEFAULT_QUEUE_TIMEOUT_MINUTES },
+    brief: { parallel: DEFAULT_BRIEF_PARALLEL, stack: false },
     ciFix: { enabled: true, attempts: DEFAULT_CI_FIX_ATTEMPTS },
   };
 }
@@ -238,6 +265,7 @@ function findUnknownKeys(input: Record<string, unknown>): string[] {
   for (const [section, specs] of [
     ["budgets", BUDGET_KEYS],
     ["actions", ACTIONS_KEYS],
+    ["brief", BRIEF_KEYS],
     ["ci_fix", CI_FIX_KEYS],
   ] as const) {
     const value = input[section];

@@ -101,6 +101,8 @@ export interface RunRequest {
   readonly milestone?: { readonly title: string; readonly description: string | null };
   /** A follow-up on a review: the unresolved threads its instructions list, replied to when it ends. */
   readonly reviewThreads?: readonly ReviewThreadRef[];
+  /** The brief issue this task is delivered as part of (`/deliver all`): what its agent reads as the brief. */
+  readonly brief?: { readonly number: number };
 }
 
 export interface Run {

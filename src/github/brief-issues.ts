@@ -26,6 +26,7 @@ interface IssueJson {
   readonly state: string;
   readonly state_reason?: string | null;
   readonly html_url: string;
+  readonly user?: { readonly login: string } | null;
   readonly repository_url: string;
   readonly pull_request?: unknown;
   readonly issue_dependencies_summary?: { readonly total_blocked_by: number } | null;
@@ -65,7 +66,7 @@ async function readSubIssues(octokit: GitHubClient, home: HomeRepository, issues
 async function readTaskList(octokit: GitHubClient, home: HomeRepository, refs: readonly IssueRef[]): Promise<Omit<BriefRead, "subIssuesAvailable">> {
   if (refs.length > MAX_PLAN_TASKS) {
     // Not read: the plan is refused for its size, and the stubs only carry the count and the references.
-    const stubs = refs.map((ref) => ({ ref, id: 0, title: "", body: null, htmlUrl: "", state: "open" as const, stateReason: null, blockedBy: null }));
+    const stubs = refs.map((ref) => ({ ref, id: 0, title: "", body: null, htmlUrl: "", author: "", state: "open" as const, stateReason: null, blockedBy: null }));
     return { source: "task_list", tasks: stubs, unreachable: [], complete: false };
   }
   const read = await mapWithLimit(refs, async (ref) => {
@@ -115,6 +116,7 @@ function toBriefIssue(issue: IssueJson, home: Pick<IssueRef, "owner" | "repo">, 
     title: issue.title,
     body: issue.body ?? null,
     htmlUrl: issue.html_url,
+    author: issue.user?.login ?? "ghost",
     state: toState(issue.state),
     stateReason: issue.state_reason ?? null,
     blockedBy,

@@ -23,7 +23,8 @@ export interface DeliverParams {
 }
 
 export type SlashCommand =
-  | { kind: "deliver"; params: DeliverParams; instructions: string }
+  /** `all`: `/deliver all` on a brief, which delivers each of its tasks in order. */
+  | { kind: "deliver"; params: DeliverParams; instructions: string; all?: true }
   | { kind: "cancel" }
   | { kind: "retry" }
   | { kind: "runs" }
@@ -123,12 +124,17 @@ function findCommandLine(text: string, names: readonly CommandName[]): CommandLi
   return null;
 }
 
-/** `/deliver [key=value ...] [free-text instructions, which may go on over the following lines]`. */
+// `/deliver all`: the word right after the command, before any parameter.
+const ALL_WORD = /^\s+all(?=\s|$)/;
+
+/** `/deliver [all] [key=value ...] [free-text instructions, which may go on over the following lines]`. */
 function parseDeliverArguments(found: CommandLine, knownAgents: readonly string[]): ArgumentsParse {
   const errors: string[] = [];
   const params: DeliverParams = {};
   const addParameter = createParameterCollector(DELIVER_GRAMMAR, params, knownAgents, errors);
-  const argumentsText = found.line.slice(found.argumentsStart);
+  const line = found.line.slice(found.argumentsStart);
+  const all = ALL_WORD.exec(line);
+  const argumentsText = all ? line.slice(all[0].length) : line;
 
   // Tokenize only the key=value prefix: the free text after it is kept raw, so an
   // apostrophe in "don't" is never mistaken for an opening quote.
@@ -143,7 +149,7 @@ function parseDeliverArguments(found: CommandLine, knownAgents: readonly string[
     }
     const read = readToken(argumentsText, tokenStart);
     if (!read.ok) {
-      errors.push(renderQuoteError(found, argumentsText, read.offset));
+      errors.push(renderQuoteError(found, line, read.offset + (all?.[0].length ?? 0)));
       break;
     }
     if (read.token === null) break;
@@ -159,7 +165,7 @@ function parseDeliverArguments(found: CommandLine, knownAgents: readonly string[
     );
   }
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, command: { kind: "deliver", params, instructions } };
+  return { ok: true, command: { kind: "deliver", params, instructions, ...(all ? { all: true as const } : {}) } };
 }
 
 /** `/cancel`, `/retry`, `/runs`: nothing may follow on the command's line. */
@@ -399,9 +405,9 @@ export function renderCommandHelp(command?: string): string {
     case "deliver":
       return renderDeliverHelp();
     case "cancel":
-      return renderBareCommandHelp("cancel", "Stops the task's active run.");
+      return renderBareCommandHelp("cancel", "Stops the task's active run; on a brief, every active run of its tasks.");
     case "retry":
-      return renderBareCommandHelp("retry", "Starts the task again with the parameters of its last run.");
+      return renderBareCommandHelp("retry", "Starts the task again with the parameters of its last run; on a brief, its failed tasks.");
     case "runs":
       return renderBareCommandHelp("runs", "Lists the task's runs in one comment, which is updated each time you ask.");
     case "hamster":
@@ -416,7 +422,7 @@ export function renderCommandHelp(command?: string): string {
 
 function renderDeliverHelp(): string {
   return [
-    "**Usage:** `/deliver [key=value ...] [instructions]`",
+    "**Usage:** `/deliver [all] [key=value ...] [instructions]`",
     "",
     "Write the command at the start of a line. Parameters come first; everything after them,",
     "including the following lines, is passed to the agent as extra instructions.",
@@ -433,10 +439,15 @@ function renderDeliverHelp(): string {
     "Parameters you leave out come from your saved preferences, then from `.github/hamster.yml`,",
     "then from the app's defaults.",
     "",
+    "`/deliver all` on a brief (an issue whose sub-issues, or the issues its task list names, are its tasks)",
+    "delivers every task in the order their dependencies give, a few at a time (`brief.parallel`), each with",
+    "the same parameters and instructions, and keeps a plan table on the brief up to date.",
+    "",
     "**Examples:**",
     "",
     "```",
     "/deliver",
+    "/deliver all",
     "/deliver branch=main target=develop agent=claude Add retries to the HTTP client",
     "```",
   ].join("\n");
@@ -492,6 +503,7 @@ function renderCommandOverview(): string {
     "| Command | What it does |",
     "| --- | --- |",
     "| `/deliver [key=value ...] [instructions]` | Starts a run: an agent works on the issue and opens a pull request. |",
+    "| `/deliver all [key=value ...]` | On a brief: delivers its tasks in the order of their dependencies. |",
     "| `/cancel` | Stops the task's active run. |",
     "| `/retry` | Starts the task again with the parameters of its last run. |",
     "| `/runs` | Lists the task's runs. |",

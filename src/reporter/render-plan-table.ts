@@ -21,6 +21,8 @@ export interface PlanTableInput {
   /** Every task of the graph; the table follows the graph's order. */
   readonly tasks: readonly PlanTableTask[];
   readonly parallel: number;
+  /** `brief.stack`: a dependent starts on its blocker's branch before the merge. */
+  readonly stack?: boolean;
   readonly now: Date;
 }
 
@@ -32,6 +34,7 @@ const STATUS_NAMES: Record<RowStatus, string> = {
   waiting: "⏸️ waiting",
   stopped: "⛔ stopped",
   running: "🔄 running",
+  delivered: "👀 in review",
   done: "✅ done",
   failed: "❌ failed",
   cancelled: "🚫 cancelled",
@@ -45,7 +48,7 @@ const STATUS_NAMES: Record<RowStatus, string> = {
 export function renderPlanTable(input: PlanTableInput): string {
   const byId = new Map(input.tasks.map((task) => [task.id, task]));
   const states = new Map(input.tasks.map((task) => [task.id, task.state]));
-  const schedule = schedulePlan(input.graph, states, { parallel: input.parallel });
+  const schedule = schedulePlan(input.graph, states, { parallel: input.parallel, stack: input.stack === true });
   const statusOf = findRowStatuses(schedule, states);
   const ordered = input.graph.order.map((id) => byId.get(id) ?? { id, title: "", state: "pending" as const, pullRequest: null, costUsd: null });
 
@@ -103,7 +106,9 @@ function renderTaskCost(task: PlanTableTask): string {
 function renderProgress(tasks: readonly PlanTableTask[]): string {
   const count = (state: PlanTaskState) => tasks.filter((task) => task.state === state).length;
   const parts = [`${formatCount(count("done"))} of ${formatCount(tasks.length)} task${tasks.length === 1 ? "" : "s"} done`];
-  for (const state of ["running", "failed", "cancelled"] as const) if (count(state) > 0) parts.push(`${formatCount(count(state))} ${state}`);
+  for (const state of ["running", "delivered", "failed", "cancelled"] as const) {
+    if (count(state) > 0) parts.push(`${formatCount(count(state))} ${state === "delivered" ? "in review" : state}`);
+  }
   return parts.join(" · ");
 }
 
@@ -120,7 +125,7 @@ function renderTotal(tasks: readonly PlanTableTask[]): string {
 function renderWaits(schedule: PlanSchedule, states: ReadonlyMap<string, PlanTaskState>, parallel: number): string[] {
   const lines: string[] = [];
   for (const { task, on } of schedule.waiting) {
-    lines.push(`- ${task} waits on ${joinWords(on.map((id) => `${id} (${states.get(id) === "running" ? "running" : "not started"})`))}.`);
+    lines.push(`- ${task} waits on ${joinWords(on.map((id) => `${id} (${renderWaitedState(states.get(id))})`))}.`);
   }
   for (const { task, by } of schedule.stopped) {
     lines.push(`- ${task} will not start: ${joinWords(by.map((id) => `${id} ${states.get(id) === "cancelled" ? "was cancelled" : "failed"}`))}.`);
@@ -130,6 +135,12 @@ function renderWaits(schedule: PlanSchedule, states: ReadonlyMap<string, PlanTas
     lines.push(`- ${joinWords(schedule.ready)} ${verb} for a free slot (${formatCount(parallel)} at a time).`);
   }
   return lines;
+}
+
+function renderWaitedState(state: PlanTaskState | undefined): string {
+  if (state === "running") return "running";
+  if (state === "delivered") return "its pull request is not merged yet";
+  return "not started";
 }
 
 function joinWords(words: readonly string[]): string {

@@ -1,5 +1,5 @@
 import type { AgentContext } from "../agent/provider.js";
-import { findBriefReference, loadBrief } from "../context/brief.js";
+import { findBriefReference, loadBrief, type BriefReference } from "../context/brief.js";
 import { readRepoInstructions } from "../context/repo-instructions.js";
 import { discoverTestCommand } from "../context/test-command.js";
 import type { RunRequest } from "../domain/run.js";
@@ -20,11 +20,14 @@ export async function gatherContext(request: RunRequest, workdir: string, getIss
   const testCommand = request.settings?.test ?? discovered;
 
   let brief: AgentContext["brief"];
-  const reference = findBriefReference(
-    request.issue.body,
-    { owner: request.repo.owner, name: request.repo.name, htmlUrl: request.repo.htmlUrl },
-    { hasMilestoneDescription: Boolean(request.milestone?.description) },
-  );
+  // A task delivered as part of a brief reads that brief, whatever its own body links.
+  const reference: BriefReference | null = request.brief
+    ? { kind: "issue", number: request.brief.number }
+    : findBriefReference(
+        request.issue.body,
+        { owner: request.repo.owner, name: request.repo.name, htmlUrl: request.repo.htmlUrl },
+        { hasMilestoneDescription: Boolean(request.milestone?.description) },
+      );
   if (reference) {
     const loaded = await loadBrief(reference, {
       workdir,

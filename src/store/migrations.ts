@@ -230,4 +230,56 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (repo_id, pr_number)
   );
   `,
+  // 13: briefs delivered with `/deliver all`: the brief, the request its tasks' runs start from,
+  // how many run at once and whether they stack; each task with its issue, what it waits on, its
+  // state and its latest run and pull request; and every run started for a task (its cost counts).
+  // One active delivery per brief issue is an index, like one active run per task.
+  `
+  CREATE TABLE briefs (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    installation_id INTEGER NOT NULL,
+    repo_id         INTEGER NOT NULL,
+    repo_owner      TEXT    NOT NULL,
+    repo_name       TEXT    NOT NULL,
+    issue_number    INTEGER NOT NULL,
+    state           TEXT    NOT NULL,
+    trigger         TEXT    NOT NULL,
+    requested_by    TEXT    NOT NULL,
+    request         TEXT    NOT NULL,
+    parallel        INTEGER NOT NULL,
+    stack           INTEGER NOT NULL,
+    plan_comment_id INTEGER,
+    created_at      TEXT    NOT NULL,
+    updated_at      TEXT    NOT NULL
+  );
+  CREATE UNIQUE INDEX briefs_one_active_per_issue ON briefs (repo_id, issue_number) WHERE state = 'active';
+
+  CREATE TABLE brief_tasks (
+    brief_id     INTEGER NOT NULL REFERENCES briefs (id),
+    task_id      TEXT    NOT NULL,
+    position     INTEGER NOT NULL,
+    issue_owner  TEXT    NOT NULL,
+    issue_repo   TEXT    NOT NULL,
+    issue_number INTEGER NOT NULL,
+    issue        TEXT    NOT NULL,
+    blocked_by   TEXT    NOT NULL,
+    state        TEXT    NOT NULL,
+    run_id       INTEGER REFERENCES runs (id),
+    pr_repo_id   INTEGER,
+    pr_number    INTEGER,
+    work_branch  TEXT,
+    note         TEXT,
+    updated_at   TEXT    NOT NULL,
+    PRIMARY KEY (brief_id, task_id)
+  );
+  CREATE INDEX brief_tasks_by_pull ON brief_tasks (pr_repo_id, pr_number);
+  CREATE INDEX brief_tasks_by_issue ON brief_tasks (issue_owner, issue_repo, issue_number);
+
+  CREATE TABLE brief_runs (
+    run_id   INTEGER PRIMARY KEY REFERENCES runs (id),
+    brief_id INTEGER NOT NULL REFERENCES briefs (id),
+    task_id  TEXT    NOT NULL
+  );
+  CREATE INDEX brief_runs_by_brief ON brief_runs (brief_id, task_id);
+  `,
 ];

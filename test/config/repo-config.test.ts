@@ -28,6 +28,7 @@ const DEFAULTS = {
   readyForReview: true,
   allowWorkflowChanges: false,
   actions: { workflow: ".github/workflows/hamster.yml", queueTimeoutMinutes: 30 },
+  brief: { parallel: 2, stack: false },
   ciFix: { enabled: true, attempts: 2 },
 };
 
@@ -60,6 +61,9 @@ describe("parseRepoConfig", () => {
         "  workflow: deliver.yaml",
         "  ref: ci/runners",
         "  queue_timeout_minutes: 10",
+        "brief:",
+        "  parallel: 4",
+        "  stack: true",
       ].join("\n"),
     );
     expect(result).toEqual({
@@ -77,6 +81,7 @@ describe("parseRepoConfig", () => {
         allowWorkflowChanges: false,
         executor: "actions",
         actions: { workflow: ".github/workflows/deliver.yaml", ref: "ci/runners", queueTimeoutMinutes: 10 },
+        brief: { parallel: 4, stack: true },
         ciFix: { enabled: true, attempts: 2 },
       },
     });
@@ -111,10 +116,26 @@ describe("parseRepoConfig", () => {
     expect(result.config.model).toBeUndefined();
     expect(result.config.readyForReview).toBe(true);
     expect(result.warnings).toEqual([
-      "unknown key `modle` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor, actions, ci_fix; did you mean `model`?)",
-      "unknown key `readyForReview` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor, actions, ci_fix; did you mean `ready_for_review`?)",
-      "unknown key `turns` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor, actions, ci_fix; did you mean `budgets.turns`?)",
-      "unknown key `foo` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, executor, actions, ci_fix)",
+      "unknown key `modle` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, brief, executor, actions, ci_fix; did you mean `model`?)",
+      "unknown key `readyForReview` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, brief, executor, actions, ci_fix; did you mean `ready_for_review`?)",
+      "unknown key `turns` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, brief, executor, actions, ci_fix; did you mean `budgets.turns`?)",
+      "unknown key `foo` in .github/hamster.yml (known keys: branch, target, agent, model, setup, test, budgets, ready_for_review, allow_workflow_changes, brief, executor, actions, ci_fix)",
+    ]);
+  });
+
+  it("reads the brief keys, checks them, and warns about unknown ones", () => {
+    const read = parseYamlConfig("brief:\n  parallel: 3\n  stack: true\n");
+    expect(read.ok && read.config.brief).toEqual({ parallel: 3, stack: true });
+    const empty = parseYamlConfig("brief:\n  parallel:\n");
+    expect(empty.ok && empty.config.brief).toEqual({ parallel: 2, stack: false });
+    expect(errorsOf(parseYamlConfig("brief:\n  parallel: 0\n  stack: yes please\n"))).toEqual([
+      "`brief.parallel` in .github/hamster.yml must be a whole number from 1 to 10 (got 0)",
+      '`brief.stack` in .github/hamster.yml must be `true` or `false` (got "yes please")',
+    ]);
+    expect(errorsOf(parseYamlConfig("brief: 3\n"))).toEqual(["`brief` in .github/hamster.yml must be a mapping of `brief.*` keys (got 3)"]);
+    const typo = parseYamlConfig("brief:\n  paralel: 3\n");
+    expect(typo.warnings).toEqual([
+      "unknown key `brief.paralel` in .github/hamster.yml (known keys in `brief`: parallel, stack; did you mean `brief.parallel`?)",
     ]);
   });
 
@@ -268,6 +289,9 @@ describe("renderRepoConfigReference", () => {
       "budgets.minutes",
       "ready_for_review",
       "allow_workflow_changes",
+      "brief",
+      "brief.parallel",
+      "brief.stack",
       "executor",
       "actions",
       "actions.workflow",

@@ -7,6 +7,26 @@ const parseDeliverCommand = (body: string, options: SlashCommandOptions = {}) =>
 const ok = (params: Record<string, string>, instructions = "") => ({ kind: "ok", command: { kind: "deliver", params, instructions } });
 const invalid = (...errors: string[]) => ({ kind: "invalid", command: "deliver", errors });
 
+describe("parseSlashCommand /deliver all", () => {
+  it("marks the brief's delivery, with its parameters and instructions", () => {
+    expect(parseDeliverCommand("/deliver all")).toEqual({ kind: "ok", command: { kind: "deliver", params: {}, instructions: "", all: true } });
+    expect(parseDeliverCommand("/deliver  all agent=claude Keep it small\nand tidy")).toEqual({
+      kind: "ok",
+      command: { kind: "deliver", params: { agent: "claude" }, instructions: "Keep it small\nand tidy", all: true },
+    });
+  });
+
+  it("takes `all` only as the first word, whole", () => {
+    expect(parseDeliverCommand("/deliver agent=claude all")).toEqual(ok({ agent: "claude" }, "all"));
+    expect(parseDeliverCommand("/deliver allow retries")).toEqual(ok({}, "allow retries"));
+    expect(parseDeliverCommand("/deliver\nall")).toEqual(ok({}, "all"));
+  });
+
+  it("counts a quote's column on the whole line", () => {
+    expect(parseDeliverCommand('/deliver all model="x')).toEqual(invalid("unterminated double quote at column 20 of the /deliver line"));
+  });
+});
+
 describe("parseSlashCommand /deliver: finding the command", () => {
   it("parses a plain /deliver", () => {
     expect(parseDeliverCommand("/deliver")).toEqual(ok({}));
@@ -241,7 +261,7 @@ describe("parseSlashCommand /deliver: errors", () => {
 describe("renderCommandHelp(\"deliver\")", () => {
   it("documents the syntax, every parameter and two examples", () => {
     const usage = renderCommandHelp("deliver");
-    expect(usage).toContain("`/deliver [key=value ...] [instructions]`");
+    expect(usage).toContain("`/deliver [all] [key=value ...] [instructions]`");
     for (const key of ["branch", "target", "agent", "model"]) expect(usage).toContain(`| \`${key}\` |`);
     expect(usage).toContain("\n/deliver\n");
     expect(usage).toContain("\n/deliver branch=main target=develop agent=claude Add retries to the HTTP client\n");

@@ -233,7 +233,8 @@ describe("parseSlashCommand: /hamster setup", () => {
 describe("renderCommandHelp", () => {
   it("gives /deliver's usage", () => {
     const help = renderCommandHelp("deliver");
-    expect(help).toContain("**Usage:** `/deliver [key=value ...] [instructions]`");
+    expect(help).toContain("**Usage:** `/deliver [all] [key=value ...] [instructions]`");
+    expect(help).toContain("`/deliver all` on a brief");
     expect(renderCommandHelp("/deliver")).toBe(help);
   });
 
@@ -242,7 +243,7 @@ describe("renderCommandHelp", () => {
       [
         "**Usage:** `/cancel`",
         "",
-        "Stops the task's active run. The command takes no arguments.",
+        "Stops the task's active run; on a brief, every active run of its tasks. The command takes no arguments.",
         "",
         "Write the command at the start of a line, outside code blocks and quotes; only the first command in a comment counts.",
       ].join("\n"),
@@ -269,7 +270,7 @@ describe("renderCommandHelp", () => {
   it("lists every command when none or an unknown one is asked for", () => {
     const overview = renderCommandHelp();
     expect(renderCommandHelp("frobnicate")).toBe(overview);
-    for (const usage of ["/deliver [key=value ...] [instructions]", "/cancel", "/retry", "/runs", "/hamster prefs", "/hamster prefs key=value ...", "/hamster prefs reset", "/hamster setup actions"]) {
+    for (const usage of ["/deliver [key=value ...] [instructions]", "/cancel", "/retry", "/runs", "/hamster prefs", "/hamster prefs key=value ...", "/hamster prefs reset", "/hamster setup actions", "/deliver all [key=value ...]"]) {
       expect(overview).toContain(`| \`${usage}\` |`);
     }
   });

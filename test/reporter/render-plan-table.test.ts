@@ -72,6 +72,21 @@ describe("the plan table", () => {
     expect(body).toContain("**Total cost:** not reported (1 task did not report a cost)");
   });
 
+  it("shows a delivered task as in review, and what waits for its merge", () => {
+    const body = renderPlanTable({
+      briefNumber: 10,
+      graph: diamond(),
+      tasks: tasks({ "#12": "delivered" }, { "#12": { pullRequest: { number: 40, url: `${URL}/pull/40` }, costUsd: 0.3 } }),
+      parallel: 2,
+      now: NOW,
+    });
+    expect(body).toContain("0 of 4 tasks done · 1 in review · at most 2");
+    expect(body).toContain(`| #12 Add the client | 👀 in review | — | [#40](${URL}/pull/40) | $0.3000 |`);
+    expect(body).toContain("- #13 waits on #12 (its pull request is not merged yet).");
+    const stacked = renderPlanTable({ briefNumber: 10, graph: diamond(), tasks: tasks({ "#12": "delivered" }), parallel: 2, stack: true, now: NOW });
+    expect(stacked).toContain("| #13 Add retries | ⏳ ready | #12 |");
+  });
+
   it("names a cancelled task as the reason", () => {
     const body = renderPlanTable({ briefNumber: 10, graph: diamond(), tasks: tasks({ "#12": "cancelled" }, { "#12": { costUsd: 0.05 } }), parallel: 2, now: NOW });
     expect(body).toContain("- #13 will not start: #12 was cancelled.");

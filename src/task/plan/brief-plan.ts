@@ -26,6 +26,8 @@ export interface BriefIssue extends IssueStatus {
   readonly title: string;
   readonly body: string | null;
   readonly htmlUrl: string;
+  /** Who opened the issue: their comments on it are the task's, as on any task. */
+  readonly author: string;
   /** GitHub's "blocked by" list; null where it could not be read (no such endpoint), so the body's lines count. */
   readonly blockedBy: readonly BriefBlocker[] | null;
 }

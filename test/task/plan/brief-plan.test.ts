@@ -12,6 +12,7 @@ function issue(number: number, options: Partial<BriefIssue> & { blockers?: numbe
     title: `Task ${number}`,
     body: null,
     htmlUrl: `https://github.com/acme/widgets/issues/${number}`,
+    author: "alice",
     state: "open",
     stateReason: null,
     blockedBy: options.blockers ? options.blockers.map((n) => ({ ref: ref(n), state: "open" as const, stateReason: null })) : [],

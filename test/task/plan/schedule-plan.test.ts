@@ -24,6 +24,7 @@ describe("the diamond", () => {
       start: ["A"],
       ready: [],
       running: [],
+      stackedOn: new Map(),
       waiting: [
         { task: "B", on: ["A"] },
         { task: "C", on: ["A"] },
@@ -52,6 +53,36 @@ describe("the diamond", () => {
       { task: "C", by: ["A"] },
       { task: "D", by: ["A"] },
     ]);
+  });
+});
+
+describe("delivered tasks, waiting for their merge", () => {
+  it("hold no slot, keep their dependents waiting, and keep the brief open", () => {
+    const schedule = schedulePlan(DIAMOND, states({ A: "delivered" }), { parallel: 1 });
+    expect(schedule).toMatchObject({ start: [], running: [], waiting: [{ task: "B", on: ["A"] }, { task: "C", on: ["A"] }, { task: "D", on: ["B", "C"] }], finished: false });
+    const flat = graphOf([{ id: "1", blockedBy: [] }, { id: "2", blockedBy: [] }]);
+    expect(schedulePlan(flat, states({ "1": "delivered" }), { parallel: 1 }).start).toEqual(["2"]);
+    expect(schedulePlan(flat, states({ "1": "delivered", "2": "done" })).finished).toBe(false);
+    expect(schedulePlan(flat, states({ "1": "done", "2": "done" })).finished).toBe(true);
+  });
+
+  it("with stack, let a dependent start on the one unmerged blocker's branch", () => {
+    const afterA = schedulePlan(DIAMOND, states({ A: "delivered" }), { stack: true });
+    expect(afterA.start).toEqual(["B", "C"]);
+    expect([...afterA.stackedOn]).toEqual([
+      ["B", "A"],
+      ["C", "A"],
+    ]);
+    // D has two blockers not merged: it waits until one of them is.
+    const both = schedulePlan(DIAMOND, states({ A: "done", B: "delivered", C: "delivered" }), { stack: true });
+    expect(both).toMatchObject({ start: [], waiting: [{ task: "D", on: ["B", "C"] }] });
+    const one = schedulePlan(DIAMOND, states({ A: "done", B: "done", C: "delivered" }), { stack: true });
+    expect(one.start).toEqual(["D"]);
+    expect(one.stackedOn.get("D")).toBe("C");
+    // A blocker still running is not stacked on.
+    expect(schedulePlan(DIAMOND, states({ A: "running" }), { stack: true }).start).toEqual([]);
+    // Without stack nothing starts before the merge.
+    expect(schedulePlan(DIAMOND, states({ A: "delivered" })).start).toEqual([]);
   });
 });
 

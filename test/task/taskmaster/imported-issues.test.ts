@@ -6,7 +6,7 @@ import { renderTaskMarker } from "../../../src/task/taskmaster/render-task-issue
 const HOME = { owner: "acme", repo: "widgets", htmlUrl: "https://github.com/acme/widgets" };
 
 function issue(number: number, body: string | null): BriefIssue {
-  return { ref: { owner: "acme", repo: "widgets", number }, id: number, title: "t", body, htmlUrl: "", state: "open", stateReason: null, blockedBy: [] };
+  return { ref: { owner: "acme", repo: "widgets", number }, id: number, title: "t", body, htmlUrl: "", author: "alice", state: "open", stateReason: null, blockedBy: [] };
 }
 
 describe("finding what an earlier import created", () => {
