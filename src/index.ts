@@ -19,6 +19,9 @@ import { isFinalState } from "./domain/run-state.js";
 import { parseReviewEvent, type ReviewPayload } from "./intake/review-event.js";
 import { getAppIdentity, type AppIdentity } from "./github/app-identity.js";
 import { createPullRequestTriggerStore } from "./store/pull-request-trigger-store.js";
+import { createBriefStore } from "./store/brief-store.js";
+import { createBriefCoordinator } from "./intake/brief/brief-coordinator.js";
+import { parseIssueClosed, parsePullRequestClosed, type IssueClosedPayload, type PullRequestClosedPayload } from "./intake/brief/brief-events.js";
 import { cancelInstallationRuns, ensureDeliverLabels, parseInstallationEvent, type InstallationPayload } from "./intake/installation-events.js";
 import {
   parseCheckRunEvent,
@@ -244,6 +247,8 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
      */
     const runThenLookAtChecks = async (runId: number, execute: () => Promise<void>): Promise<void> => {
       await execute();
+      // A brief task's run ended: what it unblocks may start.
+      track(briefCoordinator.noteRunEnded(runId).catch((error: unknown) => app.log.error({ err: error, runId }, "could not move the brief on")));
       const run = runStore.getRun(runId);
       const pullNumber = run.request.conversationNumber ?? run.prNumber;
       if (!isFinalState(run.state) || pullNumber === null || !triggers.takeCiWait(run.repoId, pullNumber)) return;
@@ -258,6 +263,8 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
         })().catch((error: unknown) => app.log.error({ err: error, runId }, "could not look at the checks again after the run")),
       );
     };
+    const briefStore = createBriefStore(db, { redact: redactor.redact });
+    const briefCoordinator = createBriefCoordinator({ runs: runStore, briefs: briefStore, settings, log: app.log, getOctokit, enqueue: (runId) => activeWorker.enqueue(runId) });
     const activeWorker = createWorker({
       concurrency: settings.concurrency,
       log: app.log,
@@ -301,6 +308,7 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       knownAgents: registry.known,
       enqueue: activeWorker.enqueue,
       abort: activeWorker.abort,
+      briefs: { store: briefStore, coordinator: briefCoordinator },
       findAgentProblem: (installationId: number, request: RunRequest) => {
         const resolved = resolveRunAgent(agentSources, {
           installationId,
@@ -422,6 +430,20 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       track(ensureDeliverLabels(octokit, event.repositories, app.log).catch((error: unknown) => context.log.error({ err: error }, "could not create the labels")));
     });
 
+    // A brief's task is done when its pull request merged, or its issue was closed as completed: what it unblocks starts.
+    app.on("pull_request.closed", (context) => {
+      const closed = parsePullRequestClosed(context.payload as unknown as PullRequestClosedPayload);
+      if (!closed || briefStore.findTasksByPullRequest(closed.repoId, closed.number).length === 0) return;
+      if (!deliveries.recordDelivery(context.id, context.name)) return;
+      admitAfterBurst(context, "could not move the brief on", () => briefCoordinator.notePullRequestClosed(closed));
+    });
+    app.on("issues.closed", (context) => {
+      const closed = parseIssueClosed(context.payload as unknown as IssueClosedPayload);
+      if (!closed || briefStore.findTasksByIssue(closed.owner, closed.repo, closed.number).length === 0) return;
+      if (!deliveries.recordDelivery(context.id, context.name)) return;
+      admitAfterBurst(context, "could not move the brief on", () => briefCoordinator.noteIssueClosed(closed));
+    });
+
     // A Hamster job on Actions that died or was cancelled in the Actions UI ends its run now, not at the heartbeat timeout.
     app.on("workflow_run.completed", (context) => {
       const { id, conclusion, html_url: htmlUrl } = context.payload.workflow_run;
@@ -436,10 +458,14 @@ export function createHamsterApp(options: HamsterAppOptions): HamsterApp {
       );
     // At start every active run was orphaned by the previous process; later, only runs whose
     // worker stopped heartbeating (a hung or killed worker) are.
-    track(recover(0));
+    // Then briefs carry on from their rows: what merged or ended meanwhile, and what may start now.
+    track(recover(0).then(() => briefCoordinator.resumeBriefs()));
     // Mirrors left from before the restart may have aged past the limits meanwhile.
     track(pruneRunMirrors(settings, app.log));
-    recoveryTimer = setInterval(() => void recover(STALE_HEARTBEAT_MS), options.recoveryIntervalMs ?? 30_000);
+    recoveryTimer = setInterval(() => {
+      void recover(STALE_HEARTBEAT_MS);
+      track(briefCoordinator.sweepBriefs());
+    }, options.recoveryIntervalMs ?? 30_000);
     recoveryTimer.unref();
   };
 

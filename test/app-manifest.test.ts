@@ -28,6 +28,7 @@ const EVENT_PERMISSIONS: Record<string, string> = {
   check_suite: "checks",
   issues: "issues",
   issue_comment: "issues",
+  pull_request: "pull_requests",
   pull_request_review: "pull_requests",
   pull_request_review_comment: "pull_requests",
   workflow_run: "actions",

@@ -59,3 +59,15 @@ export async function markPullRequestReady(octokit: GitHubClient, nodeId: string
     { id: nodeId },
   );
 }
+
+/** Points the pull request at another base branch (a stacked one, once the branch it targeted is merged). */
+export async function retargetPullRequest(octokit: GitHubClient, repo: RepoRef, pullNumber: number, base: string): Promise<void> {
+  await octokit.rest.pulls.update({ ...repo, pull_number: pullNumber, base });
+}
+
+/** Whether the pull request was merged, or closed without merging, or is still open. */
+export async function getPullRequestOutcome(octokit: GitHubClient, repo: RepoRef, pullNumber: number): Promise<"open" | "merged" | "closed"> {
+  const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: pullNumber });
+  if (data.merged) return "merged";
+  return data.state === "closed" ? "closed" : "open";
+}

@@ -1,22 +1,14 @@
-import { parseRepoConfig } from "../config/repo-config.js";
-import { renderSettingsUrl } from "../domain/console-paths.js";
-import { branchExists } from "../github/branches.js";
 import type { GitHubClient } from "../github/client.js";
 import { createIssueComment } from "../github/comments.js";
 import { canTriggerRuns, getRepoRole } from "../github/permissions.js";
 import { cancelActiveRun, handlePreferences, publishRunsList, retryLatestRun } from "./control-runs.js";
 import { decideTrigger } from "./decide-trigger.js";
-import {
-  renderInvalidCommand,
-  renderInvalidInstallationDefaults,
-  renderInvalidRepoConfig,
-  renderMissingBranch,
-  renderPermissionDenied,
-  renderUnsupported,
-} from "./render-replies.js";
+import { renderInvalidCommand, renderPermissionDenied, renderUnsupported } from "./render-replies.js";
 import { queueRun, type AdmitDependencies, type AdmitOutcome, type ControlContext, type Reply } from "./queue-run.js";
-import { resolveRunParameters, resolveRunSettings } from "./resolve-parameters.js";
+import { resolveRunRequest } from "./resolve-run-request.js";
 import { importTaskFile } from "./import-plan.js";
+import { cancelBrief, findBriefOf, retryBrief } from "./brief/control-brief.js";
+import { deliverBrief, isBriefIssue } from "./brief/deliver-brief.js";
 import { openSetupPullRequest } from "./setup-actions.js";
 import type { DeliverParams } from "./slash-command.js";
 import type { TriggerEvent } from "./trigger-event.js";
@@ -52,10 +44,14 @@ export async function admitTrigger(
   const command = decision.command;
   const control = { deps, octokit, event, reply };
   switch (command.kind) {
-    case "cancel":
-      return cancelActiveRun(control);
-    case "retry":
-      return retryLatestRun(control);
+    case "cancel": {
+      const brief = findBriefOf(control, "active");
+      return brief ? cancelBrief(control, brief) : cancelActiveRun(control);
+    }
+    case "retry": {
+      const brief = findBriefOf(control, "latest");
+      return brief ? retryBrief(control, brief) : retryLatestRun(control);
+    }
     case "runs":
       return publishRunsList(control);
     case "prefs":
@@ -65,6 +61,7 @@ export async function admitTrigger(
     case "import":
       return importTaskFile(control, command);
     case "deliver":
+      if (command.all || (event.kind === "label" && !event.issue.isPullRequest && isBriefIssue(event))) return deliverBrief(control, command, readRepoConfig);
       return event.issue.isPullRequest
         ? startFollowUp(control, command.instructions, command.params)
         : startRun(control, command.params, command.instructions, readRepoConfig);
@@ -73,72 +70,17 @@ export async function admitTrigger(
 
 
 async function startRun(control: ControlContext, params: DeliverParams, instructions: string, readRepoConfig: () => Promise<unknown>): Promise<AdmitOutcome> {
-  const { deps, octokit, event, reply } = control;
-  const login = event.sender.login;
-  const repo = { owner: event.repo.owner, repo: event.repo.name };
-  let rawConfig: unknown;
-  try {
-    rawConfig = await readRepoConfig();
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return reply("unreadable config", renderInvalidRepoConfig(login, [`it could not be read: ${message}`]));
-  }
-  const config = parseRepoConfig(rawConfig);
-  if (!config.ok) return reply("invalid config", renderInvalidRepoConfig(login, config.errors));
-
-  const installation = deps.installationDefaults.getDefaults(event.installationId);
-  const resolved = resolveRunParameters({
-    command: params,
-    preferences: deps.preferences.getPreferences(event.installationId, event.sender.id),
-    repository: config.config,
-    installation,
-    defaults: { branch: event.repo.defaultBranch, agent: "claude", model: deps.settings.defaultModel },
-  });
-  const chosen = resolveRunSettings({ command: params, repository: config.config, installation });
-  const fullName = `${event.repo.owner}/${event.repo.name}`;
-  for (const which of ["branch", "target"] as const) {
-    const branch = resolved[which].value;
-    if (branch !== event.repo.defaultBranch && !(await branchExists(octokit, repo, branch))) {
-      return reply(`missing ${which} ${branch}`, renderMissingBranch(login, branch, fullName, which));
-    }
-  }
-  if (!deps.knownAgents.includes(resolved.agent.value)) {
-    const problem = `\`agent: ${resolved.agent.value}\` is not an agent Hamster knows (known: ${deps.knownAgents.join(", ")})`;
-    return reply(
-      "unknown agent",
-      resolved.agent.source === "installation" ? renderInvalidInstallationDefaults(login, [problem], renderSettingsUrl(deps.settings.publicUrl, event.installationId)) : renderInvalidRepoConfig(login, [problem]),
-    );
-  }
-  const { setup, test, readyForReview, allowWorkflowChanges, actions } = config.config;
-  const { budgets, budgetSources } = chosen;
-  const executor = chosen.executor?.value;
+  const { deps, event } = control;
+  const resolved = await resolveRunRequest(control, params, instructions, readRepoConfig);
+  if (!resolved.ok) return resolved.outcome;
   const outcome = await queueRun(control, {
     installationId: event.installationId,
     trigger: event.kind,
-    requestedBy: login,
+    requestedBy: event.sender.login,
     deliveryId: event.deliveryId,
-    request: {
-      repo: event.repo,
-      issue: { number: event.issue.number, title: event.issue.title, body: event.issue.body, author: event.issue.author, htmlUrl: event.issue.htmlUrl },
-      baseBranch: resolved.branch.value,
-      targetBranch: resolved.target.value,
-      agent: resolved.agent.value,
-      model: resolved.model.value,
-      instructions,
-      ...(event.comment ? { commentId: event.comment.id } : {}),
-      settings: { setup, ...(test !== undefined ? { test } : {}), budgets, readyForReview, allowWorkflowChanges, ...(executor ? { executor } : {}), actions },
-      ...(event.issue.milestone ? { milestone: event.issue.milestone } : {}),
-      parameterSources: {
-        branch: resolved.branch.source,
-        target: resolved.target.source,
-        agent: resolved.agent.source,
-        model: resolved.model.source,
-        ...(chosen.executor ? { executor: chosen.executor.source } : {}),
-        budgets: budgetSources,
-      },
-    },
+    request: resolved.request,
   });
-  if (outcome.outcome === "queued" && config.warnings.length > 0) deps.runs.updateRun(outcome.run.id, { notes: config.warnings });
+  if (outcome.outcome === "queued" && resolved.warnings.length > 0) deps.runs.updateRun(outcome.run.id, { notes: resolved.warnings });
   return outcome;
 }
 

@@ -13,6 +13,8 @@ import type { StopReason } from "../lifecycle/stop-reason.js";
 import type { AbortOutcome } from "../lifecycle/worker.js";
 import { renderActiveRunExists, renderAgentCannotStart } from "./render-replies.js";
 import type { TriggerEvent } from "./trigger-event.js";
+import type { BriefStore } from "../store/brief-store.js";
+import type { BriefCoordinator } from "./brief/brief-coordinator.js";
 
 export interface AdmitDependencies {
   readonly runs: RunStore;
@@ -27,6 +29,8 @@ export interface AdmitDependencies {
   abort(runId: number, reason: StopReason): AbortOutcome;
   /** Why a run of the request's agent could not start now (no such CLI, no API key, not on its executor), or undefined when it can. */
   findAgentProblem?(installationId: number, request: RunRequest): string | undefined;
+  /** Briefs delivered with `/deliver all`: their rows and what keeps them moving. Absent: `/deliver all` is not offered. */
+  readonly briefs?: { readonly store: BriefStore; readonly coordinator: BriefCoordinator };
   /** The sender's role; the app passes a short-lived cache of the collaborator-permission API. */
   getRole?(octokit: GitHubClient, repo: { owner: string; repo: string }, login: string): Promise<RepoRole>;
 }

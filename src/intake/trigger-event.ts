@@ -12,6 +12,8 @@ export interface TriggerEvent {
   readonly repo: RunRequest["repo"];
   readonly issue: RunRequest["issue"] & {
     readonly isPullRequest: boolean;
+    /** How many sub-issues GitHub counts for it (0 where it has none, or no sub-issues at all): a brief has some. */
+    readonly subIssues?: number;
     readonly milestone: { readonly title: string; readonly description: string | null } | null;
   };
   /** The comment, for `/deliver`. */
@@ -33,6 +35,7 @@ interface IssueLike {
   user: Account | null;
   pull_request?: unknown;
   milestone?: { title: string; description?: string | null } | null;
+  sub_issues_summary?: { total: number } | null;
 }
 interface RepositoryLike {
   id: number;
@@ -80,6 +83,7 @@ function parseCommon(deliveryId: string, payload: LabeledPayload | CommentPayloa
       htmlUrl: payload.issue.html_url,
       isPullRequest: payload.issue.pull_request !== undefined && payload.issue.pull_request !== null,
       milestone: payload.issue.milestone ? { title: payload.issue.milestone.title, description: payload.issue.milestone.description ?? null } : null,
+      ...(payload.issue.sub_issues_summary ? { subIssues: payload.issue.sub_issues_summary.total } : {}),
     },
   };
 }

@@ -13,6 +13,8 @@ export interface PlanTableTask {
   readonly pullRequest: { readonly number: number; readonly url: string } | null;
   /** What its runs cost; null when no run reported it, or none ran. */
   readonly costUsd: number | null;
+  /** Whether a run was started for it; default: unless it is pending. A task done by hand cost nothing. */
+  readonly ran?: boolean;
 }
 
 export interface PlanTableInput {
@@ -23,6 +25,8 @@ export interface PlanTableInput {
   readonly parallel: number;
   /** `brief.stack`: a dependent starts on its blocker's branch before the merge. */
   readonly stack?: boolean;
+  /** A line under the heading about the brief as a whole (stopped, finished). */
+  readonly notice?: string;
   readonly now: Date;
 }
 
@@ -58,6 +62,7 @@ export function renderPlanTable(input: PlanTableInput): string {
     "",
     `${renderProgress(ordered)} · at most ${formatCount(input.parallel)} at a time · updated ${formatTimestamp(input.now)}.`,
     "",
+    ...(input.notice ? [input.notice, ""] : []),
     "| Task | State | Depends on | Pull request | Cost |",
     "| --- | --- | --- | --- | --- |",
     ...ordered.map((task) => renderRow(task, statusOf.get(task.id) ?? task.state, input.graph)),
@@ -99,7 +104,11 @@ function renderRow(task: PlanTableTask, status: RowStatus, graph: PlanGraph): st
 function renderTaskCost(task: PlanTableTask): string {
   if (task.costUsd !== null) return task.state === "running" ? `${formatCost(task.costUsd)} so far` : formatCost(task.costUsd);
   // A task that never ran cost nothing; one that ran without reporting is unknown, which is not zero.
-  return task.state === "pending" ? "—" : NOT_REPORTED;
+  return hasRun(task) ? NOT_REPORTED : "—";
+}
+
+function hasRun(task: PlanTableTask): boolean {
+  return task.ran ?? task.state !== "pending";
 }
 
 /** "2 of 5 tasks done · 1 running · 1 failed". */
@@ -113,7 +122,7 @@ function renderProgress(tasks: readonly PlanTableTask[]): string {
 }
 
 function renderTotal(tasks: readonly PlanTableTask[]): string {
-  const ran = tasks.filter((task) => task.state !== "pending" || task.costUsd !== null);
+  const ran = tasks.filter((task) => hasRun(task) || task.costUsd !== null);
   const known = ran.filter((task) => task.costUsd !== null);
   const total = known.reduce((sum, task) => sum + (task.costUsd ?? 0), 0);
   const unknown = ran.length - known.length;

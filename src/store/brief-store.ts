@@ -59,6 +59,8 @@ export interface BriefTask {
   readonly prRepoId: number | null;
   readonly prNumber: number | null;
   readonly workBranch: string | null;
+  /** The branch its pull request targets now: the brief's target, or a blocker's branch when stacked on it. */
+  readonly baseBranch: string | null;
   /** Why the task stands where it does, when the run does not say (a pull request closed without merging). */
   readonly note: string | null;
 }
@@ -79,6 +81,7 @@ export interface BriefTaskPatch {
   readonly prRepoId?: number;
   readonly prNumber?: number;
   readonly workBranch?: string;
+  readonly baseBranch?: string;
   /** null clears it. */
   readonly note?: string | null;
 }
@@ -120,6 +123,7 @@ interface TaskRow {
   pr_repo_id: number | null;
   pr_number: number | null;
   work_branch: string | null;
+  base_branch: string | null;
   note: string | null;
 }
 
@@ -155,6 +159,7 @@ function toTask(row: TaskRow): BriefTask {
     prRepoId: row.pr_repo_id,
     prNumber: row.pr_number,
     workBranch: row.work_branch,
+    baseBranch: row.base_branch,
     note: row.note,
   };
 }
@@ -195,23 +200,21 @@ export function createBriefStore(db: SqliteDatabase, options: { now?: () => Date
       pr_repo_id = COALESCE(@prRepoId, pr_repo_id),
       pr_number = COALESCE(@prNumber, pr_number),
       work_branch = COALESCE(@workBranch, work_branch),
+      base_branch = COALESCE(@baseBranch, base_branch),
       note = CASE WHEN @setNote THEN @note ELSE note END,
       updated_at = @at
     WHERE brief_id = @briefId AND task_id = @taskId`);
   const startTaskStatement = db.prepare(`
-    UPDATE brief_tasks SET state = 'running', run_id = @runId, pr_repo_id = NULL, pr_number = NULL, work_branch = NULL, note = NULL, updated_at = @at
+    UPDATE brief_tasks SET state = 'running', run_id = @runId, pr_repo_id = NULL, pr_number = NULL, work_branch = NULL, base_branch = NULL, note = NULL, updated_at = @at
     WHERE brief_id = @briefId AND task_id = @taskId`);
   const insertRunStatement = db.prepare(`INSERT OR IGNORE INTO brief_runs (run_id, brief_id, task_id) VALUES (?, ?, ?)`);
   const findByRunStatement = db.prepare<[number], { brief_id: number; task_id: string }>(`SELECT brief_id, task_id FROM brief_runs WHERE run_id = ?`);
   const findByPullStatement = db.prepare<[number, number], TaskRow>(`
     SELECT t.* FROM brief_tasks t JOIN briefs b ON b.id = t.brief_id
-    WHERE t.pr_repo_id = ? AND t.pr_number = ? AND b.state <> 'cancelled' ORDER BY t.brief_id`);
+    WHERE t.pr_repo_id = ? AND t.pr_number = ? AND b.id = (SELECT MAX(id) FROM briefs l WHERE l.repo_id = b.repo_id AND l.issue_number = b.issue_number) ORDER BY t.brief_id`);
   const findByIssueStatement = db.prepare<[string, string, number], TaskRow>(`
     SELECT t.* FROM brief_tasks t JOIN briefs b ON b.id = t.brief_id
-    WHERE t.issue_owner = ? AND t.issue_repo = ? AND t.issue_number = ? AND b.state <> 'cancelled' ORDER BY t.brief_id`);
-  const findStackedStatement = db.prepare<[number, string], TaskRow>(`
-    SELECT t.* FROM brief_tasks t JOIN runs r ON r.id = t.run_id
-    WHERE t.brief_id = ? AND r.request IS NOT NULL AND json_extract(r.request, '$.targetBranch') = ?`);
+    WHERE t.issue_owner = ? AND t.issue_repo = ? AND t.issue_number = ? AND b.id = (SELECT MAX(id) FROM briefs l WHERE l.repo_id = b.repo_id AND l.issue_number = b.issue_number) ORDER BY t.brief_id`);
   // What each task's runs cost: null when one of them did not report it (the total is then unknown).
   const costsStatement = db.prepare<[number], { task_id: string; cost: number; unknown: number; runs: number }>(`
     SELECT br.task_id, SUM(r.cost_usd) AS cost, SUM(CASE WHEN r.usage_reported = 0 THEN 1 ELSE 0 END) AS unknown, COUNT(*) AS runs
@@ -285,6 +288,7 @@ export function createBriefStore(db: SqliteDatabase, options: { now?: () => Date
       prRepoId: patch.prRepoId ?? null,
       prNumber: patch.prNumber ?? null,
       workBranch: patch.workBranch ?? null,
+      baseBranch: patch.baseBranch ?? null,
       setNote: patch.note === undefined ? 0 : 1,
       note: patch.note ?? null,
     });
@@ -330,17 +334,13 @@ export function createBriefStore(db: SqliteDatabase, options: { now?: () => Date
       const row = findByRunStatement.get(runId);
       return row ? { briefId: row.brief_id, taskId: row.task_id } : undefined;
     },
-    /** The tasks, of briefs not cancelled, whose latest pull request this is. */
+    /** The tasks whose latest pull request this is, in each brief issue's newest delivery. */
     findTasksByPullRequest(repoId: number, prNumber: number): BriefTask[] {
       return findByPullStatement.all(repoId, prNumber).map(toTask);
     },
-    /** The tasks, of briefs not cancelled, that are this issue. */
+    /** The tasks that are this issue, in each brief issue's newest delivery. */
     findTasksByIssue(owner: string, repo: string, issueNumber: number): BriefTask[] {
       return findByIssueStatement.all(owner.toLowerCase(), repo.toLowerCase(), issueNumber).map(toTask);
-    },
-    /** The brief's tasks whose latest run's pull request targets `branch` (stacked on the task that owns it). */
-    findTasksTargeting(briefId: number, branch: string): BriefTask[] {
-      return findStackedStatement.all(briefId, branch).map(toTask);
     },
     /** What each task's runs cost together; null when a run did not report its cost. Tasks that never ran are absent. */
     getTaskCosts(briefId: number): Map<string, number | null> {

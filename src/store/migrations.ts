@@ -232,7 +232,7 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 13: briefs delivered with `/deliver all`: the brief, the request its tasks' runs start from,
   // how many run at once and whether they stack; each task with its issue, what it waits on, its
-  // state and its latest run and pull request; and every run started for a task (its cost counts).
+  // state and its latest run and pull request (its branch, and the one it targets now); and every run started for a task (its cost counts).
   // One active delivery per brief issue is an index, like one active run per task.
   `
   CREATE TABLE briefs (
@@ -268,6 +268,7 @@ export const MIGRATIONS: readonly string[] = [
     pr_repo_id   INTEGER,
     pr_number    INTEGER,
     work_branch  TEXT,
+    base_branch  TEXT,
     note         TEXT,
     updated_at   TEXT    NOT NULL,
     PRIMARY KEY (brief_id, task_id)

@@ -32,6 +32,8 @@ export interface FakePull {
   body: string;
   draft: boolean;
   state: "open" | "closed";
+  /** Set by a test that merges it (a brief's task is done then). */
+  merged?: boolean;
 }
 /** A branch the app created through the git refs API, where it points now. */
 export interface FakeRef {
@@ -253,6 +255,7 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
       state: issue.state,
       state_reason: issue.stateReason,
       html_url: `${html}/issues/${issueNumber}`,
+      user: { login: "Codertocat", type: "User" },
       repository_url: `${baseUrl.origin}${repoPath}`,
       ...(blockedBy
         ? {
@@ -379,6 +382,7 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
     body: p.body,
     draft: p.draft,
     state: p.state,
+    merged: p.merged ?? false,
   });
 
   scope.post(`${repoPath}/pulls`).reply((path, body) => {
@@ -451,9 +455,10 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
     record("PATCH", path, body);
     const pull = state.pulls.find((p) => p.number === Number(path.split("/").at(-1)));
     if (!pull) return [404, { message: "Not Found" }];
-    const b = body as { body?: string; state?: "open" | "closed" };
+    const b = body as { body?: string; state?: "open" | "closed"; base?: string };
     if (b.body !== undefined) pull.body = b.body;
     if (b.state !== undefined) pull.state = b.state;
+    if (b.base !== undefined) pull.base = b.base;
     return [200, toPullJson(pull)];
   });
 

@@ -82,7 +82,8 @@ describe("brief store", () => {
     const brief = briefs.createBrief(buildBrief());
     const first = runs.createRun(buildNewRun({ request: buildRunRequest({ issue: issue(12) }) }));
     briefs.recordTaskRun(brief.id, "#12", first.id);
-    briefs.updateTask(brief.id, "#12", { state: "failed", prRepoId: 42, prNumber: 40, workBranch: "hamster/12-task-12", note: "closed" });
+    briefs.updateTask(brief.id, "#12", { state: "failed", prRepoId: 42, prNumber: 40, workBranch: "hamster/12-task-12", baseBranch: "main", note: "closed" });
+    expect(briefs.getTask(brief.id, "#12")).toMatchObject({ prNumber: 40, workBranch: "hamster/12-task-12", baseBranch: "main" });
     expect(briefs.findTaskOfRun(first.id)).toEqual({ briefId: brief.id, taskId: "#12" });
     expect(briefs.findTasksByPullRequest(42, 40).map((t) => t.taskId)).toEqual(["#12"]);
     expect(briefs.findTasksByIssue("ACME", "Widgets", 12).map((t) => t.taskId)).toEqual(["#12"]);
@@ -92,12 +93,14 @@ describe("brief store", () => {
     runs.transitionRun(first.id, "failed");
     const retry = runs.createRun(buildNewRun({ request: buildRunRequest({ issue: issue(12) }) }));
     briefs.recordTaskRun(brief.id, "#12", retry.id);
-    expect(briefs.getTask(brief.id, "#12")).toMatchObject({ state: "running", runId: retry.id, prNumber: null, workBranch: null, note: null });
+    expect(briefs.getTask(brief.id, "#12")).toMatchObject({ state: "running", runId: retry.id, prNumber: null, workBranch: null, baseBranch: null, note: null });
     expect(briefs.findTasksByPullRequest(42, 40)).toEqual([]);
     expect(briefs.findTaskOfRun(first.id)).toEqual({ briefId: brief.id, taskId: "#12" });
-    // A cancelled brief's tasks no longer answer to events.
+    // Only the newest delivery of a brief issue answers to events.
     briefs.setBriefState(brief.id, "cancelled");
-    expect(briefs.findTasksByIssue("acme", "widgets", 12)).toEqual([]);
+    expect(briefs.findTasksByIssue("acme", "widgets", 12).map((t) => t.briefId)).toEqual([brief.id]);
+    const again = briefs.createBrief(buildBrief());
+    expect(briefs.findTasksByIssue("acme", "widgets", 12).map((t) => t.briefId)).toEqual([again.id]);
   });
 
   it("adds up each task's runs' cost, unknown when a run did not report it", () => {
@@ -112,16 +115,6 @@ describe("brief store", () => {
       briefs.recordTaskRun(brief.id, taskId, run.id);
     }
     expect(briefs.getTaskCosts(brief.id)).toEqual(new Map([["#12", 0.75], ["#13", null]]));
-  });
-
-  it("finds the tasks whose pull request targets a branch", () => {
-    const briefs = createBriefStore(db);
-    const runs = createRunStore(db);
-    const brief = briefs.createBrief(buildBrief());
-    const stacked = runs.createRun(buildNewRun({ request: buildRunRequest({ issue: issue(13), baseBranch: "hamster/12-task-12", targetBranch: "hamster/12-task-12" }) }));
-    briefs.recordTaskRun(brief.id, "#13", stacked.id);
-    expect(briefs.findTasksTargeting(brief.id, "hamster/12-task-12").map((t) => t.taskId)).toEqual(["#13"]);
-    expect(briefs.findTasksTargeting(brief.id, "main")).toEqual([]);
   });
 
   it("keeps its rows over a restart, and stores the plan table's comment", () => {

@@ -1,0 +1,97 @@
+import { getBriefTasks } from "../../github/brief-issues.js";
+import { addEyesReaction } from "../../github/comments.js";
+import { ActiveBriefExistsError, type Brief, type NewBrief } from "../../store/brief-store.js";
+import { buildBriefPlan, type BriefIssue } from "../../task/plan/brief-plan.js";
+import { isSameRepository, parseTaskListReferences, type HomeRepository } from "../../task/plan/issue-references.js";
+import { renderPlanProblem } from "../../task/plan/plan-graph.js";
+import type { AdmitOutcome, ControlContext } from "../queue-run.js";
+import { renderAgentCannotStart, renderUnsupported } from "../render-replies.js";
+import { resolveRunRequest } from "../resolve-run-request.js";
+import type { DeliverParams } from "../slash-command.js";
+import type { TriggerEvent } from "../trigger-event.js";
+import { renderBriefAlreadyActive, renderBriefProblems, renderNoTasks } from "./render-brief-replies.js";
+
+/**
+ * Whether the `hamster:deliver` label asks for the issue's tasks rather than for the issue
+ * itself: it has sub-issues (GitHub counts them in the event), or its task list names issues
+ * (`- [ ] #12`). Decided from the event alone, without a call.
+ */
+export function isBriefIssue(event: TriggerEvent): boolean {
+  if ((event.issue.subIssues ?? 0) > 0) return true;
+  const home = { owner: event.repo.owner, repo: event.repo.name, htmlUrl: event.repo.htmlUrl };
+  return parseTaskListReferences(event.issue.body, home).length > 0;
+}
+
+/** The plan table's address, once it is written. */
+export function renderPlanUrl(brief: Brief): string | undefined {
+  return brief.planCommentId === null ? undefined : `${brief.request.repo.htmlUrl}/issues/${brief.issueNumber}#issuecomment-${brief.planCommentId}`;
+}
+
+/**
+ * `/deliver all` on a brief (or the label on one): reads its tasks and their order from
+ * GitHub, checks the plan whole (a cycle, a missing or unreachable dependency, too many
+ * tasks) and answers any problem without starting anything; else records the brief, starts
+ * the tasks that may start, and writes the plan table. Every task's run gets the parameters
+ * resolved here, as `/deliver` on the brief itself would.
+ */
+export async function deliverBrief(control: ControlContext, command: { params: DeliverParams; instructions: string }, readRepoConfig: () => Promise<unknown>): Promise<AdmitOutcome> {
+  const { deps, octokit, event, reply } = control;
+  const login = event.sender.login;
+  const briefs = deps.briefs;
+  if (!briefs) return reply("briefs unavailable", renderUnsupported(login, "This Hamster does not deliver briefs."));
+  if (event.issue.isPullRequest) {
+    return reply("brief on a pull request", renderUnsupported(login, "`/deliver all` delivers a brief: comment it on the brief's issue, not on a pull request."));
+  }
+  const active = briefs.store.findActiveBrief(event.repo.id, event.issue.number);
+  if (active) return reply("brief already active", renderBriefAlreadyActive(login, renderPlanUrl(active)));
+
+  const resolved = await resolveRunRequest(control, command.params, command.instructions, readRepoConfig);
+  if (!resolved.ok) return resolved.outcome;
+  const agentProblem = deps.findAgentProblem?.(event.installationId, resolved.request);
+  if (agentProblem) return reply("agent cannot start", renderAgentCannotStart(login, agentProblem));
+
+  const home: HomeRepository = { owner: event.repo.owner, repo: event.repo.name, htmlUrl: event.repo.htmlUrl };
+  const read = await getBriefTasks(octokit, home, { number: event.issue.number, body: event.issue.body });
+  if (read.tasks.length === 0 && read.unreachable.length === 0) return reply("brief without tasks", renderNoTasks(login));
+  const plan = buildBriefPlan(read, home);
+  const problems = plan.ok ? [] : plan.problems.map((problem) => renderPlanProblem(problem));
+  for (const task of read.tasks) {
+    if (!isSameRepository(task.ref, home)) {
+      problems.push(`${task.ref.owner}/${task.ref.repo}#${task.ref.number} is an issue of another repository; a brief's tasks are issues of its own repository`);
+    }
+  }
+  if (!plan.ok || problems.length > 0) return reply("invalid brief", renderBriefProblems(login, problems));
+
+  const input: NewBrief = {
+    installationId: event.installationId,
+    trigger: event.kind,
+    requestedBy: login,
+    request: resolved.request,
+    parallel: resolved.config.brief.parallel,
+    stack: resolved.config.brief.stack,
+    tasks: plan.graph.order.map((taskId) => {
+      const issue = plan.tasks.get(taskId) as BriefIssue;
+      return {
+        taskId,
+        issue: { owner: issue.ref.owner, repo: issue.ref.repo, number: issue.ref.number, title: issue.title, body: issue.body, author: issue.author, htmlUrl: issue.htmlUrl },
+        blockedBy: plan.graph.blockedBy.get(taskId) ?? [],
+        state: plan.states.get(taskId) ?? "pending",
+      };
+    }),
+  };
+  let brief: Brief;
+  try {
+    brief = briefs.store.createBrief(input);
+  } catch (error) {
+    if (error instanceof ActiveBriefExistsError) return reply("brief already active", renderBriefAlreadyActive(login, renderPlanUrl(error.activeBrief)));
+    throw error;
+  }
+  const repo = { owner: event.repo.owner, repo: event.repo.name };
+  // The 👀 is an acknowledgement only; the plan table is the answer.
+  await addEyesReaction(octokit, repo, event.comment ? { commentId: event.comment.id } : { issueNumber: event.issue.number }).catch((error: unknown) =>
+    deps.log.warn({ brief: event.issue.number, err: error }, "could not add the reaction"),
+  );
+  await briefs.coordinator.advance(brief.id, { publish: true });
+  deps.log.info({ brief: event.issue.number, tasks: input.tasks.length, repo: `${repo.owner}/${repo.repo}` }, "brief delivery started");
+  return { outcome: "replied", why: `delivering a brief of ${input.tasks.length} tasks` };
+}
