@@ -172,6 +172,14 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
     },
   },
   {
+    name: "Brief planning (50 tasks read from a GitHub lookalike answering each call after 50 ms, checked and scheduled; baseline: one call at a time, each task's issue and blockers)",
+    run: async () => {
+      const { briefPlanFigures, runBriefPlanBenchmark } = await import("./brief-plan.js");
+      const result = await runBriefPlanBenchmark();
+      return { figures: briefPlanFigures(result), details: result };
+    },
+  },
+  {
     name: "Warm workspaces (30,000 files, 10,000 commits over HTTP on 127.0.0.1; baselines: git clone, git worktree add)",
     run: async () => {
       // Loaded here, not at the top: this file's imports stay as they are.
