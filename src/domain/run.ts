@@ -14,6 +14,24 @@ export interface ReviewThreadRef {
   readonly line: number | null;
 }
 
+/** A repository a task's issue lives in. */
+export interface IssueRepository {
+  readonly id: number;
+  readonly owner: string;
+  readonly name: string;
+  readonly htmlUrl: string;
+}
+
+/** The repository of the run's issue: its own, or the code's when they are the same. */
+export function findIssueRepository(request: Pick<RunRequest, "repo" | "issueRepo">): IssueRepository {
+  return request.issueRepo ?? { id: request.repo.id, owner: request.repo.owner, name: request.repo.name, htmlUrl: request.repo.htmlUrl };
+}
+
+/** How the code's repository names the issue: `#12`, or `owner/repo#12` when the issue is in another repository. */
+export function renderIssueReference(request: Pick<RunRequest, "repo" | "issueRepo">, issueNumber: number): string {
+  return request.issueRepo ? `${request.issueRepo.owner}/${request.issueRepo.name}#${issueNumber}` : `#${issueNumber}`;
+}
+
 /** Settings from the repository's .github/hamster.yml (over the installation's defaults) that shape the run, captured at request time. */
 export interface RunSettings {
   readonly setup: readonly string[];
@@ -103,6 +121,12 @@ export interface RunRequest {
   readonly reviewThreads?: readonly ReviewThreadRef[];
   /** The brief issue this task is delivered as part of (`/deliver all`): what its agent reads as the brief. */
   readonly brief?: { readonly number: number };
+  /**
+   * Where the task's issue is when the code is in another repository of the installation
+   * (`repo=owner/name`): `repo` is then the code's (clone, branch, pull request, check run),
+   * this the issue's (its comments, the status comment, replies, the brief). Absent: the same.
+   */
+  readonly issueRepo?: IssueRepository;
 }
 
 export interface Run {

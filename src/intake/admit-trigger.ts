@@ -94,8 +94,8 @@ async function startFollowUp(control: ControlContext, instructions: string, para
   if (!original?.workBranch) {
     return reply("not a hamster PR", renderUnsupported(event.sender.login, "This pull request was not opened by Hamster, so there is no task to follow up. Use `/deliver` on an issue."));
   }
-  if (params.branch !== undefined || params.target !== undefined) {
-    return reply("follow-up branch", renderUnsupported(event.sender.login, "A follow-up works on this pull request's own branch: leave out `branch=` and `target=`."));
+  if (params.branch !== undefined || params.target !== undefined || params.repo !== undefined) {
+    return reply("follow-up branch", renderUnsupported(event.sender.login, "A follow-up works on this pull request's own branch: leave out `branch=`, `target=` and `repo=`."));
   }
   return queueRun(control, {
     installationId: event.installationId,

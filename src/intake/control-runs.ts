@@ -5,7 +5,7 @@ import { renderRunsComment, parseRunsMarker } from "../reporter/render-runs.js";
 import { renderRunPageUrl } from "../reporter/run-page-link.js";
 import { createRunReporter } from "../reporter/run-reporter.js";
 import { isFinalState } from "../domain/run-state.js";
-import type { Run } from "../domain/run.js";
+import { findIssueRepository, type Run } from "../domain/run.js";
 import { queueRun, type AdmitDependencies, type AdmitOutcome, type ControlContext } from "./queue-run.js";
 import { renderPreferences } from "./render-replies.js";
 import type { SlashCommand } from "./slash-command.js";
@@ -106,8 +106,11 @@ export async function handleCheckRunEvent(deps: AdmitDependencies, octokit: GitH
     return { outcome: "ignored", why: `sender has ${role} access` };
   }
   const conversation = run.request.conversationNumber ?? run.issueNumber;
+  // A task's conversation is its issue, in the issue's repository when the code is in another.
+  const issueRepo = findIssueRepository(run.request);
+  const conversationRepo = run.request.conversationNumber !== undefined ? repo : { owner: issueRepo.owner, repo: issueRepo.name };
   const reply = async (why: string, body: string): Promise<AdmitOutcome> => {
-    await createIssueComment(octokit, repo, conversation, body);
+    await createIssueComment(octokit, conversationRepo, conversation, body);
     return { outcome: "replied", why };
   };
   if (event.action === "cancel") {

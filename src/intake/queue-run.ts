@@ -1,6 +1,6 @@
 import type { Logger } from "probot";
 import type { AppSettings } from "../config/env.js";
-import type { Run, RunRequest } from "../domain/run.js";
+import { findIssueRepository, type Run, type RunRequest } from "../domain/run.js";
 import type { GitHubClient } from "../github/client.js";
 import { addEyesReaction } from "../github/comments.js";
 import type { RepoRole } from "../github/permissions.js";
@@ -41,7 +41,10 @@ export type AdmitOutcome =
   | { readonly outcome: "queued"; readonly run: Run };
 
 export function statusCommentUrl(run: Run): string | undefined {
-  return run.statusCommentId ? `${run.request.repo.htmlUrl}/issues/${run.request.conversationNumber ?? run.issueNumber}#issuecomment-${run.statusCommentId}` : undefined;
+  if (!run.statusCommentId) return undefined;
+  // A follow-up's comment is on its pull request, in the code's repository; a task's on its issue.
+  const where = run.request.conversationNumber !== undefined ? run.request.repo.htmlUrl : findIssueRepository(run.request).htmlUrl;
+  return `${where}/issues/${run.request.conversationNumber ?? run.issueNumber}#issuecomment-${run.statusCommentId}`;
 }
 
 /** Replies on the issue or pull request the event came from. */

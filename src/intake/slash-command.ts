@@ -8,7 +8,7 @@ import { parseQuotedString, readToken, type Token } from "./tokenize.js";
 export const COMMAND_NAMES = ["deliver", "cancel", "retry", "runs", "hamster"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
-export const DELIVER_PARAMETER_KEYS = ["branch", "target", "agent", "model", "executor"] as const;
+export const DELIVER_PARAMETER_KEYS = ["branch", "target", "agent", "model", "executor", "repo"] as const;
 export type DeliverParameterKey = (typeof DELIVER_PARAMETER_KEYS)[number];
 
 /** The keys `/hamster prefs key=value` accepts: a target branch depends on the repository, so it is not a personal default. */
@@ -20,6 +20,8 @@ export interface DeliverParams {
   agent?: string;
   model?: string;
   executor?: ExecutorName;
+  /** `owner/name`: the repository of the installation the code is in, when not the issue's own. */
+  repo?: string;
 }
 
 export type SlashCommand =
@@ -56,6 +58,7 @@ export const DEFAULT_KNOWN_AGENTS: readonly string[] = ["claude"];
 export const MAX_INSTRUCTIONS_LENGTH = 20_000;
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+const REPOSITORY_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 // A command word as GitHub users type it: at a line start (up to 3 spaces, as markdown
 // allows before a paragraph), followed by whitespace or the end of the line.
 const COMMAND_LINE = /^ {0,3}\/([a-z][a-z0-9-]*)(?=\s|$)/;
@@ -353,6 +356,8 @@ function findValueProblem(key: DeliverParameterKey, value: string, knownAgents: 
         : `model ${renderValue(value)} is not a valid model name: use at most 100 letters, digits, ".", "_", ":" or "-", starting with a letter or digit`;
     case "executor":
       return (EXECUTOR_NAMES as readonly string[]).includes(value) ? null : `unknown executor ${renderValue(value)}; the executors are ${EXECUTOR_NAMES.join(", ")}`;
+    case "repo":
+      return REPOSITORY_NAME.test(value) ? null : `repo ${renderValue(value)} is not a repository: write it as owner/name`;
   }
 }
 
@@ -391,6 +396,7 @@ const PARAMETER_MEANINGS: Record<DeliverParameterKey, string> = {
   agent: "Which coding agent does the work, e.g. `claude`.",
   model: "Model name passed to the agent, e.g. `claude-sonnet-4-5`.",
   executor: "Where the run executes: `local`, `process`, or `actions` (a GitHub Actions job of this repository).",
+  repo: "The repository, of this app's installation, the code is in (`owner/name`) when it is not this one; the pull request there closes this issue.",
 };
 
 const WHERE_TO_WRITE = "Write the command at the start of a line, outside code blocks and quotes; only the first command in a comment counts.";
@@ -435,6 +441,7 @@ function renderDeliverHelp(): string {
     `| \`agent\` | ${PARAMETER_MEANINGS.agent} |`,
     `| \`model\` | ${PARAMETER_MEANINGS.model} |`,
     `| \`executor\` | ${PARAMETER_MEANINGS.executor} (default: \`executor\` in \`.github/hamster.yml\`, else the app's). |`,
+    `| \`repo\` | ${PARAMETER_MEANINGS.repo} |`,
     "",
     "Parameters you leave out come from your saved preferences, then from `.github/hamster.yml`,",
     "then from the app's defaults.",

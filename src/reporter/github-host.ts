@@ -1,6 +1,7 @@
 import type { Logger } from "probot";
 import { deleteBranch } from "../github/branches.js";
-import { hasStatus, type GitHubClient } from "../github/client.js";
+import { hasStatus, type GitHubClient, type RepoRef } from "../github/client.js";
+import { findIssueRepository } from "../domain/run.js";
 import { canTriggerRuns, getRepoRole } from "../github/permissions.js";
 import { replyInReviewThread } from "../github/review-threads.js";
 import { closePullRequest, createDraftPullRequest, findOpenPullRequest, markPullRequestReady, updatePullRequestBody } from "../github/pull-requests.js";
@@ -31,6 +32,9 @@ export function createGitHubHost(deps: {
   const reporter = createRunReporter({ octokit, runs, ...(deps.events ? { events: deps.events } : {}), ...(deps.runPageUrl ? { runPageUrl: deps.runPageUrl } : {}) });
   const initial = runs.getRun(runId);
   const repo = { owner: initial.repoOwner, repo: initial.repoName };
+  // Where the task's issue is: another repository when the code is not in its own (`repo=`).
+  const issueRepository = findIssueRepository(initial.request);
+  const issueRepo = { owner: issueRepository.owner, repo: issueRepository.name };
   let checkHeadSha: string | undefined;
   let pullIsDraft = true;
   const onError = (error: unknown) => log.warn({ runId, err: error }, "could not publish progress");
@@ -52,7 +56,8 @@ export function createGitHubHost(deps: {
 
     async getIssue(issueNumber) {
       try {
-        const { data } = await octokit.rest.issues.get({ ...repo, issue_number: issueNumber });
+        // The brief and the issues a task links are its issue's repository's.
+        const { data } = await octokit.rest.issues.get({ ...issueRepo, issue_number: issueNumber });
         return { title: data.title, body: data.body ?? null };
       } catch (error) {
         if (hasStatus(error, 404) || hasStatus(error, 410)) return null;
@@ -64,21 +69,23 @@ export function createGitHubHost(deps: {
       const run = runs.getRun(runId);
       const trust = new Map<string, boolean>();
       // Others' comments never reach the agent: anyone can comment on a public issue.
-      const isTrusted = async (author: string | undefined, type: string | undefined): Promise<boolean> => {
+      // Trusted where they wrote: on the issue, by the issue's repository; on the pull request, by the code's.
+      const isTrusted = async (author: string | undefined, type: string | undefined, where: RepoRef = repo): Promise<boolean> => {
         if (!author || type === "Bot") return false;
         if (author === run.request.issue.author) return true;
-        if (!trust.has(author)) trust.set(author, canTriggerRuns(await getRepoRole(octokit, repo, author)));
-        return trust.get(author) ?? false;
+        const key = `${where.owner}/${where.repo}:${author}`;
+        if (!trust.has(key)) trust.set(key, canTriggerRuns(await getRepoRole(octokit, where, author)));
+        return trust.get(key) ?? false;
       };
       const trusted: { author: string; body: string }[] = [];
-      const conversations = [run.issueNumber];
+      const conversations = [{ number: run.issueNumber, where: issueRepo }];
       // A follow-up also reads its pull request: the conversation and the review comments.
       const pull = run.followUpOf !== null ? run.request.conversationNumber : undefined;
-      if (pull !== undefined && pull !== run.issueNumber) conversations.push(pull);
-      for (const issueNumber of conversations) {
-        const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 });
+      if (pull !== undefined && (pull !== run.issueNumber || run.request.issueRepo !== undefined)) conversations.push({ number: pull, where: repo });
+      for (const { number: issueNumber, where } of conversations) {
+        const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...where, issue_number: issueNumber, per_page: 100 });
         for (const c of comments) {
-          if (c.body && (await isTrusted(c.user?.login, c.user?.type))) trusted.push({ author: c.user!.login, body: c.body });
+          if (c.body && (await isTrusted(c.user?.login, c.user?.type, where))) trusted.push({ author: c.user!.login, body: c.body });
         }
       }
       // A follow-up on a review has its unresolved threads in its instructions; resolved ones are settled.

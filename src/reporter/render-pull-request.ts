@@ -1,3 +1,4 @@
+import { renderIssueReference } from "../domain/run.js";
 import { inlineCode } from "./format.js";
 import { truncateForGitHub } from "./limits.js";
 import { renderMarker } from "./marker.js";
@@ -9,9 +10,9 @@ import type { RunView } from "./run-view.js";
 export function renderDraftPullRequestBody(view: RunView): string {
   const { run } = view;
   return [
-    `🐹 Hamster is working on #${run.issueNumber} (run #${run.id}). This pull request is a draft until the agent is done.`,
+    `🐹 Hamster is working on ${renderIssueReference(run.request, run.issueNumber)} (run #${run.id}). This pull request is a draft until the agent is done.`,
     "",
-    `Closes #${run.issueNumber}`,
+    `Closes ${renderIssueReference(run.request, run.issueNumber)}`,
     "",
     renderMarker("pr", run.id),
   ].join("\n");
@@ -28,7 +29,7 @@ export function renderDeliveredPullRequestBody(view: RunView): string {
     parts.push(`### Files changed\n\n${view.files.map((f) => `- ${inlineCode(f)}`).join("\n")}`);
   }
   parts.push(
-    `---\nCloses #${run.issueNumber} · delivered by Hamster run #${run.id} for @${run.requestedBy}\n\n${renderUsageLine(view)}`,
+    `---\nCloses ${renderIssueReference(run.request, run.issueNumber)} · delivered by Hamster run #${run.id} for @${run.requestedBy}\n\n${renderUsageLine(view)}`,
   );
   parts.push(renderMarker("pr", run.id));
   return truncateForGitHub(parts.join("\n\n"));

@@ -1,7 +1,7 @@
 import type { GitHubClient } from "../github/client.js";
 import { createCheckRun, updateCheckRun } from "../github/check-runs.js";
 import { createIssueComment, findIssueComment, updateIssueComment } from "../github/comments.js";
-import type { Run } from "../domain/run.js";
+import { findIssueRepository, type Run } from "../domain/run.js";
 import type { RunEventStore } from "../store/run-event-store.js";
 import type { RunStore } from "../store/run-store.js";
 import { renderCheckActions, renderCheckConclusion, renderCheckRunOutput } from "./render-check-run.js";
@@ -94,6 +94,13 @@ export function createRunReporter(deps: {
     return run.request.conversationNumber ?? run.issueNumber;
   }
 
+  /** Where that conversation is: the pull request's repository (the code's), or the issue's. */
+  function conversationRepoOf(run: Run) {
+    if (run.request.conversationNumber !== undefined) return repoOf(run);
+    const issueRepo = findIssueRepository(run.request);
+    return { owner: issueRepo.owner, repo: issueRepo.name };
+  }
+
   /**
    * Edits the run's status comment in place. Without a stored id, the comment may exist all
    * the same (the app stopped after GitHub created it and before its id was stored): it is
@@ -104,7 +111,7 @@ export function createRunReporter(deps: {
     const body = renderStatusComment(view);
     const commentId = view.run.statusCommentId ?? (await adoptStatusComment(view.run));
     if (!commentId) return postStatusComment(view.run, body);
-    await sendIfChanged(`comment:${commentId}`, body, () => updateIssueComment(octokit, repoOf(view.run), commentId, body));
+    await sendIfChanged(`comment:${commentId}`, body, () => updateIssueComment(octokit, conversationRepoOf(view.run), commentId, body));
   }
 
   /**
@@ -118,7 +125,7 @@ export function createRunReporter(deps: {
   }
 
   async function postStatusComment(run: Run, body: string): Promise<void> {
-    const comment = await createIssueComment(octokit, repoOf(run), conversationOf(run), body);
+    const comment = await createIssueComment(octokit, conversationRepoOf(run), conversationOf(run), body);
     lastSent.set(`comment:${comment.id}`, body);
     runs.updateRun(run.id, { statusCommentId: comment.id });
   }
@@ -128,7 +135,7 @@ export function createRunReporter(deps: {
    * run was created, and makes it the run's: its id stored, its text what it last got.
    */
   async function adoptStatusComment(run: Run): Promise<number | null> {
-    const found = await findIssueComment(octokit, repoOf(run), conversationOf(run), {
+    const found = await findIssueComment(octokit, conversationRepoOf(run), conversationOf(run), {
       since: renderSince(run.createdAt),
       matches: (c) => c.authorType === "Bot" && parseStatusMarker(c.body) === run.id,
     });

@@ -1,5 +1,5 @@
 import { SqliteError } from "better-sqlite3";
-import type { RunRequest, TriggerKind } from "../domain/run.js";
+import { findIssueRepository, type RunRequest, type TriggerKind } from "../domain/run.js";
 import { mapStrings } from "../security/map-strings.js";
 import { PLAN_TASK_STATES, type PlanTaskState } from "../task/plan/schedule-plan.js";
 import type { SqliteDatabase } from "./database.js";
@@ -17,7 +17,7 @@ export type BriefState = (typeof BRIEF_STATES)[number];
 export interface Brief {
   readonly id: number;
   readonly installationId: number;
-  /** The repository of the brief issue. */
+  /** The repository of the brief issue (with `repo=`, not the code's: that is `request.repo`). */
   readonly repoId: number;
   readonly repoOwner: string;
   readonly repoName: string;
@@ -228,7 +228,9 @@ export function createBriefStore(db: SqliteDatabase, options: { now?: () => Date
 
   const insert = db.transaction((input: NewBrief): number => {
     const at = stamp();
-    const { repo, issue } = input.request;
+    const { issue } = input.request;
+    // The brief's issue: its repository, which is not the code's with `repo=`.
+    const repo = findIssueRepository(input.request);
     const info = insertBrief.run({
       installationId: input.installationId,
       repoId: repo.id,
@@ -266,7 +268,7 @@ export function createBriefStore(db: SqliteDatabase, options: { now?: () => Date
       return getBrief(insert(input));
     } catch (error) {
       if (error instanceof SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE") {
-        const active = findActiveStatement.get(input.request.repo.id, input.request.issue.number);
+        const active = findActiveStatement.get(findIssueRepository(input.request).id, input.request.issue.number);
         if (active) throw new ActiveBriefExistsError(toBrief(active));
       }
       throw error;

@@ -233,8 +233,17 @@ export const MIGRATIONS: readonly string[] = [
   // 13: briefs delivered with `/deliver all`: the brief, the request its tasks' runs start from,
   // how many run at once and whether they stack; each task with its issue, what it waits on, its
   // state and its latest run and pull request (its branch, and the one it targets now); and every run started for a task (its cost counts).
-  // One active delivery per brief issue is an index, like one active run per task.
+  // One active delivery per brief issue is an index, like one active run per task. And the
+  // repository of a run's issue, when its code is in another one (`repo=`): a task is its
+  // issue, so "one active run per task" counts by the issue's repository from now on.
   `
+  -- NULL: the code's repository (every run before this).
+  ALTER TABLE runs ADD COLUMN issue_repo_id INTEGER;
+  DROP INDEX runs_one_active_per_task;
+  CREATE UNIQUE INDEX runs_one_active_per_task ON runs (COALESCE(issue_repo_id, repo_id), issue_number)
+    WHERE state IN ('queued', 'preparing', 'planning', 'implementing', 'verifying', 'delivering');
+  CREATE INDEX runs_by_issue ON runs (COALESCE(issue_repo_id, repo_id), issue_number);
+
   CREATE TABLE briefs (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     installation_id INTEGER NOT NULL,

@@ -179,16 +179,17 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
   /** A JSON column's value, the strings inside it redacted before serialising (the JSON stays valid). */
   const json = (value: unknown): string | null => toJson(redact && value !== undefined ? mapStrings(value, redact) : value);
   const insertRunStatement = db.prepare(`
-    INSERT INTO runs (installation_id, repo_id, repo_owner, repo_name, issue_number, state, trigger,
+    INSERT INTO runs (installation_id, repo_id, repo_owner, repo_name, issue_repo_id, issue_number, state, trigger,
                       requested_by, delivery_id, request, follow_up_of, work_branch, created_at, updated_at)
-    VALUES (@installationId, @repoId, @repoOwner, @repoName, @issueNumber, 'queued', @trigger,
+    VALUES (@installationId, @repoId, @repoOwner, @repoName, @issueRepoId, @issueNumber, 'queued', @trigger,
             @requestedBy, @deliveryId, @request, @followUpOf, @workBranch, @at, @at)`);
   const insertTransitionStatement = db.prepare(
     `INSERT INTO run_transitions (run_id, state, at, detail) VALUES (?, ?, ?, ?)`,
   );
   const getRunStatement = db.prepare<[number], RunRow>(`SELECT * FROM runs WHERE id = ?`);
+  // A task is its issue: with the code in another repository (`repo=`), the issue's repository counts.
   const findActiveStatement = db.prepare<[number, number], RunRow>(`
-    SELECT * FROM runs WHERE repo_id = ? AND issue_number = ?
+    SELECT * FROM runs WHERE COALESCE(issue_repo_id, repo_id) = ? AND issue_number = ?
       AND state IN ('queued', 'preparing', 'planning', 'implementing', 'verifying', 'delivering')`);
   const listTransitionsStatement = db.prepare<[number], { state: string; at: string; detail: string | null }>(
     `SELECT state, at, detail FROM run_transitions WHERE run_id = ? ORDER BY id`,
@@ -218,7 +219,7 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
     `SELECT * FROM runs WHERE repo_id = ? AND pr_number = ? ORDER BY id DESC LIMIT 1`,
   );
   const listForTaskStatement = db.prepare<[number, number], RunRow>(
-    `SELECT * FROM runs WHERE repo_id = ? AND issue_number = ? ORDER BY id`,
+    `SELECT * FROM runs WHERE COALESCE(issue_repo_id, repo_id) = ? AND issue_number = ? ORDER BY id`,
   );
   // repo_id IN a JSON array: one statement for any number of repositories, on the runs_by_repo index.
   const listForReposStatement = db.prepare<Record<string, string | number | null>, RunRow>(`
@@ -268,6 +269,7 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
     return toRun(row);
   }
 
+  /** The task's active run; `repoId` is the repository of its issue. */
   function findActiveRun(repoId: number, issueNumber: number): Run | undefined {
     const row = findActiveStatement.get(repoId, issueNumber);
     return row ? toRun(row) : undefined;
@@ -280,6 +282,7 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
       repoId: input.request.repo.id,
       repoOwner: input.request.repo.owner,
       repoName: input.request.repo.name,
+      issueRepoId: input.request.issueRepo?.id ?? null,
       issueNumber: input.request.issue.number,
       trigger: input.trigger,
       requestedBy: input.requestedBy,
@@ -300,7 +303,7 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
       return getRun(insertQueuedRun(input));
     } catch (error) {
       if (error instanceof SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE") {
-        const active = findActiveRun(input.request.repo.id, input.request.issue.number);
+        const active = findActiveRun(input.request.issueRepo?.id ?? input.request.repo.id, input.request.issue.number);
         if (active) throw new ActiveRunExistsError(active);
       }
       throw error;
@@ -375,6 +378,7 @@ export function createRunStore(db: SqliteDatabase, now: () => Date = () => new D
     return listByStateStatement.all(state).map(toRun);
   }
 
+  /** The task's runs, oldest first; `repoId` is the repository of its issue. */
   function listRunsForTask(repoId: number, issueNumber: number): Run[] {
     return listForTaskStatement.all(repoId, issueNumber).map(toRun);
   }

@@ -1,13 +1,14 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AgentProvider, AgentSession } from "../../src/agent/provider.js";
-import { createTestApp, loadExample, type TestApp } from "../helpers/app.js";
-import { replaceScenarioGitHub, stopE2eScenario, type FakeGitHub } from "../helpers/e2e.js";
-import type { FakeGitHubOptions } from "../helpers/github.js";
+import { createTestApp, disableNetwork, loadExample, type TestApp } from "../helpers/app.js";
+import { replaceScenarioGitHub, scenarioGitHub, stopE2eScenario, type FakeGitHub } from "../helpers/e2e.js";
+import { fakeGitHub, type FakeGitHubOptions } from "../helpers/github.js";
 import { createBareRemote, readRemoteFile, runTestGit, type BareRemote } from "../helpers/git.js";
-import { commentPayload, evidenceReport, issuePayload, REPO_ID } from "../helpers/scenario.js";
+import { commentPayload, evidenceReport, issuePayload, OWNER, REPO, REPO_ID } from "../helpers/scenario.js";
 import { createGate, waitFor, type Gate } from "../helpers/wait.js";
 
 /**
@@ -390,5 +391,106 @@ describe("the hamster:deliver label", () => {
     expect(sessions.map((s) => s.task)).toEqual([A]);
     expect(runsOf(BRIEF)).toEqual([]);
     expect(rowOf(A)).toContain("👀 in review");
+  });
+});
+
+describe("code in another repository of the installation: repo=owner/name", () => {
+  const CODE_REPO = "widgets-api";
+  const CODE_REPO_ID = 999_001;
+  let codeRemote: BareRemote;
+  let code: ReturnType<typeof fakeGitHub>;
+
+  beforeEach(async () => {
+    codeRemote = await createBareRemote();
+  });
+  afterEach(async () => {
+    await codeRemote.cleanup();
+  });
+
+  /**
+   * The issue's repository (the scenario's) and the code's, both of installation 1. The code's
+   * fake comes first: it answers GraphQL (its pull requests are the only ones) and any
+   * repository's contents.
+   */
+  function twoRepositories(overrides: Partial<FakeGitHubOptions> = {}): void {
+    nock.cleanAll();
+    disableNetwork();
+    code = fakeGitHub({
+      owner: OWNER,
+      repo: CODE_REPO,
+      installationId: 1,
+      roles: { Codertocat: "admin" },
+      branches: ["main"],
+      repository: { id: CODE_REPO_ID, cloneUrl: codeRemote.url },
+    });
+    github = scenarioGitHub({
+      issues: {
+        [BRIEF]: { title: "Widget client", body: "Build a widget client." },
+        ...Object.fromEntries(Object.entries(TITLES).map(([n, title]) => [n, { title, body: `Implement: ${title}.` }])),
+      },
+      subIssues: { [BRIEF]: [A, B, C, D] },
+      blockedBy: {},
+      ...overrides,
+    });
+  }
+
+  it("works in the code's repository and keeps the conversation on the issue: the pull request there closes owner/repo#N", async () => {
+    twoRepositories();
+    const { agent, sessions } = createScriptedAgent();
+    await startApp(agent);
+    const payload = commentPayload(remote.url, `/deliver repo=${OWNER}/${CODE_REPO}`);
+    await app.receive("issue_comment", payload);
+    await app.hamster.idle();
+
+    const [run] = app.hamster.runs.listRunsForTask(REPO_ID, 1);
+    expect(run).toMatchObject({ state: "succeeded", repoId: CODE_REPO_ID, repoName: CODE_REPO, issueNumber: 1 });
+    expect(run!.request.issueRepo).toEqual({ id: REPO_ID, owner: OWNER, name: REPO, htmlUrl: `https://github.com/${OWNER}/${REPO}` });
+    expect(sessions.map((s) => s.task)).toEqual([1]);
+    // The work, the pull request and the check runs are the code's.
+    expect(await readRemoteFile(codeRemote.dir, run!.workBranch!, "task-1.txt")).toBe("1\n");
+    expect(code.pulls).toHaveLength(1);
+    expect(code.pulls[0]!.body).toContain(`Closes ${OWNER}/${REPO}#1`);
+    expect(code.checkRuns.length).toBeGreaterThan(0);
+    expect(github.pulls).toEqual([]);
+    expect(github.checkRuns).toEqual([]);
+    // The status comment is on the issue, which is where its repository's people talk.
+    expect(code.comments).toEqual([]);
+    const status = github.comments.find((c) => c.issueNumber === 1 && c.body.includes(`hamster:status run=${run!.id}`));
+    expect(status?.body).toContain(`https://github.com/${OWNER}/${CODE_REPO}/pull/${code.pulls[0]!.number}`);
+    // The code's repository's settings were read, not the issue's.
+    const configReads = code.calls.filter((c) => c.method === "GET" && c.path.endsWith("/contents/.github/hamster.yml")).map((c) => c.path);
+    expect(configReads[0]).toBe(`/repos/${OWNER}/${CODE_REPO}/contents/.github/hamster.yml`);
+    expect(configReads).not.toContain(`/repos/${OWNER}/${REPO}/contents/.github/hamster.yml`);
+  });
+
+  it("answers a repository the installation cannot see, and starts nothing", async () => {
+    twoRepositories();
+    nock("https://api.github.com").get(`/repos/${OWNER}/elsewhere`).reply(404, { message: "Not Found" });
+    await startApp(createScriptedAgent().agent);
+    await app.receive("issue_comment", commentPayload(remote.url, `/deliver repo=${OWNER}/elsewhere`));
+    await app.hamster.idle();
+    expect(github.comments.map((c) => c.body)).toEqual([expect.stringContaining(`Hamster cannot reach \`${OWNER}/elsewhere\``)]);
+    expect(app.hamster.runs.listRunsForTask(REPO_ID, 1)).toEqual([]);
+  });
+
+  it("delivers a brief's tasks in the code's repository, its plan table on the brief, merges there moving it on", async () => {
+    twoRepositories({ subIssues: { [BRIEF]: [A, B] }, blockedBy: { [B]: [A] } });
+    const { agent, sessions } = createScriptedAgent();
+    await startApp(agent);
+    await commentOnBrief(`/deliver all repo=${OWNER}/${CODE_REPO}`);
+
+    const pullA = code.pulls.find((p) => p.head.startsWith(`hamster/${A}-`))!;
+    expect(pullA.body).toContain(`Closes ${OWNER}/${REPO}#${A}`);
+    expect(rowOf(A)).toContain(`[#${pullA.number}](https://github.com/${OWNER}/${CODE_REPO}/pull/${pullA.number})`);
+    expect(sessions).toEqual([{ task: A, brief: `issue #${BRIEF}` }]);
+
+    const merged = pullRequestClosed(pullA.number, true);
+    merged.repository.id = CODE_REPO_ID;
+    Object.assign(pullA, { state: "closed", merged: true });
+    await app.receive("pull_request", merged);
+    await app.hamster.idle();
+    expect(sessions.map((s) => s.task)).toEqual([A, B]);
+    expect(rowOf(A)).toContain("✅ done");
+    expect(app.hamster.runs.listRunsForTask(REPO_ID, B)).toMatchObject([{ state: "succeeded", repoId: CODE_REPO_ID }]);
   });
 });

@@ -141,6 +141,8 @@ export interface FakeGitHubOptions {
   reviewThreads?: Record<number, FakeReviewThread[]>;
   /** Where a pull request's head is (`GET /pulls/:n`), e.g. read from the bare remote; default the PR's `headSha`, else `f…f`. */
   pullHeadSha?: (branch: string) => string;
+  /** What `GET /repos/:owner/:repo` says of this repository (its id and where git clones it); without: 404. */
+  repository?: { id: number; cloneUrl: string; defaultBranch?: string };
   /** What `GET /app` says; default id 1 (the test app's APP_ID), slug `hamster-deliver`. */
   app?: { id: number; slug: string };
 }
@@ -591,6 +593,13 @@ export function fakeGitHub(options: FakeGitHubOptions, previous?: FakeGitHubStat
       labelWritesInFlight--;
       callback(null, answer as [number, object]);
     }, options.labelDelayMs ?? 0);
+  });
+
+  scope.get(repoPath).reply((path) => {
+    record("GET", path, null);
+    const repository = options.repository;
+    if (!repository) return [404, { message: "Not Found" }];
+    return [200, { id: repository.id, name: options.repo, full_name: `${options.owner}/${options.repo}`, owner: { login: options.owner }, clone_url: repository.cloneUrl, default_branch: repository.defaultBranch ?? "main", html_url: html }];
   });
 
   scope.get(`${prefix}/app`).reply((path) => {

@@ -16,6 +16,13 @@ describe("parseSlashCommand /deliver all", () => {
     });
   });
 
+  it("takes the repository the code is in, as owner/name", () => {
+    expect(parseDeliverCommand("/deliver all repo=acme/widgets-api")).toEqual({ kind: "ok", command: { kind: "deliver", params: { repo: "acme/widgets-api" }, instructions: "", all: true } });
+    expect(parseDeliverCommand("/deliver repo=acme/api.js Go")).toEqual(ok({ repo: "acme/api.js" }, "Go"));
+    expect(parseDeliverCommand("/deliver repo=widgets")).toEqual(invalid('repo "widgets" is not a repository: write it as owner/name'));
+    expect(parseDeliverCommand("/deliver repo=https://github.com/acme/api")).toEqual(invalid('repo "https://github.com/acme/api" is not a repository: write it as owner/name'));
+  });
+
   it("takes `all` only as the first word, whole", () => {
     expect(parseDeliverCommand("/deliver agent=claude all")).toEqual(ok({ agent: "claude" }, "all"));
     expect(parseDeliverCommand("/deliver allow retries")).toEqual(ok({}, "allow retries"));
@@ -165,7 +172,7 @@ describe("parseSlashCommand /deliver: parameters and instructions", () => {
 describe("parseSlashCommand /deliver: errors", () => {
   it("reports an unknown key with the known ones", () => {
     expect(parseDeliverCommand("/deliver brnach=main")).toEqual(
-      invalid('unknown parameter "brnach"; the parameters are branch, target, agent, model, executor'),
+      invalid('unknown parameter "brnach"; the parameters are branch, target, agent, model, executor, repo'),
     );
   });
 
@@ -247,7 +254,7 @@ describe("parseSlashCommand /deliver: errors", () => {
       parseDeliverCommand(`/deliver foo=1 branch=../x branch=main agent=gpt model=! ${"z".repeat(20_001)}`),
     ).toEqual(
       invalid(
-        'unknown parameter "foo"; the parameters are branch, target, agent, model, executor',
+        'unknown parameter "foo"; the parameters are branch, target, agent, model, executor, repo',
         'branch "../x" is not a valid branch name: branch names cannot contain ".."',
         'parameter "branch" is given more than once',
         'unknown agent "gpt"; the agents are claude',

@@ -97,7 +97,7 @@ describe("parseSlashCommand: /deliver", () => {
     expect(parseSlashCommand('/deliver brnach=main agent=gpt model="x')).toEqual(
       invalid(
         "deliver",
-        'unknown parameter "brnach"; the parameters are branch, target, agent, model, executor',
+        'unknown parameter "brnach"; the parameters are branch, target, agent, model, executor, repo',
         'unknown agent "gpt"; the agents are claude',
         "unterminated double quote at column 38 of the /deliver line",
       ),

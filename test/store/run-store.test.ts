@@ -85,6 +85,19 @@ describe("runs", () => {
     expect(runs.listRunsForTask(42, 7).map((r) => r.state)).toEqual(["failed", "queued"]);
   });
 
+  it("counts a task by its issue's repository when the code is in another one", () => {
+    const runs = createRunStore(db, now);
+    const issueRepo = { id: 77, owner: "acme", name: "tracker", htmlUrl: "https://github.com/acme/tracker" };
+    // Issue #7 of acme/tracker, its code in acme/widgets (42), and issue #7 of acme/widgets itself: two tasks.
+    const across = runs.createRun(buildNewRun({ request: buildRunRequest({ issueRepo }) }));
+    const own = runs.createRun(buildNewRun());
+    expect(across).toMatchObject({ repoId: 42, issueNumber: 7 });
+    expect(runs.findActiveRun(77, 7)?.id).toBe(across.id);
+    expect(runs.findActiveRun(42, 7)?.id).toBe(own.id);
+    expect(runs.listRunsForTask(77, 7).map((r) => r.id)).toEqual([across.id]);
+    expect(() => runs.createRun(buildNewRun({ request: buildRunRequest({ issueRepo }) }))).toThrow(ActiveRunExistsError);
+  });
+
   it("never leaves a final state", () => {
     const runs = createRunStore(db, now);
     const run = runs.createRun(buildNewRun());

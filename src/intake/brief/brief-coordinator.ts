@@ -344,10 +344,11 @@ export function createBriefCoordinator(deps: BriefDependencies) {
 
 /** The task's run request: the brief's parameters, the task's issue, the brief as what it reads; on `stackedOn`, that branch. */
 export function buildTaskRequest(brief: Brief, task: BriefTask, stackedOn: string | null): RunRequest {
-  const { repo, agent, model, instructions, settings, parameterSources } = brief.request;
+  const { repo, issueRepo, agent, model, instructions, settings, parameterSources } = brief.request;
   const { number, title, body, author, htmlUrl } = task.issue;
   return {
     repo,
+    ...(issueRepo ? { issueRepo } : {}),
     issue: { number, title, body, author, htmlUrl },
     baseBranch: stackedOn ?? brief.request.baseBranch,
     targetBranch: stackedOn ?? brief.request.targetBranch,
