@@ -11,7 +11,7 @@ import type { RunStore } from "../store/run-store.js";
 import type { Vault } from "../store/vault.js";
 import type { LiveRunFeed } from "./live-run-feed.js";
 
-/** What the console's pages read and do; built once in src/index.ts. */
+/** What the console's pages read and do; built once in src/compose/wire-console.ts. */
 export interface ConsoleDeps {
   readonly runs: RunStore;
   readonly events: RunEventStore;
