@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import pino from "pino";
 import { parseSettings } from "../config/env.js";
 import { CliError, reportUsageError } from "./cli-error.js";
+import { runImportCommand, type ImportCommandIo } from "./import-command.js";
 import { runLocal } from "./run-local.js";
 import { runRunnerCommand } from "./runner-command.js";
 import { runSecrets } from "./secrets.js";
@@ -17,6 +18,7 @@ const USAGE = `Usage:
   hamster secrets set --installation ID --provider PROVIDER < key.txt
   hamster secrets list | delete --installation ID --provider PROVIDER | rotate
   hamster setup actions > .github/workflows/hamster.yml
+  hamster import --repo OWNER/NAME --issue N [--tag TAG] FILE
 
 Commands:
   run     Runs the delivery pipeline on a local git repository: the task comes from a
@@ -31,6 +33,9 @@ Commands:
   setup   Prints the GitHub Actions workflow that runs Hamster's runs on a repository's
           own Actions runners, for the app at HAMSTER_PUBLIC_URL. "hamster setup
           --help" tells more.
+  import  Makes the tasks of a brief issue on GitHub what a Task Master tasks file on
+          this machine says, as "/hamster import" does, signed in as the GitHub App
+          (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH). "hamster import --help" tells more.
 
 Environment: the same variables as the app (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL,
 HAMSTER_MODEL, HAMSTER_DATA_DIR, ...). See the README.`;
@@ -38,7 +43,7 @@ HAMSTER_MODEL, HAMSTER_DATA_DIR, ...). See the README.`;
 /** The `hamster` command. Returns the process exit code. */
 export async function main(
   argv: readonly string[],
-  io: { out: Writable; err: Writable; env: NodeJS.ProcessEnv; in?: Readable },
+  io: { out: Writable; err: Writable; env: NodeJS.ProcessEnv; in?: Readable; Octokit?: ImportCommandIo["Octokit"] },
 ): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
@@ -49,6 +54,7 @@ export async function main(
   try {
     if (command === "runner") return await runRunnerCommand(rest, { in: io.in ?? process.stdin, err: io.err, env: io.env });
     if (command === "setup") return runSetupCommand(rest, io);
+    if (command === "import") return await runImportCommand(rest, io);
     if (command !== "run") throw new CliError(`Unknown command "${command}".\n\n${USAGE}`);
     const { values } = parseArgs({
       args: [...rest],

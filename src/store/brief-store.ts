@@ -63,6 +63,11 @@ export interface BriefTask {
   readonly baseBranch: string | null;
   /** Why the task stands where it does, when the run does not say (a pull request closed without merging). */
   readonly note: string | null;
+  /**
+   * What its runs start from when its code is in a repository other than the brief's
+   * (`repo: owner/name` in its issue): that repository's request; null: the brief's.
+   */
+  readonly request: RunRequest | null;
 }
 
 export interface NewBrief {
@@ -73,7 +78,14 @@ export interface NewBrief {
   readonly parallel: number;
   readonly stack: boolean;
   /** In the plan's order. */
-  readonly tasks: readonly { readonly taskId: string; readonly issue: BriefTaskIssue; readonly blockedBy: readonly string[]; readonly state: PlanTaskState }[];
+  readonly tasks: readonly {
+    readonly taskId: string;
+    readonly issue: BriefTaskIssue;
+    readonly blockedBy: readonly string[];
+    readonly state: PlanTaskState;
+    /** Its own request, when its code is in another repository than the brief's. */
+    readonly request?: RunRequest;
+  }[];
 }
 
 export interface BriefTaskPatch {
@@ -125,6 +137,7 @@ interface TaskRow {
   work_branch: string | null;
   base_branch: string | null;
   note: string | null;
+  request: string | null;
 }
 
 function toBrief(row: BriefRow): Brief {
@@ -161,6 +174,7 @@ function toTask(row: TaskRow): BriefTask {
     workBranch: row.work_branch,
     baseBranch: row.base_branch,
     note: row.note,
+    request: row.request === null ? null : (JSON.parse(row.request) as RunRequest),
   };
 }
 
@@ -184,8 +198,8 @@ export function createBriefStore(db: SqliteDatabase, options: { now?: () => Date
     INSERT INTO briefs (installation_id, repo_id, repo_owner, repo_name, issue_number, state, trigger, requested_by, request, parallel, stack, created_at, updated_at)
     VALUES (@installationId, @repoId, @repoOwner, @repoName, @issueNumber, 'active', @trigger, @requestedBy, @request, @parallel, @stack, @at, @at)`);
   const insertTask = db.prepare(`
-    INSERT INTO brief_tasks (brief_id, task_id, position, issue_owner, issue_repo, issue_number, issue, blocked_by, state, updated_at)
-    VALUES (@briefId, @taskId, @position, @issueOwner, @issueRepo, @issueNumber, @issue, @blockedBy, @state, @at)`);
+    INSERT INTO brief_tasks (brief_id, task_id, position, issue_owner, issue_repo, issue_number, issue, blocked_by, state, request, updated_at)
+    VALUES (@briefId, @taskId, @position, @issueOwner, @issueRepo, @issueNumber, @issue, @blockedBy, @state, @request, @at)`);
   const getBriefStatement = db.prepare<[number], BriefRow>(`SELECT * FROM briefs WHERE id = ?`);
   const findActiveStatement = db.prepare<[number, number], BriefRow>(`SELECT * FROM briefs WHERE repo_id = ? AND issue_number = ? AND state = 'active'`);
   const findLatestStatement = db.prepare<[number, number], BriefRow>(`SELECT * FROM briefs WHERE repo_id = ? AND issue_number = ? ORDER BY id DESC LIMIT 1`);
@@ -256,6 +270,7 @@ export function createBriefStore(db: SqliteDatabase, options: { now?: () => Date
         issue: json(task.issue),
         blockedBy: JSON.stringify(task.blockedBy),
         state: task.state,
+        request: task.request ? json(task.request) : null,
         at,
       });
     });

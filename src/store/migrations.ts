@@ -292,4 +292,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX brief_runs_by_brief ON brief_runs (brief_id, task_id);
   `,
+  // 14: a brief's task with its code in another repository (`repo: owner/name` in its issue)
+  // keeps the request resolved for that repository (its config, branches, the sender's access).
+  `
+  -- NULL: the brief's request.
+  ALTER TABLE brief_tasks ADD COLUMN request TEXT;
+  `,
 ];

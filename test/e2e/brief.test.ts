@@ -412,14 +412,21 @@ describe("code in another repository of the installation: repo=owner/name", () =
    * fake comes first: it answers GraphQL (its pull requests are the only ones) and any
    * repository's contents.
    */
-  function twoRepositories(overrides: Partial<FakeGitHubOptions> = {}): void {
+  function twoRepositories(overrides: Partial<FakeGitHubOptions> = {}, options: { issueRepoConfig?: string; codeRoles?: Record<string, string> } = {}): void {
     nock.cleanAll();
     disableNetwork();
+    if (options.issueRepoConfig !== undefined) {
+      // Ahead of the code's fake, which answers every repository's contents.
+      nock("https://api.github.com")
+        .persist()
+        .get(new RegExp(`^/repos/${OWNER}/${REPO}/contents/\\.github(/|%2F)hamster\\.yml`))
+        .reply(200, options.issueRepoConfig, { "content-type": "application/vnd.github.raw; charset=utf-8" });
+    }
     code = fakeGitHub({
       owner: OWNER,
       repo: CODE_REPO,
       installationId: 1,
-      roles: { Codertocat: "admin" },
+      roles: options.codeRoles ?? { Codertocat: "admin" },
       branches: ["main"],
       repository: { id: CODE_REPO_ID, cloneUrl: codeRemote.url },
     });
@@ -492,5 +499,74 @@ describe("code in another repository of the installation: repo=owner/name", () =
     expect(sessions.map((s) => s.task)).toEqual([A, B]);
     expect(rowOf(A)).toContain("✅ done");
     expect(app.hamster.runs.listRunsForTask(REPO_ID, B)).toMatchObject([{ state: "succeeded", repoId: CODE_REPO_ID }]);
+  });
+
+  it("delivers a task whose issue says `repo: owner/name` in that repository, the others in the brief's, in order", async () => {
+    twoRepositories({
+      issues: {
+        [BRIEF]: { title: "Widget client", body: "Build a widget client." },
+        [A]: { title: TITLES[A]!, body: `Implement: ${TITLES[A]}.` },
+        [B]: { title: TITLES[B]!, body: `Implement: ${TITLES[B]}.\n\n**repo:** ${OWNER}/${CODE_REPO}\n` },
+      },
+      subIssues: { [BRIEF]: [A, B] },
+      blockedBy: { [B]: [A] },
+      // The code's fake answers GraphQL: a pull request of the brief's repository stays a draft.
+    }, { issueRepoConfig: "ready_for_review: false\n" });
+    const { agent, sessions } = createScriptedAgent();
+    await startApp(agent);
+    await commentOnBrief("/deliver all");
+
+    // A is in the brief's own repository; B waits for it.
+    expect(sessions.map((s) => s.task)).toEqual([A]);
+    expect(pullOf(A)?.body).toContain(`Closes #${A}`);
+    expect(code.pulls).toEqual([]);
+    await mergeTask(A);
+
+    expect(sessions.map((s) => s.task)).toEqual([A, B]);
+    const pullB = code.pulls.find((p) => p.head.startsWith(`hamster/${B}-`))!;
+    expect(pullB.body).toContain(`Closes ${OWNER}/${REPO}#${B}`);
+    expect(await readRemoteFile(codeRemote.dir, pullB.head, `task-${B}.txt`)).toBe(`${B}\n`);
+    expect(github.pulls.filter((p) => p.head.startsWith(`hamster/${B}-`))).toEqual([]);
+    expect(app.hamster.runs.listRunsForTask(REPO_ID, B)).toMatchObject([{ state: "succeeded", repoId: CODE_REPO_ID }]);
+    expect(rowOf(B)).toContain(`[#${pullB.number}](https://github.com/${OWNER}/${CODE_REPO}/pull/${pullB.number})`);
+    // The task's repository's settings were read, and the sender's access there checked.
+    expect(code.calls.map((c) => `${c.method} ${c.path}`)).toEqual(
+      expect.arrayContaining([`GET /repos/${OWNER}/${CODE_REPO}/contents/.github/hamster.yml`, `GET /repos/${OWNER}/${CODE_REPO}/collaborators/Codertocat/permission`]),
+    );
+
+    const merged = pullRequestClosed(pullB.number, true);
+    merged.repository.id = CODE_REPO_ID;
+    Object.assign(pullB, { state: "closed", merged: true });
+    await app.receive("pull_request", merged);
+    await app.hamster.idle();
+    expect(rowOf(B)).toContain("✅ done");
+  });
+
+  it("refuses a brief whose task names a repository where the sender cannot start runs, and starts nothing", async () => {
+    twoRepositories(
+      {
+        issues: { [BRIEF]: { title: "Widget client", body: "Build a widget client." }, [A]: { title: TITLES[A]!, body: "a" }, [B]: { title: TITLES[B]!, body: `repo: ${OWNER}/${CODE_REPO}` } },
+        subIssues: { [BRIEF]: [A, B] },
+        blockedBy: { [B]: [A] },
+      },
+      { codeRoles: { Codertocat: "read" } },
+    );
+    await startApp(createScriptedAgent().agent);
+    await commentOnBrief("/deliver all");
+    expect(repliesOnBrief().map((c) => c.body)).toEqual([expect.stringContaining(`Only people with write access to \`${OWNER}/${CODE_REPO}\``)]);
+    expect(planTable()).toBeUndefined();
+    expect(app.hamster.runs.listRunsForTask(REPO_ID, A)).toEqual([]);
+  });
+
+  it("names a task whose `repo:` line does not name one repository", async () => {
+    twoRepositories({
+      issues: { [BRIEF]: { title: "Widget client", body: "Build a widget client." }, [A]: { title: TITLES[A]!, body: "repo: widgets" }, [B]: { title: TITLES[B]!, body: "b" } },
+      subIssues: { [BRIEF]: [A, B] },
+      blockedBy: { [B]: [A] },
+    });
+    await startApp(createScriptedAgent().agent);
+    await commentOnBrief("/deliver all");
+    expect(repliesOnBrief().map((c) => c.body)).toEqual([expect.stringContaining(`#${A}: \`repo: widgets\` does not name a repository as \`repo: owner/name\``)]);
+    expect(app.hamster.runs.listRunsForTask(REPO_ID, A)).toEqual([]);
   });
 });

@@ -122,7 +122,8 @@ export function createBriefCoordinator(deps: BriefDependencies) {
       }
       if (base === task.baseBranch) continue;
       try {
-        await retargetPullRequest(await client(), { owner: brief.request.repo.owner, repo: brief.request.repo.name }, task.prNumber, base);
+        const repo = findTaskCodeRepo(brief, task);
+        await retargetPullRequest(await client(), { owner: repo.owner, repo: repo.name }, task.prNumber, base);
         briefs.updateTask(brief.id, task.taskId, { baseBranch: base });
         changed = true;
       } catch (error) {
@@ -140,7 +141,10 @@ export function createBriefCoordinator(deps: BriefDependencies) {
   }
 
   function scheduleBrief(brief: Brief, tasks = briefs.listTasks(brief.id)): PlanSchedule {
-    return schedulePlan(graphOf(tasks), new Map(tasks.map((task) => [task.taskId, task.state])), { parallel: brief.parallel, stack: brief.stack });
+    const codeRepoOf = new Map(tasks.map((task) => [task.taskId, findTaskCodeRepo(brief, task).id]));
+    // A branch is stacked on within its own repository only.
+    const canStack = (task: string, blocker: string) => codeRepoOf.get(task) === codeRepoOf.get(blocker);
+    return schedulePlan(graphOf(tasks), new Map(tasks.map((task) => [task.taskId, task.state])), { parallel: brief.parallel, stack: brief.stack, canStack });
   }
 
   async function startReadyTasks(client: () => Promise<GitHubClient>, brief: Brief): Promise<number> {
@@ -194,7 +198,6 @@ export function createBriefCoordinator(deps: BriefDependencies) {
   async function publishPlanTable(octokit: GitHubClient, brief: Brief): Promise<void> {
     const tasks = briefs.listTasks(brief.id);
     const costs = briefs.getTaskCosts(brief.id);
-    const home = brief.request.repo;
     const body = renderPlanTable({
       briefNumber: brief.issueNumber,
       graph: graphOf(tasks),
@@ -202,7 +205,7 @@ export function createBriefCoordinator(deps: BriefDependencies) {
         id: task.taskId,
         title: task.issue.title,
         state: task.state,
-        pullRequest: task.prNumber === null ? null : { number: task.prNumber, url: `${home.htmlUrl}/pull/${task.prNumber}` },
+        pullRequest: task.prNumber === null ? null : { number: task.prNumber, url: `${findTaskCodeRepo(brief, task).htmlUrl}/pull/${task.prNumber}` },
         costUsd: costs.get(task.taskId) ?? null,
         ran: costs.has(task.taskId),
       })),
@@ -323,8 +326,9 @@ export function createBriefCoordinator(deps: BriefDependencies) {
           const waiting = briefs.listTasks(brief.id).filter((task) => task.state === "delivered" && task.prNumber !== null);
           const octokit = waiting.length > 0 ? await deps.getOctokit(brief.installationId) : undefined;
           for (const task of waiting) {
-            const outcome = await getPullRequestOutcome(octokit!, { owner: brief.request.repo.owner, repo: brief.request.repo.name }, task.prNumber!);
-            if (outcome !== "open") await notePullRequestClosed({ repoId: task.prRepoId ?? brief.request.repo.id, number: task.prNumber!, merged: outcome === "merged" });
+            const repo = findTaskCodeRepo(brief, task);
+            const outcome = await getPullRequestOutcome(octokit!, { owner: repo.owner, repo: repo.name }, task.prNumber!);
+            if (outcome !== "open") await notePullRequestClosed({ repoId: task.prRepoId ?? repo.id, number: task.prNumber!, merged: outcome === "merged" });
           }
           await advance(brief.id);
         } catch (error) {
@@ -343,15 +347,22 @@ export function createBriefCoordinator(deps: BriefDependencies) {
 }
 
 /** The task's run request: the brief's parameters, the task's issue, the brief as what it reads; on `stackedOn`, that branch. */
+/** Where a task's code is: the repository its own `repo:` line named, else the brief's. */
+export function findTaskCodeRepo(brief: Brief, task: BriefTask): RunRequest["repo"] {
+  return (task.request ?? brief.request).repo;
+}
+
+/** A task's run: its own request when its code is in another repository (`repo:`), else the brief's. */
 export function buildTaskRequest(brief: Brief, task: BriefTask, stackedOn: string | null): RunRequest {
-  const { repo, issueRepo, agent, model, instructions, settings, parameterSources } = brief.request;
+  const base = task.request ?? brief.request;
+  const { repo, issueRepo, agent, model, instructions, settings, parameterSources } = base;
   const { number, title, body, author, htmlUrl } = task.issue;
   return {
     repo,
     ...(issueRepo ? { issueRepo } : {}),
     issue: { number, title, body, author, htmlUrl },
-    baseBranch: stackedOn ?? brief.request.baseBranch,
-    targetBranch: stackedOn ?? brief.request.targetBranch,
+    baseBranch: stackedOn ?? base.baseBranch,
+    targetBranch: stackedOn ?? base.targetBranch,
     agent,
     model,
     instructions,

@@ -4,6 +4,8 @@ import { ActiveBriefExistsError, type Brief, type NewBrief } from "../../store/b
 import { buildBriefPlan, type BriefIssue } from "../../task/plan/brief-plan.js";
 import { isSameRepository, parseTaskListReferences, type HomeRepository } from "../../task/plan/issue-references.js";
 import { renderPlanProblem } from "../../task/plan/plan-graph.js";
+import { parseTaskRepository } from "../../task/plan/task-repository.js";
+import type { RunRequest } from "../../domain/run.js";
 import type { AdmitOutcome, ControlContext } from "../queue-run.js";
 import { renderAgentCannotStart, renderUnsupported } from "../render-replies.js";
 import { resolveRunRequest } from "../resolve-run-request.js";
@@ -60,7 +62,15 @@ export async function deliverBrief(control: ControlContext, command: { params: D
       problems.push(`${task.ref.owner}/${task.ref.repo}#${task.ref.number} is an issue of another repository; a brief's tasks are issues of its own repository`);
     }
   }
+  const named = new Map<string, string>();
+  for (const task of read.tasks) {
+    const parsed = parseTaskRepository(task.body);
+    if (!parsed.ok) problems.push(`#${task.ref.number}: ${parsed.problem}`);
+    else if (parsed.repository) named.set(task.ref.number.toString(), `${parsed.repository.owner}/${parsed.repository.repo}`);
+  }
   if (!plan.ok || problems.length > 0) return reply("invalid brief", renderBriefProblems(login, problems));
+  const taskRequests = await resolveTaskRequests(control, command, readRepoConfig, resolved.request, new Set(named.values()));
+  if (!taskRequests.ok) return taskRequests.outcome;
 
   const input: NewBrief = {
     installationId: event.installationId,
@@ -71,11 +81,13 @@ export async function deliverBrief(control: ControlContext, command: { params: D
     stack: resolved.config.brief.stack,
     tasks: plan.graph.order.map((taskId) => {
       const issue = plan.tasks.get(taskId) as BriefIssue;
+      const request = taskRequests.byName.get(named.get(issue.ref.number.toString())?.toLowerCase() ?? "");
       return {
         taskId,
         issue: { owner: issue.ref.owner, repo: issue.ref.repo, number: issue.ref.number, title: issue.title, body: issue.body, author: issue.author, htmlUrl: issue.htmlUrl },
         blockedBy: plan.graph.blockedBy.get(taskId) ?? [],
         state: plan.states.get(taskId) ?? "pending",
+        ...(request ? { request } : {}),
       };
     }),
   };
@@ -94,4 +106,30 @@ export async function deliverBrief(control: ControlContext, command: { params: D
   await briefs.coordinator.advance(brief.id, { publish: true });
   deps.log.info({ brief: event.issue.number, tasks: input.tasks.length, repo: `${repo.owner}/${repo.repo}` }, "brief delivery started");
   return { outcome: "replied", why: `delivering a brief of ${input.tasks.length} tasks` };
+}
+
+/**
+ * The request of each repository the brief's tasks name with `repo: owner/name`, other than
+ * the brief's own code repository: resolved as `repo=` on `/deliver` is (the sender's write
+ * access there, its `.github/hamster.yml`, its branches), keyed by the lowercased name. The
+ * first refusal is answered, and nothing starts.
+ */
+async function resolveTaskRequests(
+  control: ControlContext,
+  command: { params: DeliverParams; instructions: string },
+  readRepoConfig: () => Promise<unknown>,
+  briefRequest: RunRequest,
+  names: ReadonlySet<string>,
+): Promise<{ ok: true; byName: Map<string, RunRequest> } | { ok: false; outcome: AdmitOutcome }> {
+  const byName = new Map<string, RunRequest>();
+  for (const name of names) {
+    const [owner = "", repo = ""] = name.split("/");
+    if (isSameRepository({ owner, repo }, { owner: briefRequest.repo.owner, repo: briefRequest.repo.name })) continue;
+    const resolved = await resolveRunRequest(control, { ...command.params, repo: name }, command.instructions, readRepoConfig);
+    if (!resolved.ok) return resolved;
+    const agentProblem = control.deps.findAgentProblem?.(control.event.installationId, resolved.request);
+    if (agentProblem) return { ok: false, outcome: await control.reply("agent cannot start", renderAgentCannotStart(control.event.sender.login, agentProblem)) };
+    byName.set(name.toLowerCase(), resolved.request);
+  }
+  return { ok: true, byName };
 }

@@ -36,12 +36,14 @@ export interface PlanSchedule {
  * depend on it, directly or through others, and no other task. A delivered task holds no
  * slot. With `stack`, a task whose only blocker not done yet is delivered starts on top of
  * that blocker's branch; one that waits on two unmerged blockers waits for all but one.
+ * `canStack` says whether a task may start on a blocker's branch at all (not when their code
+ * is in different repositories): when not, it waits for the merge.
  * Tasks missing from `states` are pending. Pure: call it again after every change.
  */
 export function schedulePlan(
   graph: PlanGraph,
   states: ReadonlyMap<string, PlanTaskState>,
-  options: { parallel?: number; stack?: boolean } = {},
+  options: { parallel?: number; stack?: boolean; canStack?: (task: string, blocker: string) => boolean } = {},
 ): PlanSchedule {
   const parallel = options.parallel ?? DEFAULT_PARALLEL;
   if (!Number.isInteger(parallel) || parallel < 1) throw new RangeError(`parallel must be a whole number of at least 1, got ${parallel}`);
@@ -74,7 +76,7 @@ export function schedulePlan(
       stopped.push({ task: id, by: causes });
     } else if (open.length === 0) {
       free.push(id);
-    } else if (options.stack === true && open.length === 1 && stateOf(open[0] as string) === "delivered") {
+    } else if (options.stack === true && open.length === 1 && stateOf(open[0] as string) === "delivered" && (options.canStack?.(id, open[0] as string) ?? true)) {
       free.push(id);
       stackedOn.set(id, open[0] as string);
     } else {

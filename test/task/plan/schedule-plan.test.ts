@@ -84,6 +84,16 @@ describe("delivered tasks, waiting for their merge", () => {
     // Without stack nothing starts before the merge.
     expect(schedulePlan(DIAMOND, states({ A: "delivered" })).start).toEqual([]);
   });
+
+  it("with stack, does not stack where canStack says no (code in another repository): that task waits for the merge", () => {
+    const afterA = schedulePlan(DIAMOND, states({ A: "delivered" }), { stack: true, canStack: (task) => task !== "C" });
+    expect(afterA.start).toEqual(["B"]);
+    expect([...afterA.stackedOn]).toEqual([["B", "A"]]);
+    expect(afterA.waiting).toEqual([
+      { task: "C", on: ["A"] },
+      { task: "D", on: ["B", "C"] },
+    ]);
+  });
 });
 
 describe("parallel", () => {
