@@ -5,7 +5,7 @@ import { buildBriefPlan, type BriefIssue } from "../../task/plan/brief-plan.js";
 import { isSameRepository, parseTaskListReferences, type HomeRepository } from "../../task/plan/issue-references.js";
 import { renderPlanProblem } from "../../task/plan/plan-graph.js";
 import { parseTaskRepository } from "../../task/plan/task-repository.js";
-import type { RunRequest } from "../../domain/run.js";
+import { findIssueRepository, type RunRequest } from "../../domain/run.js";
 import type { AdmitOutcome, ControlContext } from "../queue-run.js";
 import { renderAgentCannotStart, renderUnsupported } from "../render-replies.js";
 import { resolveRunRequest } from "../resolve-run-request.js";
@@ -26,7 +26,8 @@ export function isBriefIssue(event: TriggerEvent): boolean {
 
 /** The plan table's address, once it is written. */
 export function renderPlanUrl(brief: Brief): string | undefined {
-  return brief.planCommentId === null ? undefined : `${brief.request.repo.htmlUrl}/issues/${brief.issueNumber}#issuecomment-${brief.planCommentId}`;
+  // The plan table is on the brief's issue, which may not be in the repository the code goes to (repo=).
+  return brief.planCommentId === null ? undefined : `${findIssueRepository(brief.request).htmlUrl}/issues/${brief.issueNumber}#issuecomment-${brief.planCommentId}`;
 }
 
 /**
