@@ -1,5 +1,8 @@
 import type { SandboxOption } from "../sandbox/sandbox.js";
-import { COMMAND_AGENTS, createCommandAgent, findExecutable, type CommandAgentNetwork } from "./command-agent.js";
+import { COMMAND_AGENTS } from "./command/agents.js";
+import { createCommandAgent } from "./command/command-agent.js";
+import { findExecutable } from "./command/find-executable.js";
+import type { CommandAgentNetwork } from "./command/options.js";
 import type { AgentProvider } from "./provider.js";
 
 /** The built-in tool-use loop's `agent=` name. */

@@ -3,15 +3,12 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import {
-  COMMAND_AGENTS,
-  TASK_FILE_NAME,
-  createCommandAgent,
-  findExecutable,
-  renderTaskFile,
-  resolveAgentAllowlist,
-  type CommandAgentSpec,
-} from "../../src/agent/command-agent.js";
+import { COMMAND_AGENTS } from "../../src/agent/command/agents.js";
+import { resolveAgentAllowlist } from "../../src/agent/command/allowlist.js";
+import { createCommandAgent } from "../../src/agent/command/command-agent.js";
+import { findExecutable } from "../../src/agent/command/find-executable.js";
+import type { CommandAgentSpec } from "../../src/agent/command/spec.js";
+import { TASK_FILE_NAME, renderTaskFile } from "../../src/agent/command/task-file.js";
 import { computeCostUsd } from "../../src/agent/prices.js";
 import { AgentError, type AgentProgress, type AgentSession, type AgentSessionRequest } from "../../src/agent/provider.js";
 import { isHostAllowed } from "../../src/sandbox/egress-allowlist.js";

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { COMMAND_AGENTS } from "../../src/agent/command-agent.js";
+import { COMMAND_AGENTS } from "../../src/agent/command/agents.js";
 import type { AgentProvider } from "../../src/agent/provider.js";
 import { KNOWN_AGENT_NAMES, createAgentRegistry } from "../../src/agent/registry.js";
 import { runTestGit } from "../helpers/git.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkSandbox, probeSandbox } from "../../src/sandbox/check-sandbox.js";
-import { findExecutable } from "../../src/agent/command-agent.js";
+import { findExecutable } from "../../src/agent/command/find-executable.js";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "hamster-sandbox-check-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AGENT_CLI_REFUSALS } from "../../src/agent/command-agent.js";
+import { AGENT_CLI_REFUSALS } from "../../src/agent/command/allowlist.js";
 import { renderRefusedHosts } from "../../src/sandbox/render-refused-hosts.js";
 import { SETUP_REFUSALS } from "../../src/runner/run-setup.js";
 
