@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { parseInstallationDefaults } from "../config/installation-defaults.js";
 import { EXECUTOR_NAMES } from "../domain/executor-name.js";
-import { findPreferenceProblems } from "../intake/slash-command.js";
+import { findPreferenceProblems } from "../intake/deliver-parameters.js";
 import { createNoKeyError } from "../store/vault.js";
 import type { ConsoleDeps } from "./console-deps.js";
 import { ConsoleNotFound, type ConsoleContext, type ConsoleRoute } from "./console-request.js";

@@ -10,7 +10,7 @@ import { importTaskFile } from "./import-plan.js";
 import { cancelBrief, findBriefOf, retryBrief } from "./brief/control-brief.js";
 import { deliverBrief, isBriefIssue } from "./brief/deliver-brief.js";
 import { openSetupPullRequest } from "./setup-actions.js";
-import type { DeliverParams } from "./slash-command.js";
+import type { DeliverParams } from "./deliver-parameters.js";
 import type { TriggerEvent } from "./trigger-event.js";
 
 /**

@@ -1,7 +1,7 @@
 import type { Run } from "../domain/run.js";
 import type { PreferenceValues } from "../store/preference-store.js";
 import { inlineCode } from "../reporter/format.js";
-import { renderCommandHelp } from "./slash-command.js";
+import { renderCommandHelp } from "./render-command-help.js";
 import { REPO_CONFIG_PATH, renderRepoConfigReference } from "../config/repo-config.js";
 
 export function renderPermissionDenied(login: string, role: string): string {

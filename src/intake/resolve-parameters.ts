@@ -1,5 +1,5 @@
 import type { PreferenceValues } from "../store/preference-store.js";
-import type { DeliverParams } from "./slash-command.js";
+import type { DeliverParams } from "./deliver-parameters.js";
 import type { ExecutorName } from "../domain/executor-name.js";
 import type { InstallationDefaults, RunBudgets } from "../domain/installation-defaults.js";
 import type { ParameterSource, ResolvedParameter, ResolvedParameters } from "../domain/parameters.js";

@@ -10,7 +10,7 @@ import { branchExists } from "../github/branches.js";
 import type { AdmitOutcome, ControlContext } from "./queue-run.js";
 import { renderInvalidInstallationDefaults, renderInvalidRepoConfig, renderMissingBranch, renderUnsupported } from "./render-replies.js";
 import { resolveRunParameters, resolveRunSettings } from "./resolve-parameters.js";
-import type { DeliverParams } from "./slash-command.js";
+import type { DeliverParams } from "./deliver-parameters.js";
 
 export type ResolvedRunRequest =
   | {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseSlashCommand, renderCommandHelp, type SlashCommandOptions } from "../../src/intake/slash-command.js";
+import { renderCommandHelp } from "../../src/intake/render-command-help.js";
+import { parseSlashCommand, type SlashCommandOptions } from "../../src/intake/slash-command.js";
 
 /* The grammar of /deliver, case by case, when only /deliver is looked for (slash-command.test.ts covers every command). */
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { findPreferenceProblems, parseSlashCommand, renderCommandHelp, type SlashCommand } from "../../src/intake/slash-command.js";
+import { findPreferenceProblems } from "../../src/intake/deliver-parameters.js";
+import { renderCommandHelp } from "../../src/intake/render-command-help.js";
+import { parseSlashCommand, type SlashCommand } from "../../src/intake/slash-command.js";
 
 const ok = (command: SlashCommand) => ({ kind: "ok", command });
 const invalid = (command: string, ...errors: string[]) => ({ kind: "invalid", command, errors });

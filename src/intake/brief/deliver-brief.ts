@@ -9,7 +9,7 @@ import { findIssueRepository, type RunRequest } from "../../domain/run.js";
 import type { AdmitOutcome, ControlContext } from "../queue-run.js";
 import { renderAgentCannotStart, renderUnsupported } from "../render-replies.js";
 import { resolveRunRequest } from "../resolve-run-request.js";
-import type { DeliverParams } from "../slash-command.js";
+import type { DeliverParams } from "../deliver-parameters.js";
 import type { TriggerEvent } from "../trigger-event.js";
 import { renderBriefAlreadyActive, renderBriefProblems, renderNoTasks } from "./render-brief-replies.js";
 
