@@ -1,4 +1,4 @@
-import type { NewRun } from "../../src/store/run-store.js";
+import type { NewRun } from "../../src/store/run-writes.js";
 import type { Run, RunRequest } from "../../src/domain/run.js";
 
 /** A run request as intake would record it; override what a test cares about. */

@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { migrateDatabase, openDatabase, type SqliteDatabase } from "../../src/store/database.js";
 import { createDeliveryStore } from "../../src/store/delivery-store.js";
 import { MIGRATIONS } from "../../src/store/migrations.js";
-import { ActiveRunExistsError, createRunStore } from "../../src/store/run-store.js";
+import { createRunStore } from "../../src/store/run-store.js";
+import { ActiveRunExistsError } from "../../src/store/run-writes.js";
 import { buildNewRun, buildRunRequest } from "../helpers/runs.js";
 
 let dir: string;
