@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
-import { DEFAULT_WORKFLOW_PATH } from "../executors/actions/workflow-contract.js";
+import { DEFAULT_WORKFLOW_PATH } from "../domain/actions-workflow.js";
 import { renderWorkflowTemplate, WorkflowTemplateError } from "../executors/actions/workflow-template.js";
 import { CliError } from "./cli-error.js";
 

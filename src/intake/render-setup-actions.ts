@@ -1,4 +1,4 @@
-import { DEFAULT_WORKFLOW_PATH } from "../executors/actions/workflow-contract.js";
+import { DEFAULT_WORKFLOW_PATH } from "../domain/actions-workflow.js";
 import { inlineCode } from "../reporter/format.js";
 
 /** The pull request `/hamster setup actions` opens, and its one commit. */

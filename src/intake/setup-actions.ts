@@ -1,4 +1,4 @@
-import { DEFAULT_WORKFLOW_PATH } from "../executors/actions/workflow-contract.js";
+import { DEFAULT_WORKFLOW_PATH } from "../domain/actions-workflow.js";
 import { renderWorkflowTemplate, WorkflowTemplateError } from "../executors/actions/workflow-template.js";
 import { deleteBranch, ensureBranchAt, getBranchHead } from "../github/branches.js";
 import { hasStatus } from "../github/client.js";

@@ -1,5 +1,5 @@
 import { RUN_CREDENTIAL_VARIABLE } from "../process/spawn-runner.js";
-import { ACTIONS_EXCHANGE_PATH } from "./workflow-contract.js";
+import { ACTIONS_EXCHANGE_PATH } from "../../domain/actions-workflow.js";
 
 /** Where the Hamster step writes the bootstrap, and where the bootstrap writes the runner: both under $RUNNER_TEMP. */
 export const BOOTSTRAP_FILE_NAME = "hamster-start.mjs";

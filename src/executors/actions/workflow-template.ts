@@ -1,5 +1,5 @@
 import { BOOTSTRAP_FILE_NAME, BOOTSTRAP_SCRIPT } from "./bootstrap-script.js";
-import { DEFAULT_WORKFLOW_PATH, WORKFLOW_INPUTS } from "./workflow-contract.js";
+import { DEFAULT_WORKFLOW_PATH, WORKFLOW_INPUTS } from "../../domain/actions-workflow.js";
 
 /** Why a workflow could not be rendered for the given public URL. */
 export class WorkflowTemplateError extends Error {

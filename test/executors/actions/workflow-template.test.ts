@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BOOTSTRAP_SCRIPT } from "../../../src/executors/actions/bootstrap-script.js";
-import { renderRunName } from "../../../src/executors/actions/workflow-contract.js";
+import { renderRunName } from "../../../src/domain/actions-workflow.js";
 import { renderWorkflowTemplate, WorkflowTemplateError } from "../../../src/executors/actions/workflow-template.js";
 import { evaluateInputs, findHamsterStep, parseWorkflow } from "./workflow-yaml.js";
 

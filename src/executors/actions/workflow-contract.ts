@@ -1,2 +1,0 @@
-// Where the executors and their helpers look for the workflow contract.
-export * from "../../domain/actions-workflow.js";
