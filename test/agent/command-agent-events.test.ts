@@ -1,6 +1,4 @@
-import { realpathSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { COMMAND_AGENTS } from "../../src/agent/command/agents.js";
@@ -8,8 +6,7 @@ import { createCommandAgent } from "../../src/agent/command/command-agent.js";
 import type { AgentSession } from "../../src/agent/provider.js";
 import type { RunEvent } from "../../src/domain/run-event.js";
 import type { Task } from "../../src/task/task.js";
-import { runTestGit } from "../helpers/git.js";
-import { writeFakeCli } from "./fixtures/fake-cli.js";
+import { createCliArea, writeFakeCli } from "./fixtures/fake-cli.js";
 import { anthropicLike } from "../security/fake-secrets.js";
 
 const API_KEY = anthropicLike("command-events-key");
@@ -22,12 +19,7 @@ let workdir: string;
 let sessions: AgentSession[];
 
 beforeEach(async () => {
-  root = realpathSync(await mkdtemp(path.join(tmpdir(), "hamster-command-events-")));
-  bin = path.join(root, "bin");
-  rec = path.join(root, "rec");
-  workdir = path.join(root, "checkout");
-  await Promise.all([mkdir(bin), mkdir(rec)]);
-  await runTestGit(["init", "--quiet", "--initial-branch=main", workdir]);
+  ({ root, bin, rec, workdir } = await createCliArea("hamster-command-events-"));
   sessions = [];
 });
 

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { COMMAND_AGENTS } from "../../src/agent/command/agents.js";
@@ -14,7 +13,7 @@ import { AgentError, type AgentProgress, type AgentSession, type AgentSessionReq
 import { isHostAllowed } from "../../src/sandbox/egress-allowlist.js";
 import type { Task } from "../../src/task/task.js";
 import { runTestGit } from "../helpers/git.js";
-import { groupAlive, writeFakeCli } from "./fixtures/fake-cli.js";
+import { createCliArea, groupAlive, writeFakeCli } from "./fixtures/fake-cli.js";
 import { waitFor } from "../helpers/wait.js";
 import { anthropicLike } from "../security/fake-secrets.js";
 
@@ -39,12 +38,7 @@ let workdir: string;
 let sessions: AgentSession[];
 
 beforeEach(async () => {
-  root = realpathSync(await mkdtemp(path.join(tmpdir(), "hamster-command-agent-")));
-  bin = path.join(root, "bin");
-  rec = path.join(root, "rec");
-  workdir = path.join(root, "checkout");
-  await Promise.all([mkdir(bin), mkdir(rec)]);
-  await runTestGit(["init", "--quiet", "--initial-branch=main", workdir]);
+  ({ root, bin, rec, workdir } = await createCliArea("hamster-command-agent-"));
   sessions = [];
 });
 
